@@ -1,0 +1,103 @@
+//! `kairos`: check, compile and decide from the command line.
+
+use kairos::json::{compile_json, decision_to_json, parse_context};
+use kairos::{Engine, Options};
+use std::io::Read;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+kairos: real-time personalisation rules
+
+usage:
+  kairos check RULES                    validate rules JSON (located errors, exit 1 on error)
+  kairos compile RULES -o BUNDLE        compile rules JSON to a postcard bundle
+  kairos decide --bundle FILE --context CTX.json [--explain]
+                                        decide every slot (FILE: rules JSON or compiled bundle)
+  kairos bucket SALT CUSTOMER_ID        print the customer's bucket (0-9999)
+
+`-` reads standard input.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(out) => {
+            if !out.is_empty() {
+                println!("{out}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read(path: &str) -> Result<Vec<u8>, String> {
+    if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("reading stdin: {e}"))?;
+        return Ok(buf);
+    }
+    std::fs::read(path).map_err(|e| format!("{path}: {e}"))
+}
+
+fn read_text(path: &str) -> Result<String, String> {
+    String::from_utf8(read(path)?).map_err(|_| format!("{path}: not UTF-8 text"))
+}
+
+/// The value after `flag`, if present.
+fn flag<'a>(args: &'a [String], names: &[&str]) -> Result<Option<&'a str>, String> {
+    match args.iter().position(|a| names.contains(&a.as_str())) {
+        Some(i) => args.get(i + 1).map(|s| Some(s.as_str())).ok_or_else(|| format!("{} needs a value", names[0])),
+        None => Ok(None),
+    }
+}
+
+fn run(args: &[String]) -> Result<String, String> {
+    let Some(cmd) = args.first() else { return Err(USAGE.into()) };
+    let rest = &args[1..];
+    match cmd.as_str() {
+        "check" => {
+            let path = rest.first().ok_or("check needs a RULES file")?;
+            let program = compile_json(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?;
+            let variants: usize = program.slots.iter().map(|s| s.variants.len()).sum();
+            Ok(format!(
+                "ok: {} slot(s), {variants} variant(s), {} segment(s), {} tier table(s)",
+                program.slots.len(),
+                program.segments.len(),
+                program.tiers.len()
+            ))
+        }
+        "compile" => {
+            let path = rest.first().ok_or("compile needs a RULES file")?;
+            let out = flag(rest, &["-o", "--output"])?.ok_or("compile needs -o BUNDLE")?;
+            let program = compile_json(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?;
+            let bytes = program.to_bytes();
+            if out == "-" {
+                use std::io::Write;
+                std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())?;
+                return Ok(String::new());
+            }
+            std::fs::write(out, &bytes).map_err(|e| format!("{out}: {e}"))?;
+            Ok(format!("wrote {out} ({} bytes)", bytes.len()))
+        }
+        "decide" => {
+            let bundle = flag(rest, &["--bundle", "-b"])?.ok_or("decide needs --bundle FILE")?;
+            let ctx_path = flag(rest, &["--context", "-c"])?.ok_or("decide needs --context CTX.json")?;
+            if bundle == "-" && ctx_path == "-" {
+                return Err("only one of --bundle and --context can read stdin".into());
+            }
+            let engine = Engine::from_rules_or_bundle(&read(bundle)?).map_err(|e| format!("{bundle}: {e}"))?;
+            let ctx = parse_context(&read_text(ctx_path)?).map_err(|e| format!("{ctx_path}: {e}"))?;
+            let explain = rest.iter().any(|a| a == "--explain");
+            Ok(decision_to_json(&engine.decide(&ctx, Options { explain })))
+        }
+        "bucket" => match rest {
+            [salt, id] => Ok(kairos::bucket::bucket(salt, id).to_string()),
+            _ => Err("bucket needs SALT CUSTOMER_ID".into()),
+        },
+        "help" | "--help" | "-h" => Ok(USAGE.into()),
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    }
+}

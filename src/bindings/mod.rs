@@ -1,0 +1,4 @@
+//! Surfaces over the core. Each is behind a feature; the core modules never import them.
+
+#[cfg(feature = "wasm")]
+pub mod wasm;

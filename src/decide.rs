@@ -1,0 +1,344 @@
+//! Choosing a variant for every slot, and saying why.
+//!
+//! Order of checks per decision: consent (none → every default, history unread),
+//! holdout (in it → every default), then per slot: eligibility (three-valued),
+//! conversion suppression, frequency cap, vars; the survivors are ranked by
+//! priority, then score, then bundle order. No survivor → the slot's default.
+
+use crate::context::Context;
+use crate::describe::why_not;
+use crate::eval::{Eval, Tri, Val};
+use crate::history::History;
+use crate::program::{Content, SlotDef, Tok, VariantDef};
+use crate::Engine;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+/// What `decide` returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    /// Slot decisions in bundle order (serialised as an object keyed by slot).
+    #[serde(serialize_with = "slots_as_map")]
+    pub slots: Vec<SlotDecision>,
+    /// Whether personalisation consent was given.
+    pub consent: bool,
+    /// Whether this customer is in the bundle's holdout group.
+    pub holdout: bool,
+    /// Signals that were missing anywhere in this decision.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotDecision {
+    #[serde(skip)]
+    pub slot: String,
+    pub variant: String,
+    pub is_default: bool,
+    pub content: RenderedContent,
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pairs_as_map")]
+    pub vars: Vec<(String, String)>,
+    /// Short machine-readable reason: `rule`, `no_consent`, `holdout`, `no_eligible_variant`, `undecided`.
+    pub reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<SlotExplain>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotExplain {
+    /// Why the winner won, or why the default was used, in words.
+    pub summary: String,
+    pub candidates: Vec<Candidate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub variant: String,
+    /// `true`, `false` or `unknown`.
+    pub eligible: &'static str,
+    pub priority: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The condition that failed (or could not be decided), with the values seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// Eligible but not allowed: capped, converted, or a var was unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<String>,
+}
+
+/// Content with `{{var}}` substituted, serialised as plain JSON.
+#[derive(Debug, Clone)]
+pub struct RenderedContent {
+    pub tokens: Content,
+    pub vars: Vec<(String, String)>,
+}
+
+/// Decision options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Build explanations (costs a second look at failed rules).
+    pub explain: bool,
+}
+
+struct Survivor {
+    index: usize,
+    priority: i32,
+    score: Option<f64>,
+    vars: Vec<(String, String)>,
+}
+
+impl Engine {
+    /// Decides every slot of the bundle for one context.
+    pub fn decide(&self, ctx: &Context, opts: Options) -> Decision {
+        let prog = &self.program;
+        let consent = ctx.has_consent();
+        if !consent {
+            let summary = "no personalisation consent: default shown, history not read";
+            return Decision {
+                slots: prog.slots.iter().map(|s| default_decision(s, "no_consent", opts, summary, Vec::new())).collect(),
+                consent,
+                holdout: false,
+                missing: Vec::new(),
+            };
+        }
+        let mut missing = Vec::new();
+        let in_holdout = match (&prog.holdout, &ctx.customer_id) {
+            (None, _) => false,
+            (Some(h), Some(id)) => crate::bucket::bucket(&h.salt, &id.0) < h.threshold,
+            // Without a stable id the group cannot be known; defaults keep the measurement clean.
+            (Some(_), None) => {
+                missing.push("customer.id".to_string());
+                true
+            }
+        };
+        if in_holdout {
+            let summary = "customer is in the holdout group: default shown";
+            return Decision {
+                slots: prog.slots.iter().map(|s| default_decision(s, "holdout", opts, summary, Vec::new())).collect(),
+                consent,
+                holdout: true,
+                missing,
+            };
+        }
+        let hist = History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
+        let mut ev = Eval::new(prog, ctx, &hist);
+        let slots = prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts)).collect();
+        for m in ev.missing {
+            if !missing.contains(&m) {
+                missing.push(m);
+            }
+        }
+        Decision { slots, consent, holdout: false, missing }
+    }
+
+    fn decide_slot(&self, ev: &mut Eval, slot: &SlotDef, opts: Options) -> SlotDecision {
+        let mut candidates = Vec::new();
+        let mut survivors: Vec<Survivor> = Vec::new();
+        let mut undecided = false;
+        for (index, v) in slot.variants.iter().enumerate() {
+            let before = ev.missing.len();
+            let eligible = v.when.map_or(Tri::True, |w| ev.truth(w));
+            let mut cand = Candidate { variant: v.id.clone(), eligible: eligible.as_str(), priority: v.priority, score: None, failed: None, missing: Vec::new(), excluded: None };
+            if eligible == Tri::True {
+                match self.admit(ev, slot, v) {
+                    Ok(vars) => {
+                        let score = v.score.and_then(|s| match ev.val(s) {
+                            Val::Num(n) => Some(n),
+                            _ => None,
+                        });
+                        cand.score = score;
+                        survivors.push(Survivor { index, priority: v.priority, score, vars });
+                    }
+                    Err(why) => cand.excluded = Some(why),
+                }
+            } else {
+                undecided |= eligible == Tri::Unknown;
+                if opts.explain {
+                    cand.failed = v.when.map(|w| why_not(ev, w));
+                }
+            }
+            if opts.explain {
+                cand.missing = ev.missing[before..].to_vec();
+                candidates.push(cand);
+            }
+        }
+        // Priority, then score (a missing score ranks below any score), then bundle order.
+        let best = survivors.into_iter().min_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| b.score.unwrap_or(f64::NEG_INFINITY).total_cmp(&a.score.unwrap_or(f64::NEG_INFINITY)))
+                .then_with(|| a.index.cmp(&b.index))
+        });
+        let eligible_count = candidates.iter().filter(|c| c.eligible == "true" && c.excluded.is_none()).count();
+        match best {
+            Some(win) => {
+                let v = &slot.variants[win.index];
+                let explain = opts.explain.then(|| SlotExplain {
+                    summary: format!(
+                        "`{}` won among {eligible_count} eligible variant(s): priority {}{}",
+                        v.id,
+                        v.priority,
+                        win.score.map(|s| format!(", score {s}")).unwrap_or_default()
+                    ),
+                    candidates,
+                });
+                SlotDecision {
+                    slot: slot.name.clone(),
+                    variant: v.id.clone(),
+                    is_default: false,
+                    content: RenderedContent { tokens: v.content.clone(), vars: win.vars.clone() },
+                    vars: win.vars,
+                    reason: "rule",
+                    explain,
+                }
+            }
+            None => {
+                let (reason, summary) = if undecided {
+                    ("undecided", "no variant was eligible; some could not be decided because signals were missing: default shown")
+                } else {
+                    ("no_eligible_variant", "no variant was eligible: default shown")
+                };
+                default_decision(slot, reason, opts, summary, candidates)
+            }
+        }
+    }
+
+    /// An eligible variant still needs: no conversion (if suppressed), room under its cap, known vars.
+    fn admit(&self, ev: &mut Eval, slot: &SlotDef, v: &VariantDef) -> Result<Vec<(String, String)>, String> {
+        let names = |e: &crate::context::Event| {
+            e.prop("variant").is_some_and(|x| *x == crate::context::Scalar::Str(v.id.clone()))
+                && e.prop("slot").is_none_or(|s| *s == crate::context::Scalar::Str(slot.name.clone()))
+        };
+        if v.suppress_after_conversion && ev.hist.window(self.conversion_id, None).iter().any(|e| names(e)) {
+            return Err("converted already: suppressed".into());
+        }
+        if let Some((max, within)) = v.cap {
+            let shown = ev.hist.window(self.exposure_id, Some(ev.ctx.now.0.saturating_sub(within))).iter().filter(|e| names(e)).count();
+            if shown >= max as usize {
+                return Err(format!("frequency cap reached: shown {shown} times in {}", crate::time::format_duration(within)));
+            }
+        }
+        let mut vars = Vec::with_capacity(v.vars.len());
+        for (name, node) in &v.vars {
+            match ev.val(*node) {
+                Val::Unknown => return Err(format!("var `{name}` is unknown, so the content would have a hole")),
+                val => vars.push((name.clone(), val.render())),
+            }
+        }
+        Ok(vars)
+    }
+}
+
+fn default_decision(slot: &SlotDef, reason: &'static str, opts: Options, summary: &str, candidates: Vec<Candidate>) -> SlotDecision {
+    SlotDecision {
+        slot: slot.name.clone(),
+        variant: slot.default_id.clone(),
+        is_default: true,
+        content: RenderedContent { tokens: slot.default_content.clone(), vars: Vec::new() },
+        vars: Vec::new(),
+        reason,
+        explain: opts.explain.then(|| SlotExplain { summary: summary.into(), candidates }),
+    }
+}
+
+fn slots_as_map<S: Serializer>(slots: &[SlotDecision], s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(slots.len()))?;
+    for d in slots {
+        m.serialize_entry(&d.slot, d)?;
+    }
+    m.end()
+}
+
+fn pairs_as_map<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        m.serialize_entry(k, v)?;
+    }
+    m.end()
+}
+
+/// Replaces `{{name}}` with the variant's var values (unknown names are left as written).
+pub fn substitute(s: &str, vars: &[(String, String)]) -> String {
+    if vars.is_empty() || !s.contains("{{") {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                let name = after[..end].trim();
+                match vars.iter().find(|(k, _)| k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => out.push_str(&rest[start..start + 2 + end + 2]),
+                }
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+impl Serialize for RenderedContent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut toks = self.tokens.0.iter();
+        if self.tokens.0.is_empty() {
+            return s.serialize_unit();
+        }
+        Next(std::cell::RefCell::new(Tokens { toks: &mut toks, vars: &self.vars })).serialize(s)
+    }
+}
+
+/// Serialises the next value from the token stream (depth was bounded at load).
+struct Tokens<'a, 'b> {
+    toks: &'b mut std::slice::Iter<'a, Tok>,
+    vars: &'b [(String, String)],
+}
+
+impl Tokens<'_, '_> {
+    fn next_value<S: Serializer>(&mut self, s: S) -> Result<S::Ok, S::Error> {
+        match self.toks.next() {
+            None | Some(Tok::Null) => s.serialize_unit(),
+            Some(Tok::Bool(b)) => s.serialize_bool(*b),
+            Some(Tok::Num(n)) if n.fract() == 0.0 && n.abs() < 9e15 => s.serialize_i64(*n as i64),
+            Some(Tok::Num(n)) => s.serialize_f64(*n),
+            Some(Tok::Str(v)) => s.serialize_str(&substitute(v, self.vars)),
+            Some(Tok::Arr(n)) => {
+                let mut seq = s.serialize_seq(Some(*n as usize))?;
+                for _ in 0..*n {
+                    seq.serialize_element(&Next(std::cell::RefCell::new(Tokens { toks: &mut *self.toks, vars: self.vars })))?;
+                }
+                seq.end()
+            }
+            Some(Tok::Obj(n)) => {
+                let mut m = s.serialize_map(Some(*n as usize))?;
+                for _ in 0..*n {
+                    let key = match self.toks.next() {
+                        Some(Tok::Str(k)) => k.as_str(),
+                        _ => "",
+                    };
+                    m.serialize_entry(key, &Next(std::cell::RefCell::new(Tokens { toks: &mut *self.toks, vars: self.vars })))?;
+                }
+                m.end()
+            }
+        }
+    }
+}
+
+/// Adapter: serde's `Serialize` takes `&self`, but reading tokens advances an iterator.
+struct Next<'a, 'b>(std::cell::RefCell<Tokens<'a, 'b>>);
+
+impl Serialize for Next<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.borrow_mut().next_value(s)
+    }
+}

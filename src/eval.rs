@@ -1,0 +1,543 @@
+//! Three-valued evaluation of compiled expressions.
+//!
+//! A signal that is absent, stale or unusable is *unknown*, never false:
+//! `and` is false if any part is false, unknown if any is unknown, else true;
+//! `or` mirrors it; `not unknown` stays unknown. Each unknown leaf records what
+//! was missing so the decision can say so.
+
+use crate::ast::{AggOp, ArithOp, CmpOp, StrOp};
+use crate::bucket::bucket;
+use crate::context::{Context, Event, Scalar};
+use crate::history::History;
+use crate::program::{Lit, Node, Program, PropTest, Query, Signal};
+use crate::signals::{self, Device, ZoneProblem};
+use crate::time::{parse_timestamp, LocalTime, DAY_MS, WEEKDAYS};
+use std::borrow::Cow;
+
+/// Deepest evaluation recursion; compiled bundles stay far below, crafted ones stop here.
+const MAX_EVAL_DEPTH: u32 = 96;
+
+/// A value during evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<'a> {
+    Num(f64),
+    Str(Cow<'a, str>),
+    Bool(bool),
+    Unknown,
+}
+
+/// Three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+impl Tri {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tri::True => "true",
+            Tri::False => "false",
+            Tri::Unknown => "unknown",
+        }
+    }
+}
+
+impl From<bool> for Tri {
+    fn from(b: bool) -> Tri {
+        if b {
+            Tri::True
+        } else {
+            Tri::False
+        }
+    }
+}
+
+impl Val<'_> {
+    fn truth(&self) -> Tri {
+        match self {
+            Val::Bool(b) => Tri::from(*b),
+            _ => Tri::Unknown,
+        }
+    }
+    /// Display form for explanations and content.
+    pub fn render(&self) -> String {
+        match self {
+            Val::Num(n) => fmt_num(*n),
+            Val::Str(s) => s.to_string(),
+            Val::Bool(b) => b.to_string(),
+            Val::Unknown => "unknown".into(),
+        }
+    }
+}
+
+pub fn fmt_num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn lit_val(l: &Lit) -> Val<'_> {
+    match l {
+        Lit::Num(n) => Val::Num(*n),
+        Lit::Str(s) => Val::Str(Cow::Borrowed(s)),
+        Lit::Bool(b) => Val::Bool(*b),
+    }
+}
+
+fn scalar_val(s: &Scalar) -> Val<'_> {
+    match s {
+        Scalar::Null => Val::Unknown,
+        Scalar::Bool(b) => Val::Bool(*b),
+        Scalar::Num(n) => Val::Num(*n),
+        Scalar::Str(s) => Val::Str(Cow::Borrowed(s)),
+    }
+}
+
+/// Evaluation state for one decision.
+pub struct Eval<'a> {
+    pub prog: &'a Program,
+    pub ctx: &'a Context,
+    pub hist: &'a History<'a>,
+    local: Result<LocalTime, ZoneProblem>,
+    device: Device,
+    segment_memo: Vec<Option<Tri>>,
+    segment_busy: Vec<bool>,
+    /// What unknown leaves were missing, in first-seen order, deduplicated.
+    pub missing: Vec<String>,
+    depth: u32,
+}
+
+impl<'a> Eval<'a> {
+    pub fn new(prog: &'a Program, ctx: &'a Context, hist: &'a History<'a>) -> Eval<'a> {
+        Eval {
+            prog,
+            ctx,
+            hist,
+            local: signals::local_time(ctx, prog.default_timezone.as_deref()),
+            device: Device::of(ctx),
+            segment_memo: vec![None; prog.segments.len()],
+            segment_busy: vec![false; prog.segments.len()],
+            missing: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    fn miss(&mut self, what: impl Into<Cow<'static, str>>) -> Val<'a> {
+        let what = what.into();
+        if !self.missing.iter().any(|m| *m == what) {
+            self.missing.push(what.into_owned());
+        }
+        Val::Unknown
+    }
+
+    pub fn truth(&mut self, node: u32) -> Tri {
+        self.val(node).truth()
+    }
+
+    /// Evaluates a segment (memoised for this decision).
+    pub fn segment(&mut self, id: u32) -> Tri {
+        let i = id as usize;
+        if let Some(t) = self.segment_memo.get(i).copied().flatten() {
+            return t;
+        }
+        let Some(def) = self.prog.segments.get(i) else { return Tri::Unknown };
+        if self.segment_busy[i] {
+            return Tri::Unknown; // only reachable from a crafted bundle: compile rejects cycles
+        }
+        self.segment_busy[i] = true;
+        let t = self.truth(def.root);
+        self.segment_busy[i] = false;
+        self.segment_memo[i] = Some(t);
+        t
+    }
+
+    pub fn val(&mut self, node: u32) -> Val<'a> {
+        let prog: &'a Program = self.prog;
+        let Some(n) = prog.nodes.get(node as usize) else { return Val::Unknown };
+        if self.depth >= MAX_EVAL_DEPTH {
+            return Val::Unknown;
+        }
+        self.depth += 1;
+        let out = self.node(n);
+        self.depth -= 1;
+        out
+    }
+
+    fn node(&mut self, n: &'a Node) -> Val<'a> {
+        match n {
+            Node::Lit(l) => lit_val(l),
+            Node::List(_) => Val::Unknown,
+            Node::All(kids) => {
+                let mut out = Tri::True;
+                for &k in kids {
+                    match self.truth(k) {
+                        Tri::False => return Val::Bool(false),
+                        Tri::Unknown => out = Tri::Unknown,
+                        Tri::True => {}
+                    }
+                }
+                tri_val(out)
+            }
+            Node::Any(kids) => {
+                let mut out = Tri::False;
+                for &k in kids {
+                    match self.truth(k) {
+                        Tri::True => return Val::Bool(true),
+                        Tri::Unknown => out = Tri::Unknown,
+                        Tri::False => {}
+                    }
+                }
+                tri_val(out)
+            }
+            Node::Not(k) => match self.truth(*k) {
+                Tri::True => Val::Bool(false),
+                Tri::False => Val::Bool(true),
+                Tri::Unknown => Val::Unknown,
+            },
+            Node::Cmp(op, a, b) => {
+                let (a, b) = (self.val(*a), self.val(*b));
+                compare(*op, &a, &b)
+            }
+            Node::Between(x, lo, hi) => {
+                let (x, lo, hi) = (self.val(*x), self.val(*lo), self.val(*hi));
+                match (compare(CmpOp::Gte, &x, &lo).truth(), compare(CmpOp::Lte, &x, &hi).truth()) {
+                    (Tri::True, Tri::True) => Val::Bool(true),
+                    (Tri::False, _) | (_, Tri::False) => Val::Bool(false),
+                    _ => Val::Unknown,
+                }
+            }
+            Node::In(x, list) => {
+                let x = self.val(*x);
+                if x == Val::Unknown {
+                    return Val::Unknown;
+                }
+                Val::Bool(list.iter().any(|l| compare(CmpOp::Eq, &x, &lit_val(l)) == Val::Bool(true)))
+            }
+            Node::Exists(x) => Val::Bool(self.val(*x) != Val::Unknown),
+            Node::Missing(x) => Val::Bool(self.val(*x) == Val::Unknown),
+            Node::Str(op, a, b) => match (self.val(*a), self.val(*b)) {
+                (Val::Str(a), Val::Str(b)) => Val::Bool(match op {
+                    StrOp::StartsWith => a.starts_with(&*b),
+                    StrOp::EndsWith => a.ends_with(&*b),
+                    StrOp::Contains => a.contains(&*b),
+                }),
+                (Val::Unknown, _) | (_, Val::Unknown) => Val::Unknown,
+                _ => Val::Bool(false),
+            },
+            Node::Lower(x) => match self.val(*x) {
+                Val::Str(s) => Val::Str(Cow::Owned(s.to_lowercase())),
+                other => other,
+            },
+            Node::Arith(op, kids) => self.arith(*op, kids),
+            Node::Coalesce(kids) => {
+                for &k in kids {
+                    let v = self.val(k);
+                    if v != Val::Unknown {
+                        return v;
+                    }
+                }
+                Val::Unknown
+            }
+            Node::Signal(s) => self.signal(*s),
+            Node::Profile(name) => match self.ctx.profile.get(name) {
+                Some(v) if *v != Scalar::Null => scalar_val(v),
+                _ => self.miss(format!("profile.{name}")),
+            },
+            Node::Consent(flag) => Val::Bool(self.ctx.consent.get(flag).copied().unwrap_or(false)),
+            Node::Score { name, max_age } => match self.ctx.scores.get(name) {
+                Some(s) if self.ctx.now.0 - s.computed_at.0 <= *max_age => Val::Num(s.value.0),
+                Some(_) => self.miss(format!("score.{name} (stale: older than {})", crate::time::format_duration(*max_age))),
+                None => self.miss(format!("score.{name}")),
+            },
+            Node::LocalTimeBetween(from, to) => match self.local_time() {
+                Some(lt) => {
+                    let m = lt.minute_of_day;
+                    Val::Bool(if from <= to { *from <= m && m < *to } else { m >= *from || m < *to })
+                }
+                None => Val::Unknown,
+            },
+            Node::WeekdayIn(mask) => match self.local_time() {
+                Some(lt) => Val::Bool(mask & (1 << lt.weekday) != 0),
+                None => Val::Unknown,
+            },
+            Node::DaysUntil(x) => {
+                let ts = self.timestamp(*x);
+                ts.map_or(Val::Unknown, |t| Val::Num((t - self.ctx.now.0) as f64 / DAY_MS as f64))
+            }
+            Node::DaysSince(x) => {
+                let ts = self.timestamp(*x);
+                ts.map_or(Val::Unknown, |t| Val::Num((self.ctx.now.0 - t) as f64 / DAY_MS as f64))
+            }
+            Node::Agg(op, q) => self.aggregate(*op, q),
+            Node::Sequence(spec) => {
+                let firsts = self.matching(&spec.first);
+                let Some(a) = firsts.last() else { return Val::Bool(false) };
+                let (start, end) = (a.at, a.at + spec.gap);
+                let followed = self
+                    .hist
+                    .window(spec.then.event, Some(start))
+                    .iter()
+                    .any(|e| e.at > start && e.at <= end && props_match(e, &spec.then.filter));
+                if spec.negated {
+                    // Not abandoned until the whole gap has passed without the follow-up.
+                    Val::Bool(end <= self.ctx.now.0 && !followed)
+                } else {
+                    Val::Bool(followed)
+                }
+            }
+            Node::Segment(id) => tri_val(self.segment(*id)),
+            Node::Tier(id) => self.tier(*id),
+            Node::Bucket(salt) => match &self.ctx.customer_id {
+                Some(id) => Val::Num(f64::from(bucket(salt, &id.0))),
+                None => self.miss("customer.id"),
+            },
+        }
+    }
+
+    fn local_time(&mut self) -> Option<LocalTime> {
+        match &self.local {
+            Ok(lt) => Some(*lt),
+            Err(ZoneProblem::NoZone) => {
+                self.miss("timezone");
+                None
+            }
+            Err(ZoneProblem::Unknown(why)) => {
+                let why = format!("timezone ({why})");
+                self.miss(why);
+                None
+            }
+        }
+    }
+
+    fn timestamp(&mut self, node: u32) -> Option<i64> {
+        match self.val(node) {
+            Val::Num(n) if n.is_finite() && n.abs() < 1e15 => Some(n as i64),
+            Val::Str(s) => match parse_timestamp(&s) {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    self.miss("timestamp (unreadable)");
+                    None
+                }
+            },
+            _ => None,
+        }
+    }
+
+    fn arith(&mut self, op: ArithOp, kids: &[u32]) -> Val<'a> {
+        let mut acc: Option<f64> = None;
+        for &k in kids {
+            let v = match self.val(k) {
+                Val::Num(n) => n,
+                _ => return Val::Unknown,
+            };
+            acc = Some(match acc {
+                None => v,
+                Some(a) => match op {
+                    ArithOp::Add => a + v,
+                    ArithOp::Sub => a - v,
+                    ArithOp::Mul => a * v,
+                    ArithOp::Div if v == 0.0 => return self.miss("division by zero"),
+                    ArithOp::Div => a / v,
+                },
+            });
+        }
+        match acc {
+            Some(n) if n.is_finite() => Val::Num(n),
+            _ => Val::Unknown,
+        }
+    }
+
+    fn signal(&mut self, s: Signal) -> Val<'a> {
+        let ctx: &'a Context = self.ctx;
+        let sess = &ctx.session;
+        let text = |t: &'a Option<crate::context::Text>| t.as_ref().map(|t| Val::Str(Cow::Borrowed(t.0.as_str())));
+        let found: Option<Val<'a>> = match s {
+            Signal::Device => match self.device {
+                Device::Unknown => None,
+                d => Some(Val::Str(Cow::Borrowed(d.as_str()))),
+            },
+            Signal::ViewportWidth => sess.viewport.map(|v| Val::Num(v.width.0)),
+            Signal::ViewportHeight => sess.viewport.map(|v| Val::Num(v.height.0)),
+            Signal::Referrer => text(&sess.referrer),
+            Signal::ReferrerHost => sess.referrer.as_ref().and_then(|r| signals::url_host(&r.0)).map(|h| Val::Str(Cow::Owned(h))),
+            Signal::UtmSource => signals::utm(ctx, "source").map(|v| Val::Str(Cow::Owned(v))),
+            Signal::UtmMedium => signals::utm(ctx, "medium").map(|v| Val::Str(Cow::Owned(v))),
+            Signal::UtmCampaign => signals::utm(ctx, "campaign").map(|v| Val::Str(Cow::Owned(v))),
+            Signal::UtmTerm => signals::utm(ctx, "term").map(|v| Val::Str(Cow::Owned(v))),
+            Signal::UtmContent => signals::utm(ctx, "content").map(|v| Val::Str(Cow::Owned(v))),
+            Signal::Page => text(&sess.page),
+            Signal::PageViews => sess.page_views.map(|n| Val::Num(f64::from(n))),
+            Signal::ProductViews => Some(Val::Num(sess.product_views.len() as f64)),
+            Signal::LastViewedProduct => sess.product_views.last().map(|p| Val::Str(Cow::Borrowed(p.id.0.as_str()))),
+            Signal::LastViewedCategory => sess.product_views.iter().rev().find_map(|p| p.category.as_ref()).map(|c| Val::Str(Cow::Borrowed(c.0.as_str()))),
+            Signal::SearchTerm => sess.searches.last().map(|s| Val::Str(Cow::Borrowed(s.term.as_str()))),
+            Signal::SearchCategory => sess.searches.iter().rev().find_map(|s| s.category.as_deref()).map(|c| Val::Str(Cow::Borrowed(c))),
+            Signal::SearchCount => Some(Val::Num(sess.searches.len() as f64)),
+            Signal::CartDwell => sess.cart_dwell_ms.map(|d| Val::Num(d.0)),
+            Signal::CheckoutDwell => sess.checkout_dwell_ms.map(|d| Val::Num(d.0)),
+            Signal::CouponSearches => sess.coupon_searches.map(|n| Val::Num(f64::from(n))),
+            Signal::Country => text(&ctx.geo.country),
+            Signal::Region => text(&ctx.geo.region),
+            Signal::City => text(&ctx.geo.city),
+            Signal::Lat => ctx.geo.lat.map(|v| Val::Num(v.0)),
+            Signal::Lon => ctx.geo.lon.map(|v| Val::Num(v.0)),
+            Signal::CustomerId => text(&ctx.customer_id),
+            Signal::LocalMinutes => return self.local_time().map_or(Val::Unknown, |lt| Val::Num(f64::from(lt.minute_of_day))),
+            Signal::LocalHour => return self.local_time().map_or(Val::Unknown, |lt| Val::Num(f64::from(lt.minute_of_day / 60))),
+            Signal::LocalWeekday => {
+                return self.local_time().map_or(Val::Unknown, |lt| Val::Str(Cow::Borrowed(WEEKDAYS[lt.weekday as usize % 7])))
+            }
+            Signal::Now => Some(Val::Num(ctx.now.0 as f64)),
+        };
+        match found {
+            Some(v) => v,
+            None => self.miss(s.name()),
+        }
+    }
+
+    fn matching(&self, q: &Query) -> Vec<&'a Event> {
+        let from = q.within.map(|w| self.ctx.now.0.saturating_sub(w));
+        let hist: &'a History<'a> = self.hist;
+        hist.window(q.event, from).iter().copied().filter(|e| props_match(e, &q.filter)).collect()
+    }
+
+    fn aggregate(&mut self, op: AggOp, q: &'a Query) -> Val<'a> {
+        let events = self.matching(q);
+        let prop = q.prop.as_deref().unwrap_or("");
+        let nums = || events.iter().filter_map(|e| match e.prop(prop) {
+            Some(Scalar::Num(n)) => Some(*n),
+            Some(Scalar::Str(s)) => s.parse::<f64>().ok().filter(|n| n.is_finite()),
+            _ => None,
+        });
+        match op {
+            AggOp::Count => Val::Num(events.len() as f64),
+            AggOp::None => Val::Bool(events.is_empty()),
+            AggOp::Sum => Val::Num(nums().sum()),
+            AggOp::Min => nums().reduce(f64::min).map_or(Val::Unknown, Val::Num),
+            AggOp::Max => nums().reduce(f64::max).map_or(Val::Unknown, Val::Num),
+            AggOp::Avg => {
+                let (sum, n) = nums().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+                if n == 0 {
+                    Val::Unknown
+                } else {
+                    Val::Num(sum / n as f64)
+                }
+            }
+            AggOp::Last => events.iter().rev().find_map(|e| e.prop(prop)).map_or(Val::Unknown, scalar_val),
+            AggOp::SinceLast => match events.last() {
+                Some(e) => Val::Num((self.ctx.now.0 - e.at) as f64),
+                None => self.miss(format!("history: no {} event", self.event_name(q))),
+            },
+            AggOp::MeanInterval => {
+                if events.len() < 2 {
+                    return self.miss(format!("history: fewer than 2 {} events", self.event_name(q)));
+                }
+                let span = events[events.len() - 1].at - events[0].at;
+                Val::Num(span as f64 / (events.len() - 1) as f64)
+            }
+            AggOp::MaxCountBy | AggOp::Top => {
+                // (value, count, latest position) per distinct property value.
+                let mut groups: Vec<(&Scalar, usize, usize)> = Vec::new();
+                for (i, e) in events.iter().enumerate() {
+                    let Some(v) = e.prop(prop) else { continue };
+                    match groups.iter_mut().find(|(g, _, _)| *g == v) {
+                        Some(g) => {
+                            g.1 += 1;
+                            g.2 = i;
+                        }
+                        None => groups.push((v, 1, i)),
+                    }
+                }
+                let best = groups.iter().max_by_key(|(_, count, last)| (*count, *last));
+                match (op, best) {
+                    (AggOp::MaxCountBy, b) => Val::Num(b.map_or(0, |b| b.1) as f64),
+                    (_, Some((v, _, _))) => scalar_val(v),
+                    (_, None) => Val::Unknown,
+                }
+            }
+        }
+    }
+
+    fn event_name(&self, q: &Query) -> String {
+        self.prog.events.get(q.event as usize).cloned().unwrap_or_default()
+    }
+
+    fn tier(&mut self, id: u32) -> Val<'a> {
+        let prog: &'a Program = self.prog;
+        let Some(def) = prog.tiers.get(id as usize) else { return Val::Unknown };
+        for (name, when) in &def.levels {
+            match when.map_or(Tri::True, |w| self.truth(w)) {
+                Tri::True => return Val::Str(Cow::Borrowed(name.as_str())),
+                Tri::Unknown => return Val::Unknown,
+                Tri::False => {}
+            }
+        }
+        self.miss(format!("tier {}: no level matched", def.name))
+    }
+}
+
+fn tri_val<'a>(t: Tri) -> Val<'a> {
+    match t {
+        Tri::True => Val::Bool(true),
+        Tri::False => Val::Bool(false),
+        Tri::Unknown => Val::Unknown,
+    }
+}
+
+/// Numbers compare numerically, strings exactly (ordering by bytes), booleans by equality.
+/// Mixed kinds are unequal and unordered.
+pub fn compare(op: CmpOp, a: &Val, b: &Val) -> Val<'static> {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match (a, b) {
+        (Val::Unknown, _) | (_, Val::Unknown) => return Val::Unknown,
+        (Val::Num(x), Val::Num(y)) => x.partial_cmp(y),
+        (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
+        (Val::Bool(x), Val::Bool(y)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Some(x.cmp(y)),
+        _ => None,
+    };
+    Val::Bool(match (op, ord) {
+        (CmpOp::Eq, o) => o == Some(Ordering::Equal),
+        (CmpOp::Ne, o) => o != Some(Ordering::Equal),
+        (_, None) => false,
+        (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
+        (CmpOp::Gte, Some(o)) => o != Ordering::Less,
+        (CmpOp::Lt, Some(o)) => o == Ordering::Less,
+        (CmpOp::Lte, Some(o)) => o != Ordering::Greater,
+    })
+}
+
+/// Property filters: every listed property must pass; an absent property fails.
+pub fn props_match(e: &Event, filter: &[(String, PropTest)]) -> bool {
+    filter.iter().all(|(name, test)| {
+        let Some(v) = e.prop(name) else { return false };
+        let v = scalar_val(v);
+        match test {
+            PropTest::Cmp(op, l) => compare(*op, &v, &lit_val(l)) == Val::Bool(true) || loose_eq(*op, &v, l),
+            PropTest::In(list) => list.iter().any(|l| compare(CmpOp::Eq, &v, &lit_val(l)) == Val::Bool(true) || loose_eq(CmpOp::Eq, &v, l)),
+            PropTest::Str(op, s) => match &v {
+                Val::Str(x) => match op {
+                    StrOp::StartsWith => x.starts_with(s.as_str()),
+                    StrOp::EndsWith => x.ends_with(s.as_str()),
+                    StrOp::Contains => x.contains(s.as_str()),
+                },
+                _ => false,
+            },
+        }
+    })
+}
+
+/// Analytics tools send ids as numbers or strings interchangeably: `"42"` equals `42` in filters.
+fn loose_eq(op: CmpOp, v: &Val, l: &Lit) -> bool {
+    if op != CmpOp::Eq {
+        return false;
+    }
+    match (v, l) {
+        (Val::Str(s), Lit::Num(n)) => s.parse::<f64>().ok() == Some(*n),
+        (Val::Num(n), Lit::Str(s)) => s.parse::<f64>().ok() == Some(*n),
+        _ => false,
+    }
+}

@@ -1,0 +1,76 @@
+//! kairos: a real-time contextual personalisation engine.
+//!
+//! Marketers write rules (segments, tiers, slots with variants) as JSON; kairos
+//! compiles them once into a compact, validated [`Program`] stored as postcard
+//! bytes, and then decides, for one visitor at one instant ([`Context`]), which
+//! variant every slot shows and why ([`Decision`]).
+//!
+//! The layout follows the data: [`context`] and [`signals`] read what is known
+//! about the visitor, [`rules`] compiles what marketers wrote, [`eval`] and
+//! [`decide`] choose, [`bindings`] expose the core to JavaScript. The core never
+//! reads a clock, never logs, and never panics on input: every fallible step
+//! returns a located error, and a bad or missing signal makes a rule *unknown*,
+//! which falls back to the slot's default.
+
+#![forbid(unsafe_code)]
+
+pub mod bucket;
+pub mod context;
+pub mod decide;
+mod describe;
+pub mod error;
+pub mod eval;
+pub mod history;
+#[cfg(feature = "json")]
+pub mod json;
+pub mod program;
+pub mod rules;
+pub mod signals;
+mod suggest;
+pub mod time;
+
+pub mod bindings;
+
+pub use context::Context;
+pub use decide::{Decision, Options};
+pub use error::{CompileError, ContextError, LoadError, Location};
+pub use program::Program;
+pub use rules::ast;
+
+use std::collections::HashMap;
+
+/// A loaded bundle, ready to decide. Cheap to share; build once per bundle.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub program: Program,
+    /// Event name → id for history indexing: the program's events, then the reserved ones.
+    event_ids: HashMap<String, u32>,
+    event_names: usize,
+    exposure_id: u32,
+    conversion_id: u32,
+}
+
+impl Engine {
+    /// Wraps a compiled program (from [`rules::compile::compile`] or [`Program::from_bytes`]).
+    pub fn new(program: Program) -> Engine {
+        let mut event_ids: HashMap<String, u32> = program.events.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+        let mut reserve = |name: &str| {
+            let next = event_ids.len() as u32;
+            *event_ids.entry(name.to_owned()).or_insert(next)
+        };
+        let exposure_id = reserve(history::EXPOSURE);
+        let conversion_id = reserve(history::CONVERSION);
+        let event_names = event_ids.len();
+        Engine { program, event_ids, event_names, exposure_id, conversion_id }
+    }
+
+    /// Loads a compiled bundle (header, checksum and structure are checked; rules are not re-validated).
+    pub fn load(bytes: &[u8]) -> Result<Engine, LoadError> {
+        Program::from_bytes(bytes).map(Engine::new)
+    }
+
+    /// Compiles an authored bundle.
+    pub fn compile(bundle: &ast::Bundle) -> Result<Engine, CompileError> {
+        rules::compile::compile(bundle).map(Engine::new)
+    }
+}

@@ -1,0 +1,371 @@
+//! The compiled bundle: a flat, validated program that evaluates without
+//! re-checking, stored as postcard bytes behind a small header.
+//!
+//! Expressions live in one arena (`nodes`) where every child index is smaller
+//! than its parent's. Loading checks that single invariant (cheap, linear), so a
+//! corrupt or hostile bundle can neither loop nor recurse without bound; no
+//! semantic validation is redone.
+
+use crate::error::LoadError;
+use crate::rules::ast::{AggOp, ArithOp, CmpOp, StrOp};
+use serde::{Deserialize, Serialize};
+
+/// Bytes every compiled bundle starts with.
+pub const MAGIC: &[u8; 6] = b"KAIROS";
+/// Format version of the postcard payload; bump on any layout change.
+pub const FORMAT_VERSION: u16 = 1;
+/// Header: magic, version (u16 LE), payload length (u32 LE), FNV-1a 32 checksum of the payload (u32 LE).
+pub const HEADER_LEN: usize = 6 + 2 + 4 + 4;
+/// Largest compiled bundle accepted.
+pub const MAX_BUNDLE_BYTES: usize = 4 << 20;
+/// Deepest content nesting accepted (content is serialised recursively).
+pub const MAX_CONTENT_DEPTH: usize = 64;
+
+/// A compiled, ready-to-evaluate bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Program {
+    pub name: String,
+    pub default_timezone: Option<String>,
+    pub holdout: Option<HoldoutSpec>,
+    pub max_history: u32,
+    /// Interned event names referenced by the rules (normalised).
+    pub events: Vec<String>,
+    pub nodes: Vec<Node>,
+    pub segments: Vec<SegmentDef>,
+    pub tiers: Vec<TierDef>,
+    pub slots: Vec<SlotDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldoutSpec {
+    pub salt: String,
+    /// Buckets 0..threshold (of 10,000) are held out.
+    pub threshold: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentDef {
+    pub name: String,
+    pub root: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierDef {
+    pub name: String,
+    /// (level name, condition; `None` = catch-all)
+    pub levels: Vec<(String, Option<u32>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotDef {
+    pub name: String,
+    pub default_id: String,
+    pub default_content: Content,
+    pub variants: Vec<VariantDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantDef {
+    pub id: String,
+    pub when: Option<u32>,
+    pub priority: i32,
+    pub score: Option<u32>,
+    pub content: Content,
+    pub vars: Vec<(String, u32)>,
+    pub cap: Option<(u32, i64)>,
+    pub suppress_after_conversion: bool,
+}
+
+/// Content JSON as a flat token list (no recursion when decoding).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Content(pub Vec<Tok>);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Tok {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    /// An array of the next `n` values.
+    Arr(u32),
+    /// An object of the next `n` key/value pairs (each key a `Str`).
+    Obj(u32),
+}
+
+/// A literal in compiled form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Lit {
+    Num(f64),
+    Str(String),
+    Bool(bool),
+}
+
+/// Session and request signals a rule can read by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Signal {
+    Device,
+    ViewportWidth,
+    ViewportHeight,
+    Referrer,
+    ReferrerHost,
+    UtmSource,
+    UtmMedium,
+    UtmCampaign,
+    UtmTerm,
+    UtmContent,
+    Page,
+    PageViews,
+    ProductViews,
+    LastViewedProduct,
+    LastViewedCategory,
+    SearchTerm,
+    SearchCategory,
+    SearchCount,
+    CartDwell,
+    CheckoutDwell,
+    CouponSearches,
+    Country,
+    Region,
+    City,
+    Lat,
+    Lon,
+    CustomerId,
+    LocalMinutes,
+    LocalHour,
+    LocalWeekday,
+    Now,
+}
+
+/// Signal names as rules write them (`{"var": "session.device"}`), and whether each is a duration.
+pub const SIGNALS: &[(&str, Signal)] = &[
+    ("session.device", Signal::Device),
+    ("session.viewport_width", Signal::ViewportWidth),
+    ("session.viewport_height", Signal::ViewportHeight),
+    ("session.referrer", Signal::Referrer),
+    ("session.referrer_host", Signal::ReferrerHost),
+    ("session.utm_source", Signal::UtmSource),
+    ("session.utm_medium", Signal::UtmMedium),
+    ("session.utm_campaign", Signal::UtmCampaign),
+    ("session.utm_term", Signal::UtmTerm),
+    ("session.utm_content", Signal::UtmContent),
+    ("session.page", Signal::Page),
+    ("session.page_views", Signal::PageViews),
+    ("session.product_views", Signal::ProductViews),
+    ("session.last_viewed_product", Signal::LastViewedProduct),
+    ("session.last_viewed_category", Signal::LastViewedCategory),
+    ("session.search_term", Signal::SearchTerm),
+    ("session.search_category", Signal::SearchCategory),
+    ("session.search_count", Signal::SearchCount),
+    ("session.cart_dwell", Signal::CartDwell),
+    ("session.checkout_dwell", Signal::CheckoutDwell),
+    ("session.coupon_searches", Signal::CouponSearches),
+    ("geo.country", Signal::Country),
+    ("geo.region", Signal::Region),
+    ("geo.city", Signal::City),
+    ("geo.lat", Signal::Lat),
+    ("geo.lon", Signal::Lon),
+    ("customer.id", Signal::CustomerId),
+    ("local.minutes", Signal::LocalMinutes),
+    ("local.hour", Signal::LocalHour),
+    ("local.weekday", Signal::LocalWeekday),
+    ("now", Signal::Now),
+];
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        SIGNALS.iter().find(|(_, s)| *s == self).map_or("?", |(n, _)| n)
+    }
+    pub fn is_duration(self) -> bool {
+        matches!(self, Signal::CartDwell | Signal::CheckoutDwell)
+    }
+}
+
+/// Which events an aggregate reads, resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    /// Index into `Program::events`.
+    pub event: u32,
+    /// Window length in ms; `None` = the whole (bounded) history.
+    pub within: Option<i64>,
+    pub filter: Vec<(String, PropTest)>,
+    pub prop: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PropTest {
+    Cmp(CmpOp, Lit),
+    In(Vec<Lit>),
+    Str(StrOp, String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeqSpec {
+    pub first: Query,
+    pub then: Query,
+    /// True: `then` must be absent in the gap (abandonment); false: present.
+    pub negated: bool,
+    pub gap: i64,
+}
+
+/// One expression node; children are indices of earlier nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Node {
+    Lit(Lit),
+    List(Vec<Lit>),
+    All(Vec<u32>),
+    Any(Vec<u32>),
+    Not(u32),
+    Cmp(CmpOp, u32, u32),
+    Between(u32, u32, u32),
+    In(u32, Vec<Lit>),
+    Exists(u32),
+    Missing(u32),
+    Str(StrOp, u32, u32),
+    Lower(u32),
+    Arith(ArithOp, Vec<u32>),
+    Coalesce(Vec<u32>),
+    Signal(Signal),
+    Profile(String),
+    Consent(String),
+    Score { name: String, max_age: i64 },
+    /// Minutes since midnight, half-open `[from, to)`, wrapping past midnight when `from > to`.
+    LocalTimeBetween(u32, u32),
+    /// Bit `d` set = weekday `d` (0 = Sunday).
+    WeekdayIn(u8),
+    DaysUntil(u32),
+    DaysSince(u32),
+    Agg(AggOp, Query),
+    Sequence(Box<SeqSpec>),
+    Segment(u32),
+    Tier(u32),
+    Bucket(String),
+}
+
+impl Node {
+    /// Child node indices, for the load-time ordering check.
+    pub fn children(&self) -> Vec<u32> {
+        match self {
+            Node::All(v) | Node::Any(v) | Node::Arith(_, v) | Node::Coalesce(v) => v.clone(),
+            Node::Not(a) | Node::Exists(a) | Node::Missing(a) | Node::Lower(a) | Node::DaysUntil(a) | Node::DaysSince(a) | Node::In(a, _) => vec![*a],
+            Node::Cmp(_, a, b) | Node::Str(_, a, b) => vec![*a, *b],
+            Node::Between(a, b, c) => vec![*a, *b, *c],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// FNV-1a 32-bit: a checksum against truncation and bit rot, not an authenticity check.
+fn fnv1a32(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193))
+}
+
+impl Program {
+    /// Encodes as header + postcard payload.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let payload = postcard::to_allocvec(self).unwrap_or_default();
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        out.extend_from_slice(&fnv1a32(&payload).to_le_bytes());
+        out.extend_from_slice(&payload);
+        out
+    }
+
+    /// Decodes a compiled bundle, checking header, checksum and structure.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Program, LoadError> {
+        if bytes.len() > MAX_BUNDLE_BYTES {
+            return Err(LoadError::TooLarge { bytes: bytes.len(), limit: MAX_BUNDLE_BYTES });
+        }
+        if bytes.len() < HEADER_LEN || &bytes[..6] != MAGIC {
+            return Err(LoadError::NotABundle);
+        }
+        let version = u16::from_le_bytes([bytes[6], bytes[7]]);
+        if version != FORMAT_VERSION {
+            return Err(LoadError::WrongVersion { found: version, expected: FORMAT_VERSION });
+        }
+        let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
+        let sum = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+        let payload = &bytes[HEADER_LEN..];
+        if payload.len() != len {
+            return Err(LoadError::Corrupt(format!("payload is {} bytes, header says {len}", payload.len())));
+        }
+        if fnv1a32(payload) != sum {
+            return Err(LoadError::Corrupt("checksum mismatch".into()));
+        }
+        let program: Program = postcard::from_bytes(payload).map_err(|e| LoadError::Corrupt(format!("undecodable payload: {e}")))?;
+        program.check_structure()?;
+        Ok(program)
+    }
+
+    /// The invariants evaluation relies on: children before parents, references in range,
+    /// bounded content depth. Linear in the bundle size.
+    fn check_structure(&self) -> Result<(), LoadError> {
+        let n = self.nodes.len() as u32;
+        let bad = |what: String| Err(LoadError::Corrupt(what));
+        for (i, node) in self.nodes.iter().enumerate() {
+            if node.children().iter().any(|&c| c >= i as u32) {
+                return bad(format!("node {i} refers forward"));
+            }
+            let query_ok = |q: &Query| (q.event as usize) < self.events.len();
+            let ok = match node {
+                Node::Agg(_, q) => query_ok(q),
+                Node::Sequence(s) => query_ok(&s.first) && query_ok(&s.then),
+                Node::Segment(s) => (*s as usize) < self.segments.len(),
+                Node::Tier(t) => (*t as usize) < self.tiers.len(),
+                _ => true,
+            };
+            if !ok {
+                return bad(format!("node {i} refers to a missing event, segment or tier"));
+            }
+        }
+        let root_ok = |r: &u32| *r < n;
+        let roots_ok = self.segments.iter().all(|s| root_ok(&s.root))
+            && self.tiers.iter().all(|t| t.levels.iter().all(|(_, w)| w.as_ref().is_none_or(root_ok)))
+            && self.slots.iter().all(|s| {
+                s.variants.iter().all(|v| {
+                    v.when.as_ref().is_none_or(root_ok) && v.score.as_ref().is_none_or(root_ok) && v.vars.iter().all(|(_, r)| root_ok(r))
+                })
+            });
+        if !roots_ok {
+            return bad("a rule refers past the end of the node table".into());
+        }
+        for slot in &self.slots {
+            check_content(&slot.default_content)?;
+            for v in &slot.variants {
+                check_content(&v.content)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Content must be exactly one well-formed value, nested at most `MAX_CONTENT_DEPTH`.
+fn check_content(content: &Content) -> Result<(), LoadError> {
+    // Each stack entry: values still owed by an open container.
+    let mut owed: Vec<u64> = vec![1];
+    let mut toks = content.0.iter();
+    if content.0.is_empty() {
+        return Ok(());
+    }
+    while let Some(top) = owed.last_mut() {
+        if *top == 0 {
+            owed.pop();
+            continue;
+        }
+        *top -= 1;
+        let tok = toks.next().ok_or_else(|| LoadError::Corrupt("content ends early".into()))?;
+        match tok {
+            Tok::Arr(n) => owed.push(u64::from(*n)),
+            Tok::Obj(n) => owed.push(u64::from(*n) * 2),
+            _ => {}
+        }
+        if owed.len() > MAX_CONTENT_DEPTH + 1 {
+            return Err(LoadError::Corrupt("content nested too deeply".into()));
+        }
+    }
+    if toks.next().is_some() {
+        return Err(LoadError::Corrupt("content has trailing tokens".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,664 @@
+//! Rules as written ([`ast::Bundle`]) → a validated [`Program`].
+//!
+//! Everything that can be checked without a context is checked here, once:
+//! names resolve, durations and clock times parse, types fit, segments do not
+//! refer to themselves, sizes stay in bounds. Evaluation then trusts the result.
+
+use super::ast::{self, AggOp, ArithOp, CmpOp, Expr, Json};
+use crate::error::{CompileError, Location};
+use crate::program::{self, Content, Lit, Node, Program, Query, SeqSpec, SlotDef, Tok, VariantDef, SIGNALS};
+use crate::suggest::nearest;
+use crate::time::{parse_clock, parse_duration, TimeZone, WEEKDAYS};
+use std::collections::{BTreeMap, HashMap};
+
+/// Deepest expression nesting accepted.
+pub const MAX_DEPTH: usize = 32;
+/// Most expression nodes in one bundle.
+pub const MAX_NODES: usize = 50_000;
+/// Most slots, and variants in one slot.
+pub const MAX_SLOTS: usize = 256;
+pub const MAX_VARIANTS: usize = 1_000;
+/// Default and largest `max_history`.
+pub const DEFAULT_HISTORY: u32 = 1_000;
+pub const MAX_HISTORY: u32 = 10_000;
+/// Longest name or string literal in a rule.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// Value kinds, inferred so mistakes surface at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Bool,
+    Num,
+    /// Milliseconds; compares against duration strings such as `"30d"`.
+    Dur,
+    Str,
+    List,
+    /// Profile attributes and event properties: known only at decision time.
+    Any,
+}
+
+/// Compiles a parsed bundle. Errors carry a JSON path; the JSON front end adds line and column.
+pub fn compile(bundle: &ast::Bundle) -> Result<Program, CompileError> {
+    let mut c = Compiler::default();
+    c.bundle(bundle)?;
+    Ok(c.finish(bundle))
+}
+
+#[derive(Default)]
+struct Compiler {
+    nodes: Vec<Node>,
+    events: Vec<String>,
+    event_ids: HashMap<String, u32>,
+    segment_ids: BTreeMap<String, u32>,
+    tier_ids: BTreeMap<String, u32>,
+    path: Vec<String>,
+    depth: usize,
+    segments: Vec<program::SegmentDef>,
+    tiers: Vec<program::TierDef>,
+    slots: Vec<SlotDef>,
+    holdout: Option<program::HoldoutSpec>,
+    max_history: u32,
+}
+
+impl Compiler {
+    fn err(&self, code: &'static str, message: impl Into<String>) -> CompileError {
+        CompileError { code, at: Location { path: self.path_string(), line: 0, column: 0 }, message: message.into() }
+    }
+
+    fn path_string(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.path {
+            if !seg.starts_with('[') && !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+        out
+    }
+
+    fn at<T>(&mut self, seg: impl Into<String>, f: impl FnOnce(&mut Self) -> Result<T, CompileError>) -> Result<T, CompileError> {
+        self.path.push(seg.into());
+        let out = f(self);
+        if out.is_ok() {
+            self.path.pop();
+        }
+        out
+    }
+
+    fn bundle(&mut self, b: &ast::Bundle) -> Result<(), CompileError> {
+        if b.kairos != 1 {
+            return self.at("kairos", |c| Err(c.err("E_VERSION", format!("rule language version {} is not supported: expected 1", b.kairos))));
+        }
+        if b.slots.is_empty() {
+            return self.at("slots", |c| Err(c.err("E_EMPTY", "a bundle needs at least one slot")));
+        }
+        if b.slots.len() > MAX_SLOTS {
+            return self.at("slots", |c| Err(c.err("E_LIMIT", format!("{} slots, the limit is {MAX_SLOTS}", b.slots.len()))));
+        }
+        if let Some(tz) = &b.default_timezone {
+            self.at("default_timezone", |c| TimeZone::named(tz).map(drop).map_err(|e| c.err("E_TIMEZONE", e.to_string())))?;
+        }
+        if let Some(h) = &b.holdout {
+            self.at("holdout", |c| {
+                if !(0.0..=100.0).contains(&h.percent) {
+                    return c.at("percent", |c| Err(c.err("E_RANGE", format!("holdout percent {} must be between 0 and 100", h.percent))));
+                }
+                c.check_name("salt", &h.salt)?;
+                c.holdout = Some(program::HoldoutSpec { salt: h.salt.clone(), threshold: (h.percent * 100.0).round() as u32 });
+                Ok(())
+            })?;
+        }
+        self.max_history = match b.max_history {
+            None => DEFAULT_HISTORY,
+            Some(n) if (1..=MAX_HISTORY).contains(&n) => n,
+            Some(n) => return self.at("max_history", |c| Err(c.err("E_LIMIT", format!("max_history {n} must be 1–{MAX_HISTORY}")))),
+        };
+        for (i, name) in b.segments.keys().enumerate() {
+            self.at("segments", |c| c.at(name.clone(), |c| c.check_ident(name)))?;
+            self.segment_ids.insert(name.clone(), i as u32);
+        }
+        for (i, name) in b.tiers.keys().enumerate() {
+            self.at("tiers", |c| c.at(name.clone(), |c| c.check_ident(name)))?;
+            self.tier_ids.insert(name.clone(), i as u32);
+        }
+        self.reject_segment_cycles(b)?;
+        for (name, expr) in &b.segments {
+            let root = self.at("segments", |c| c.at(name.clone(), |c| c.condition(expr)))?;
+            self.segments.push(program::SegmentDef { name: name.clone(), root });
+        }
+        for (name, levels) in &b.tiers {
+            let compiled = self.at("tiers", |c| c.at(name.clone(), |c| c.tier(levels)))?;
+            self.tiers.push(program::TierDef { name: name.clone(), levels: compiled });
+        }
+        for (name, slot) in &b.slots {
+            let def = self.at("slots", |c| c.at(name.clone(), |c| c.slot(name, slot)))?;
+            self.slots.push(def);
+        }
+        Ok(())
+    }
+
+    fn finish(self, b: &ast::Bundle) -> Program {
+        Program {
+            name: b.name.clone(),
+            default_timezone: b.default_timezone.clone(),
+            holdout: self.holdout,
+            max_history: self.max_history,
+            events: self.events,
+            nodes: self.nodes,
+            segments: self.segments,
+            tiers: self.tiers,
+            slots: self.slots,
+        }
+    }
+
+    fn check_name(&self, what: &str, s: &str) -> Result<(), CompileError> {
+        if s.is_empty() || s.len() > MAX_NAME_BYTES {
+            return Err(self.err("E_NAME", format!("{what} must be 1–{MAX_NAME_BYTES} bytes")));
+        }
+        Ok(())
+    }
+
+    fn check_ident(&self, s: &str) -> Result<(), CompileError> {
+        let ok = !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if ok {
+            Ok(())
+        } else {
+            Err(self.err("E_NAME", format!("`{s}` is not a valid name: use 1–64 letters, digits, `_` or `-`")))
+        }
+    }
+
+    /// Segments may use other segments, but never (through any chain) themselves.
+    fn reject_segment_cycles(&mut self, b: &ast::Bundle) -> Result<(), CompileError> {
+        let refs: BTreeMap<&str, Vec<String>> = b.segments.iter().map(|(n, e)| (n.as_str(), segment_refs(e))).collect();
+        // 0 = unvisited, 1 = on the current path, 2 = done.
+        let mut state: BTreeMap<&str, u8> = BTreeMap::new();
+        fn visit<'a>(n: &'a str, refs: &'a BTreeMap<&str, Vec<String>>, state: &mut BTreeMap<&'a str, u8>, stack: &mut Vec<&'a str>) -> Option<Vec<String>> {
+            match state.get(n) {
+                Some(2) => return None,
+                Some(1) => {
+                    let from = stack.iter().position(|s| *s == n).unwrap_or(0);
+                    let mut cycle: Vec<String> = stack[from..].iter().map(|s| s.to_string()).collect();
+                    cycle.push(n.to_string());
+                    return Some(cycle);
+                }
+                _ => {}
+            }
+            state.insert(n, 1);
+            stack.push(n);
+            for r in refs.get(n).into_iter().flatten() {
+                if let Some((key, _)) = refs.get_key_value(r.as_str()) {
+                    if let Some(c) = visit(key, refs, state, stack) {
+                        return Some(c);
+                    }
+                }
+            }
+            stack.pop();
+            state.insert(n, 2);
+            None
+        }
+        for name in refs.keys() {
+            if let Some(cycle) = visit(name, &refs, &mut state, &mut Vec::new()) {
+                let first = cycle[0].clone();
+                return self.at("segments", |c| c.at(first, |c| Err(c.err("E_CYCLE", format!("segments refer to each other in a cycle: {}", cycle.join(" → "))))));
+            }
+        }
+        Ok(())
+    }
+
+    fn tier(&mut self, levels: &[ast::TierLevel]) -> Result<Vec<(String, Option<u32>)>, CompileError> {
+        if levels.is_empty() {
+            return Err(self.err("E_EMPTY", "a tier table needs at least one level"));
+        }
+        let mut out = Vec::new();
+        for (i, level) in levels.iter().enumerate() {
+            let when = self.at(format!("[{i}]"), |c| {
+                c.at("name", |c| c.check_ident(&level.name))?;
+                level.when.as_ref().map(|w| c.at("when", |c| c.condition(w))).transpose()
+            })?;
+            out.push((level.name.clone(), when));
+        }
+        Ok(out)
+    }
+
+    fn slot(&mut self, name: &str, slot: &ast::Slot) -> Result<SlotDef, CompileError> {
+        self.check_ident(name)?;
+        if slot.variants.len() > MAX_VARIANTS {
+            return self.at("variants", |c| Err(c.err("E_LIMIT", format!("{} variants, the limit is {MAX_VARIANTS}", slot.variants.len()))));
+        }
+        self.at("default", |c| c.at("id", |c| c.check_ident(&slot.default.id)))?;
+        let default_content = self.at("default", |c| c.at("content", |c| c.content(&slot.default.content, &BTreeMap::new())))?;
+        let mut ids = vec![slot.default.id.as_str()];
+        let mut variants = Vec::new();
+        for (i, v) in slot.variants.iter().enumerate() {
+            let def = self.at("variants", |c| c.at(format!("[{i}]"), |c| c.variant(v, &ids)))?;
+            ids.push(&v.id);
+            variants.push(def);
+        }
+        Ok(SlotDef { name: name.to_owned(), default_id: slot.default.id.clone(), default_content, variants })
+    }
+
+    fn variant(&mut self, v: &ast::Variant, taken: &[&str]) -> Result<VariantDef, CompileError> {
+        self.at("id", |c| {
+            c.check_ident(&v.id)?;
+            if taken.contains(&v.id.as_str()) {
+                return Err(c.err("E_DUPLICATE", format!("variant id `{}` is used twice in this slot", v.id)));
+            }
+            Ok(())
+        })?;
+        let when = v.when.as_ref().map(|w| self.at("when", |c| c.condition(w))).transpose()?;
+        let score = v.score.as_ref().map(|s| self.at("score", |c| c.value_of(s, &[Ty::Num, Ty::Any], "a number"))).transpose()?;
+        let mut vars = Vec::new();
+        for (name, expr) in &v.vars {
+            let root = self.at("vars", |c| c.at(name.clone(), |c| {
+                c.check_ident(name)?;
+                let (n, _) = c.expr(expr)?;
+                Ok(n)
+            }))?;
+            vars.push((name.clone(), root));
+        }
+        let content = self.at("content", |c| c.content(&v.content, &v.vars))?;
+        let cap = match &v.cap {
+            None => None,
+            Some(cap) => Some(self.at("cap", |c| {
+                if cap.max == 0 {
+                    return c.at("max", |c| Err(c.err("E_RANGE", "a cap's max must be at least 1")));
+                }
+                let within = c.at("within", |c| c.duration(&cap.within))?;
+                Ok((cap.max, within))
+            })?),
+        };
+        Ok(VariantDef { id: v.id.clone(), when, priority: v.priority, score, content, vars, cap, suppress_after_conversion: v.suppress_after_conversion })
+    }
+
+    /// Flattens content to tokens, checking `{{var}}` references against the variant's vars.
+    fn content(&mut self, json: &Json, vars: &BTreeMap<String, Expr>) -> Result<Content, CompileError> {
+        let mut toks = Vec::new();
+        self.content_into(json, vars, &mut toks, 0)?;
+        Ok(Content(toks))
+    }
+
+    fn content_into(&mut self, json: &Json, vars: &BTreeMap<String, Expr>, out: &mut Vec<Tok>, depth: usize) -> Result<(), CompileError> {
+        if depth > program::MAX_CONTENT_DEPTH {
+            return Err(self.err("E_DEPTH", format!("content nested deeper than {}", program::MAX_CONTENT_DEPTH)));
+        }
+        match json {
+            Json::Null => out.push(Tok::Null),
+            Json::Bool(b) => out.push(Tok::Bool(*b)),
+            Json::Num(n) => out.push(Tok::Num(*n)),
+            Json::Str(s) => {
+                for name in template_refs(s) {
+                    if !vars.contains_key(name) {
+                        let hint = nearest(name, vars.keys().map(String::as_str)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                        return Err(self.err("E_UNKNOWN_VAR", format!("content uses `{{{{{name}}}}}` but the variant defines no var `{name}`{hint}")));
+                    }
+                }
+                out.push(Tok::Str(s.clone()));
+            }
+            Json::Arr(items) => {
+                out.push(Tok::Arr(items.len() as u32));
+                for (i, item) in items.iter().enumerate() {
+                    self.at(format!("[{i}]"), |c| c.content_into(item, vars, out, depth + 1))?;
+                }
+            }
+            Json::Obj(entries) => {
+                out.push(Tok::Obj(entries.len() as u32));
+                for (k, v) in entries {
+                    out.push(Tok::Str(k.clone()));
+                    self.at(k.clone(), |c| c.content_into(v, vars, out, depth + 1))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn duration(&self, s: &str) -> Result<i64, CompileError> {
+        match parse_duration(s) {
+            Ok(0) => Err(self.err("E_DURATION", "a window must be longer than zero")),
+            Ok(ms) => Ok(ms),
+            Err(e) => Err(self.err("E_DURATION", e)),
+        }
+    }
+
+    fn push(&mut self, node: Node) -> Result<u32, CompileError> {
+        if self.nodes.len() >= MAX_NODES {
+            return Err(self.err("E_LIMIT", format!("more than {MAX_NODES} expression nodes")));
+        }
+        self.nodes.push(node);
+        Ok(self.nodes.len() as u32 - 1)
+    }
+
+    fn condition(&mut self, e: &Expr) -> Result<u32, CompileError> {
+        self.value_of(e, &[Ty::Bool, Ty::Any], "a condition (true/false)")
+    }
+
+    fn value_of(&mut self, e: &Expr, allowed: &[Ty], what: &str) -> Result<u32, CompileError> {
+        let (n, ty) = self.expr(e)?;
+        if allowed.contains(&ty) {
+            Ok(n)
+        } else {
+            Err(self.err("E_TYPE", format!("expected {what}, found {}", ty_name(ty))))
+        }
+    }
+
+    fn children(&mut self, op: &str, items: &[Expr], allowed: &[Ty], what: &str) -> Result<Vec<u32>, CompileError> {
+        if items.is_empty() {
+            return Err(self.err("E_ARITY", format!("`{op}` needs at least one argument")));
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(self.at(op, |c| c.at(format!("[{i}]"), |c| c.value_of(item, allowed, what)))?);
+        }
+        Ok(out)
+    }
+
+    fn expr(&mut self, e: &Expr) -> Result<(u32, Ty), CompileError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err("E_DEPTH", format!("expression nested deeper than {MAX_DEPTH} levels")));
+        }
+        let out = self.expr_inner(e);
+        self.depth -= 1;
+        out
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Result<(u32, Ty), CompileError> {
+        const COND: &[Ty] = &[Ty::Bool, Ty::Any];
+        const NUM: &[Ty] = &[Ty::Num, Ty::Dur, Ty::Any];
+        let (node, ty) = match e {
+            Expr::Lit(l) => {
+                let (lit, ty) = self.lit(l)?;
+                (Node::Lit(lit), ty)
+            }
+            Expr::List(items) => (Node::List(self.lits(items)?), Ty::List),
+            Expr::All(items) => (Node::All(self.children("all", items, COND, "a condition")?), Ty::Bool),
+            Expr::Any(items) => (Node::Any(self.children("any", items, COND, "a condition")?), Ty::Bool),
+            Expr::Not(inner) => (Node::Not(self.at("not", |c| c.condition(inner))?), Ty::Bool),
+            Expr::Cmp(op, a, b) => {
+                let (a, b) = self.compare_pair(op.name(), *op, a, b)?;
+                (Node::Cmp(*op, a, b), Ty::Bool)
+            }
+            Expr::Between(x, lo, hi) => {
+                let (xn, xt) = self.at("between", |c| c.at("[0]", |c| c.expr(x)))?;
+                let lo = self.at("between", |c| c.at("[1]", |c| c.operand_like(lo, xt)))?;
+                let hi = self.at("between", |c| c.at("[2]", |c| c.operand_like(hi, xt)))?;
+                (Node::Between(xn, lo, hi), Ty::Bool)
+            }
+            Expr::In(x, list) => {
+                let (xn, _) = self.at("in", |c| c.at("[0]", |c| c.expr(x)))?;
+                (Node::In(xn, self.at("in", |c| c.at("[1]", |c| c.lits(list)))?), Ty::Bool)
+            }
+            Expr::Exists(x) => (Node::Exists(self.at("exists", |c| c.expr(x))?.0), Ty::Bool),
+            Expr::Missing(x) => (Node::Missing(self.at("missing", |c| c.expr(x))?.0), Ty::Bool),
+            Expr::Str(op, a, b) => {
+                let a = self.at(op.name(), |c| c.at("[0]", |c| c.value_of(a, &[Ty::Str, Ty::Any], "a string")))?;
+                let b = self.at(op.name(), |c| c.at("[1]", |c| c.value_of(b, &[Ty::Str, Ty::Any], "a string")))?;
+                (Node::Str(*op, a, b), Ty::Bool)
+            }
+            Expr::Lower(x) => (Node::Lower(self.at("lower", |c| c.value_of(x, &[Ty::Str, Ty::Any], "a string"))?), Ty::Str),
+            Expr::Arith(op, items) => {
+                let mut kids = Vec::new();
+                let mut tys = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let (n, t) = self.at(op.name(), |c| c.at(format!("[{i}]"), |c| c.expr(item)))?;
+                    if !NUM.contains(&t) {
+                        return self.at(op.name(), |c| c.at(format!("[{i}]"), |c| Err(c.err("E_TYPE", format!("expected a number, found {}", ty_name(t))))));
+                    }
+                    kids.push(n);
+                    tys.push(t);
+                }
+                // duration ÷ duration is a plain ratio (the churn factor); other duration arithmetic stays a duration.
+                let ty = match op {
+                    ArithOp::Div if tys.iter().all(|t| *t == Ty::Dur) => Ty::Num,
+                    ArithOp::Add | ArithOp::Sub if tys.iter().all(|t| *t == Ty::Dur) => Ty::Dur,
+                    _ => Ty::Num,
+                };
+                (Node::Arith(*op, kids), ty)
+            }
+            Expr::Coalesce(items) => {
+                let kids = self.children("coalesce", items, &[Ty::Bool, Ty::Num, Ty::Dur, Ty::Str, Ty::Any], "a value")?;
+                let ty = match &items[0] {
+                    first => self.peek_ty(first),
+                };
+                (Node::Coalesce(kids), ty)
+            }
+            Expr::Var(name) => self.at("var", |c| c.var(name))?,
+            Expr::Score(s) => {
+                let max_age = self.at("score", |c| {
+                    c.at("name", |c| c.check_name("score name", &s.name))?;
+                    c.at("max_age", |c| c.duration(&s.max_age))
+                })?;
+                (Node::Score { name: s.name.clone(), max_age }, Ty::Num)
+            }
+            Expr::LocalTimeBetween(from, to) => {
+                let f = self.at("local_time_between", |c| c.at("[0]", |c| parse_clock(from).map_err(|e| c.err("E_TIME", e))))?;
+                let t = self.at("local_time_between", |c| c.at("[1]", |c| parse_clock(to).map_err(|e| c.err("E_TIME", e))))?;
+                (Node::LocalTimeBetween(f, t), Ty::Bool)
+            }
+            Expr::WeekdayIn(days) => {
+                let mut mask = 0u8;
+                for (i, d) in days.iter().enumerate() {
+                    let idx = self.at("weekday_in", |c| c.at(format!("[{i}]"), |c| {
+                        let lower = d.to_ascii_lowercase();
+                        WEEKDAYS.iter().position(|w| lower.starts_with(w)).ok_or_else(|| c.err("E_WEEKDAY", format!("`{d}` is not a weekday: expected mon, tue, wed, thu, fri, sat or sun")))
+                    }))?;
+                    mask |= 1 << idx;
+                }
+                (Node::WeekdayIn(mask), Ty::Bool)
+            }
+            Expr::DaysUntil(x) => (Node::DaysUntil(self.at("days_until", |c| c.value_of(x, &[Ty::Num, Ty::Str, Ty::Any], "a timestamp"))?), Ty::Num),
+            Expr::DaysSince(x) => (Node::DaysSince(self.at("days_since", |c| c.value_of(x, &[Ty::Num, Ty::Str, Ty::Any], "a timestamp"))?), Ty::Num),
+            Expr::Duration(d) => (Node::Lit(Lit::Num(self.at("duration", |c| c.duration(d))? as f64)), Ty::Dur),
+            Expr::Agg(op, q) => {
+                let query = self.at(op.name(), |c| c.query(q, op.needs_prop()))?;
+                let ty = match op {
+                    AggOp::Count | AggOp::Sum | AggOp::Min | AggOp::Max | AggOp::Avg | AggOp::MaxCountBy => Ty::Num,
+                    AggOp::SinceLast | AggOp::MeanInterval => Ty::Dur,
+                    AggOp::None => Ty::Bool,
+                    AggOp::Last | AggOp::Top => Ty::Any,
+                };
+                (Node::Agg(*op, query), ty)
+            }
+            Expr::Sequence(s) => {
+                let spec = self.at("sequence", |c| {
+                    let first = c.at("first", |c| c.query(&s.first, false))?;
+                    let (then, negated) = match (&s.then, &s.then_not) {
+                        (Some(t), None) => (c.at("then", |c| c.query(t, false))?, false),
+                        (None, Some(t)) => (c.at("then_not", |c| c.query(t, false))?, true),
+                        _ => return Err(c.err("E_SEQUENCE", "a sequence needs exactly one of `then` or `then_not`")),
+                    };
+                    let gap = c.at("gap", |c| c.duration(&s.gap))?;
+                    Ok(SeqSpec { first, then, negated, gap })
+                })?;
+                (Node::Sequence(Box::new(spec)), Ty::Bool)
+            }
+            Expr::Segment(name) => {
+                let id = self.at("segment", |c| match c.segment_ids.get(name) {
+                    Some(id) => Ok(*id),
+                    None => Err(c.err("E_UNKNOWN_SEGMENT", format!("no segment named `{name}`{}", hint(name, c.segment_ids.keys())))),
+                })?;
+                (Node::Segment(id), Ty::Bool)
+            }
+            Expr::Tier(name) => {
+                let id = self.at("tier", |c| match c.tier_ids.get(name) {
+                    Some(id) => Ok(*id),
+                    None => Err(c.err("E_UNKNOWN_TIER", format!("no tier table named `{name}`{}", hint(name, c.tier_ids.keys())))),
+                })?;
+                (Node::Tier(id), Ty::Str)
+            }
+            Expr::Bucket(salt) => {
+                self.at("bucket", |c| c.check_name("salt", salt))?;
+                (Node::Bucket(salt.clone()), Ty::Num)
+            }
+        };
+        Ok((self.push(node)?, ty))
+    }
+
+    /// The type an expression would have, without compiling it (for `coalesce`).
+    fn peek_ty(&self, e: &Expr) -> Ty {
+        match e {
+            Expr::Lit(ast::Lit::Num(_)) | Expr::Arith(..) | Expr::Score(_) | Expr::DaysUntil(_) | Expr::DaysSince(_) | Expr::Bucket(_) => Ty::Num,
+            Expr::Lit(ast::Lit::Str(_)) | Expr::Lower(_) | Expr::Tier(_) => Ty::Str,
+            Expr::Duration(_) | Expr::Agg(AggOp::SinceLast | AggOp::MeanInterval, _) => Ty::Dur,
+            Expr::Agg(AggOp::Last | AggOp::Top, _) | Expr::Var(_) | Expr::Coalesce(_) => Ty::Any,
+            Expr::Agg(..) => Ty::Num,
+            _ => Ty::Bool,
+        }
+    }
+
+    fn compare_pair(&mut self, name: &str, op: CmpOp, a: &Expr, b: &Expr) -> Result<(u32, u32), CompileError> {
+        let (an, at) = self.at(name, |c| c.at("[0]", |c| c.expr(a)))?;
+        let bn = self.at(name, |c| c.at("[1]", |c| c.operand_like(b, at)))?;
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne) && at == Ty::Bool {
+            return self.at(name, |c| Err(c.err("E_TYPE", format!("`{name}` orders values; a condition is only true or false (use eq)"))));
+        }
+        Ok((an, bn))
+    }
+
+    /// Compiles the second operand of a comparison; a string literal next to a
+    /// duration is read as a duration (`"30d"`).
+    fn operand_like(&mut self, e: &Expr, other: Ty) -> Result<u32, CompileError> {
+        if let (Ty::Dur, Expr::Lit(ast::Lit::Str(s))) = (other, e) {
+            let ms = self.duration(s)?;
+            return self.push(Node::Lit(Lit::Num(ms as f64)));
+        }
+        let (n, t) = self.expr(e)?;
+        let clash = matches!((other, t), (Ty::Num | Ty::Dur, Ty::Str) | (Ty::Str, Ty::Num | Ty::Dur) | (Ty::Bool, Ty::Num | Ty::Str | Ty::Dur) | (Ty::Num | Ty::Str | Ty::Dur, Ty::Bool));
+        if clash {
+            return Err(self.err("E_TYPE", format!("cannot compare {} with {}", ty_name(other), ty_name(t))));
+        }
+        Ok(n)
+    }
+
+    fn lit(&self, l: &ast::Lit) -> Result<(Lit, Ty), CompileError> {
+        Ok(match l {
+            ast::Lit::Num(n) => (Lit::Num(*n), Ty::Num),
+            ast::Lit::Bool(b) => (Lit::Bool(*b), Ty::Bool),
+            ast::Lit::Str(s) => {
+                if s.len() > 4096 {
+                    return Err(self.err("E_LIMIT", "string literal longer than 4096 bytes"));
+                }
+                (Lit::Str(s.clone()), Ty::Str)
+            }
+        })
+    }
+
+    fn lits(&self, items: &[ast::Lit]) -> Result<Vec<Lit>, CompileError> {
+        items.iter().map(|l| self.lit(l).map(|(l, _)| l)).collect()
+    }
+
+    fn var(&mut self, name: &str) -> Result<(Node, Ty), CompileError> {
+        if let Some(attr) = name.strip_prefix("profile.") {
+            self.check_name("attribute name", attr)?;
+            return Ok((Node::Profile(attr.to_owned()), Ty::Any));
+        }
+        if let Some(flag) = name.strip_prefix("consent.") {
+            self.check_name("consent flag", flag)?;
+            return Ok((Node::Consent(flag.to_owned()), Ty::Bool));
+        }
+        match SIGNALS.iter().find(|(n, _)| *n == name) {
+            Some((_, sig)) => {
+                use program::Signal as S;
+                let ty = match sig {
+                    S::CartDwell | S::CheckoutDwell => Ty::Dur,
+                    S::ViewportWidth | S::ViewportHeight | S::PageViews | S::ProductViews | S::SearchCount | S::CouponSearches | S::Lat | S::Lon | S::LocalMinutes | S::LocalHour | S::Now => Ty::Num,
+                    _ => Ty::Str,
+                };
+                Ok((Node::Signal(*sig), ty))
+            }
+            None => {
+                let hint = nearest(name, SIGNALS.iter().map(|(n, _)| *n)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                Err(self.err("E_UNKNOWN_SIGNAL", format!("unknown signal `{name}`{hint}: expected session.*, geo.*, local.*, customer.id, now, profile.<attribute> or consent.<flag>")))
+            }
+        }
+    }
+
+    fn query(&mut self, q: &ast::EventQuery, needs_prop: bool) -> Result<Query, CompileError> {
+        let event = self.at("event", |c| {
+            c.check_name("event name", &q.event)?;
+            Ok(crate::context::normalize_event_name(&q.event))
+        })?;
+        let within = q.within.as_ref().map(|w| self.at("within", |c| c.duration(w))).transpose()?;
+        if needs_prop && q.prop.is_none() {
+            return Err(self.err("E_PROP", "this aggregate reads a property: add \"prop\""));
+        }
+        if let Some(p) = &q.prop {
+            self.at("prop", |c| c.check_name("property name", p))?;
+        }
+        let mut filter = Vec::new();
+        for (prop, test) in &q.filter {
+            self.at("where", |c| c.at(prop.clone(), |c| c.check_name("property name", prop)))?;
+            let test = match test {
+                ast::PropTest::Cmp(op, l) => program::PropTest::Cmp(*op, self.lit(l)?.0),
+                ast::PropTest::In(list) => program::PropTest::In(self.lits(list)?),
+                ast::PropTest::Str(op, s) => program::PropTest::Str(*op, s.clone()),
+            };
+            filter.push((prop.clone(), test));
+        }
+        let id = match self.event_ids.get(&event) {
+            Some(id) => *id,
+            None => {
+                let id = self.events.len() as u32;
+                self.event_ids.insert(event.clone(), id);
+                self.events.push(event);
+                id
+            }
+        };
+        Ok(Query { event: id, within, filter, prop: q.prop.clone() })
+    }
+}
+
+fn hint<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> String {
+    nearest(name, known.map(String::as_str)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+}
+
+fn ty_name(t: Ty) -> &'static str {
+    match t {
+        Ty::Bool => "a condition",
+        Ty::Num => "a number",
+        Ty::Dur => "a duration",
+        Ty::Str => "a string",
+        Ty::List => "a list",
+        Ty::Any => "a value",
+    }
+}
+
+/// `{{name}}` references in a content string.
+pub fn template_refs(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                out.push(after[..end].trim());
+                rest = &after[end + 2..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Names of segments an expression refers to (directly).
+fn segment_refs(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(e: &Expr, out: &mut Vec<String>) {
+        match e {
+            Expr::Segment(n) => out.push(n.clone()),
+            Expr::All(v) | Expr::Any(v) | Expr::Arith(_, v) | Expr::Coalesce(v) => v.iter().for_each(|x| walk(x, out)),
+            Expr::Not(a) | Expr::Exists(a) | Expr::Missing(a) | Expr::Lower(a) | Expr::DaysUntil(a) | Expr::DaysSince(a) | Expr::In(a, _) => walk(a, out),
+            Expr::Cmp(_, a, b) | Expr::Str(_, a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            Expr::Between(a, b, c) => {
+                walk(a, out);
+                walk(b, out);
+                walk(c, out);
+            }
+            _ => {}
+        }
+    }
+    walk(e, &mut out);
+    out
+}
