@@ -1,0 +1,65 @@
+//! JavaScript bindings (wasm-bindgen). Contexts arrive as plain JS objects and
+//! decisions leave as plain JS objects (serde-wasm-bindgen); no JSON text and
+//! no serde_json in the module. Errors are real `Error`s with a stable `code`.
+
+use crate::{Engine, Options};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+fn coded_error(code: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    // Reflect::set on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
+    err.into()
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+        .map_err(|e| coded_error("E_OUTPUT", &e.to_string()))
+}
+
+fn read_context(context: JsValue) -> Result<crate::Context, JsValue> {
+    serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(context)).map_err(|e| {
+        let path = e.path().to_string();
+        coded_error(crate::ContextError::CODE, &format!("context {path}: {}", e.into_inner()))
+    })
+}
+
+/// A loaded bundle. Load once, decide many times.
+#[wasm_bindgen]
+pub struct Kairos {
+    engine: Engine,
+}
+
+#[wasm_bindgen]
+impl Kairos {
+    /// Loads a compiled bundle (`kairos compile` output). Throws `E_BUNDLE_*` errors.
+    pub fn load(bundle: &[u8]) -> Result<Kairos, JsValue> {
+        Engine::load(bundle).map(|engine| Kairos { engine }).map_err(|e| coded_error(e.code(), &e.to_string()))
+    }
+
+    /// Decides every slot for `context`; with `explain`, each slot says why.
+    pub fn decide(&self, context: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+        let ctx = read_context(context)?;
+        to_js(&self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) }))
+    }
+
+    /// Slot names in bundle order.
+    #[wasm_bindgen(js_name = slotNames)]
+    pub fn slot_names(&self) -> Vec<String> {
+        self.engine.program.slots.iter().map(|s| s.name.clone()).collect()
+    }
+}
+
+/// One-shot: load `bundle` and decide `context`.
+#[wasm_bindgen]
+pub fn decide(bundle: &[u8], context: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+    Kairos::load(bundle)?.decide(context, explain)
+}
+
+/// The customer's bucket 0–9999 for `salt` (docs/bucketing.md).
+#[wasm_bindgen]
+pub fn bucket(salt: &str, customer_id: &str) -> u32 {
+    crate::bucket::bucket(salt, customer_id)
+}
