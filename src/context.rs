@@ -345,10 +345,7 @@ impl<'de> Deserialize<'de> for Search {
 
 /// `Product Viewed`, `product-viewed` and `product_viewed` all name one event.
 pub fn normalize_event_name(name: &str) -> String {
-    name.trim()
-        .chars()
-        .map(|c| if c == ' ' || c == '-' || c == '.' { '_' } else { c.to_ascii_lowercase() })
-        .collect()
+    name.trim().chars().map(|c| if c == ' ' || c == '-' || c == '.' { '_' } else { c.to_ascii_lowercase() }).collect()
 }
 
 impl<'de> Deserialize<'de> for Event {
@@ -372,7 +369,9 @@ impl<'de> Deserialize<'de> for Props {
 impl<'de> Visitor<'de> for EventVisitor {
     type Value = Event;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an event: {\"event\", \"properties\", \"timestamp\"} (analytics track) or {\"e\", \"p\", \"t\"} (compact)")
+        f.write_str(
+            "an event: {\"event\", \"properties\", \"timestamp\"} (analytics track) or {\"e\", \"p\", \"t\"} (compact)",
+        )
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
         let (mut name, mut at, mut props, mut kind) = (None, None, Vec::new(), None::<String>);

@@ -97,7 +97,11 @@ impl Engine {
         if !consent {
             let summary = "no personalisation consent: default shown, history not read";
             return Decision {
-                slots: prog.slots.iter().map(|s| default_decision(s, "no_consent", opts, summary, Vec::new())).collect(),
+                slots: prog
+                    .slots
+                    .iter()
+                    .map(|s| default_decision(s, "no_consent", opts, summary, Vec::new()))
+                    .collect(),
                 consent,
                 holdout: false,
                 missing: Vec::new(),
@@ -122,7 +126,8 @@ impl Engine {
                 missing,
             };
         }
-        let hist = History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
+        let hist =
+            History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
         let mut ev = Eval::new(prog, ctx, &hist);
         let slots = prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts)).collect();
         for m in ev.missing {
@@ -140,7 +145,15 @@ impl Engine {
         for (index, v) in slot.variants.iter().enumerate() {
             let before = ev.missing.len();
             let eligible = v.when.map_or(Tri::True, |w| ev.truth(w));
-            let mut cand = Candidate { variant: v.id.clone(), eligible: eligible.as_str(), priority: v.priority, score: None, failed: None, missing: Vec::new(), excluded: None };
+            let mut cand = Candidate {
+                variant: v.id.clone(),
+                eligible: eligible.as_str(),
+                priority: v.priority,
+                score: None,
+                failed: None,
+                missing: Vec::new(),
+                excluded: None,
+            };
             if eligible == Tri::True {
                 match self.admit(ev, slot, v) {
                     Ok(vars) => {
@@ -215,9 +228,17 @@ impl Engine {
             return Err("converted already: suppressed".into());
         }
         if let Some((max, within)) = v.cap {
-            let shown = ev.hist.window(self.exposure_id, Some(ev.ctx.now.0.saturating_sub(within))).iter().filter(|e| names(e)).count();
+            let shown = ev
+                .hist
+                .window(self.exposure_id, Some(ev.ctx.now.0.saturating_sub(within)))
+                .iter()
+                .filter(|e| names(e))
+                .count();
             if shown >= max as usize {
-                return Err(format!("frequency cap reached: shown {shown} times in {}", crate::time::format_duration(within)));
+                return Err(format!(
+                    "frequency cap reached: shown {shown} times in {}",
+                    crate::time::format_duration(within)
+                ));
             }
         }
         let mut vars = Vec::with_capacity(v.vars.len());
@@ -231,7 +252,13 @@ impl Engine {
     }
 }
 
-fn default_decision(slot: &SlotDef, reason: &'static str, opts: Options, summary: &str, candidates: Vec<Candidate>) -> SlotDecision {
+fn default_decision(
+    slot: &SlotDef,
+    reason: &'static str,
+    opts: Options,
+    summary: &str,
+    candidates: Vec<Candidate>,
+) -> SlotDecision {
     SlotDecision {
         slot: slot.name.clone(),
         variant: slot.default_id.clone(),
@@ -315,7 +342,10 @@ impl Tokens<'_, '_> {
             Some(Tok::Arr(n)) => {
                 let mut seq = s.serialize_seq(Some(*n as usize))?;
                 for _ in 0..*n {
-                    seq.serialize_element(&Next(std::cell::RefCell::new(Tokens { toks: &mut *self.toks, vars: self.vars })))?;
+                    seq.serialize_element(&Next(std::cell::RefCell::new(Tokens {
+                        toks: &mut *self.toks,
+                        vars: self.vars,
+                    })))?;
                 }
                 seq.end()
             }
@@ -326,7 +356,10 @@ impl Tokens<'_, '_> {
                         Some(Tok::Str(k)) => k.as_str(),
                         _ => "",
                     };
-                    m.serialize_entry(key, &Next(std::cell::RefCell::new(Tokens { toks: &mut *self.toks, vars: self.vars })))?;
+                    m.serialize_entry(
+                        key,
+                        &Next(std::cell::RefCell::new(Tokens { toks: &mut *self.toks, vars: self.vars })),
+                    )?;
                 }
                 m.end()
             }

@@ -61,12 +61,18 @@ fn describe_depth(p: &Program, node: u32, depth: usize) -> String {
         Node::Missing(x) => format!("{} is missing", d(x)),
         Node::Str(op, a, b) => format!("{} {} {}", d(a), op.name(), d(b)),
         Node::Lower(x) => format!("lower({})", d(x)),
-        Node::Arith(op, ks) => format!("({})", join(ks, match op {
-            crate::ast::ArithOp::Add => " + ",
-            crate::ast::ArithOp::Sub => " - ",
-            crate::ast::ArithOp::Mul => " × ",
-            crate::ast::ArithOp::Div => " ÷ ",
-        })),
+        Node::Arith(op, ks) => format!(
+            "({})",
+            join(
+                ks,
+                match op {
+                    crate::ast::ArithOp::Add => " + ",
+                    crate::ast::ArithOp::Sub => " - ",
+                    crate::ast::ArithOp::Mul => " × ",
+                    crate::ast::ArithOp::Div => " ÷ ",
+                }
+            )
+        ),
         Node::Coalesce(ks) => format!("coalesce({})", join(ks, ", ")),
         Node::Signal(s) => s.name().into(),
         Node::Profile(a) => format!("profile.{a}"),

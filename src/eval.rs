@@ -106,6 +106,9 @@ pub struct Eval<'a> {
     device: Device,
     segment_memo: Vec<Option<Tri>>,
     segment_busy: Vec<bool>,
+    /// Tier results, memoised like segments (and guarded the same way).
+    tier_memo: Vec<Option<Val<'a>>>,
+    tier_busy: Vec<bool>,
     /// What unknown leaves were missing, in first-seen order, deduplicated.
     pub missing: Vec<String>,
     depth: u32,
@@ -121,6 +124,8 @@ impl<'a> Eval<'a> {
             device: Device::of(ctx),
             segment_memo: vec![None; prog.segments.len()],
             segment_busy: vec![false; prog.segments.len()],
+            tier_memo: vec![None; prog.tiers.len()],
+            tier_busy: vec![false; prog.tiers.len()],
             missing: Vec::new(),
             depth: 0,
         }
@@ -250,7 +255,9 @@ impl<'a> Eval<'a> {
             Node::Consent(flag) => Val::Bool(self.ctx.consent.get(flag).copied().unwrap_or(false)),
             Node::Score { name, max_age } => match self.ctx.scores.get(name) {
                 Some(s) if self.ctx.now.0 - s.computed_at.0 <= *max_age => Val::Num(s.value.0),
-                Some(_) => self.miss(format!("score.{name} (stale: older than {})", crate::time::format_duration(*max_age))),
+                Some(_) => {
+                    self.miss(format!("score.{name} (stale: older than {})", crate::time::format_duration(*max_age)))
+                }
                 None => self.miss(format!("score.{name}")),
             },
             Node::LocalTimeBetween(from, to) => match self.local_time() {
@@ -363,7 +370,9 @@ impl<'a> Eval<'a> {
             Signal::ViewportWidth => sess.viewport.map(|v| Val::Num(v.width.0)),
             Signal::ViewportHeight => sess.viewport.map(|v| Val::Num(v.height.0)),
             Signal::Referrer => text(&sess.referrer),
-            Signal::ReferrerHost => sess.referrer.as_ref().and_then(|r| signals::url_host(&r.0)).map(|h| Val::Str(Cow::Owned(h))),
+            Signal::ReferrerHost => {
+                sess.referrer.as_ref().and_then(|r| signals::url_host(&r.0)).map(|h| Val::Str(Cow::Owned(h)))
+            }
             Signal::UtmSource => signals::utm(ctx, "source").map(|v| Val::Str(Cow::Owned(v))),
             Signal::UtmMedium => signals::utm(ctx, "medium").map(|v| Val::Str(Cow::Owned(v))),
             Signal::UtmCampaign => signals::utm(ctx, "campaign").map(|v| Val::Str(Cow::Owned(v))),
@@ -373,9 +382,16 @@ impl<'a> Eval<'a> {
             Signal::PageViews => sess.page_views.map(|n| Val::Num(f64::from(n))),
             Signal::ProductViews => Some(Val::Num(sess.product_views.len() as f64)),
             Signal::LastViewedProduct => sess.product_views.last().map(|p| Val::Str(Cow::Borrowed(p.id.0.as_str()))),
-            Signal::LastViewedCategory => sess.product_views.iter().rev().find_map(|p| p.category.as_ref()).map(|c| Val::Str(Cow::Borrowed(c.0.as_str()))),
+            Signal::LastViewedCategory => sess
+                .product_views
+                .iter()
+                .rev()
+                .find_map(|p| p.category.as_ref())
+                .map(|c| Val::Str(Cow::Borrowed(c.0.as_str()))),
             Signal::SearchTerm => sess.searches.last().map(|s| Val::Str(Cow::Borrowed(s.term.as_str()))),
-            Signal::SearchCategory => sess.searches.iter().rev().find_map(|s| s.category.as_deref()).map(|c| Val::Str(Cow::Borrowed(c))),
+            Signal::SearchCategory => {
+                sess.searches.iter().rev().find_map(|s| s.category.as_deref()).map(|c| Val::Str(Cow::Borrowed(c)))
+            }
             Signal::SearchCount => Some(Val::Num(sess.searches.len() as f64)),
             Signal::CartDwell => sess.cart_dwell_ms.map(|d| Val::Num(d.0)),
             Signal::CheckoutDwell => sess.checkout_dwell_ms.map(|d| Val::Num(d.0)),
@@ -386,10 +402,16 @@ impl<'a> Eval<'a> {
             Signal::Lat => ctx.geo.lat.map(|v| Val::Num(v.0)),
             Signal::Lon => ctx.geo.lon.map(|v| Val::Num(v.0)),
             Signal::CustomerId => text(&ctx.customer_id),
-            Signal::LocalMinutes => return self.local_time().map_or(Val::Unknown, |lt| Val::Num(f64::from(lt.minute_of_day))),
-            Signal::LocalHour => return self.local_time().map_or(Val::Unknown, |lt| Val::Num(f64::from(lt.minute_of_day / 60))),
+            Signal::LocalMinutes => {
+                return self.local_time().map_or(Val::Unknown, |lt| Val::Num(f64::from(lt.minute_of_day)))
+            }
+            Signal::LocalHour => {
+                return self.local_time().map_or(Val::Unknown, |lt| Val::Num(f64::from(lt.minute_of_day / 60)))
+            }
             Signal::LocalWeekday => {
-                return self.local_time().map_or(Val::Unknown, |lt| Val::Str(Cow::Borrowed(WEEKDAYS[lt.weekday as usize % 7])))
+                return self
+                    .local_time()
+                    .map_or(Val::Unknown, |lt| Val::Str(Cow::Borrowed(WEEKDAYS[lt.weekday as usize % 7])))
             }
             Signal::Now => Some(Val::Num(ctx.now.0 as f64)),
         };
@@ -408,11 +430,13 @@ impl<'a> Eval<'a> {
     fn aggregate(&mut self, op: AggOp, q: &'a Query) -> Val<'a> {
         let events = self.matching(q);
         let prop = q.prop.as_deref().unwrap_or("");
-        let nums = || events.iter().filter_map(|e| match e.prop(prop) {
-            Some(Scalar::Num(n)) => Some(*n),
-            Some(Scalar::Str(s)) => s.parse::<f64>().ok().filter(|n| n.is_finite()),
-            _ => None,
-        });
+        let nums = || {
+            events.iter().filter_map(|e| match e.prop(prop) {
+                Some(Scalar::Num(n)) => Some(*n),
+                Some(Scalar::Str(s)) => s.parse::<f64>().ok().filter(|n| n.is_finite()),
+                _ => None,
+            })
+        };
         match op {
             AggOp::Count => Val::Num(events.len() as f64),
             AggOp::None => Val::Bool(events.is_empty()),
@@ -467,6 +491,21 @@ impl<'a> Eval<'a> {
     }
 
     fn tier(&mut self, id: u32) -> Val<'a> {
+        let i = id as usize;
+        if let Some(v) = self.tier_memo.get(i).cloned().flatten() {
+            return v;
+        }
+        if self.tier_busy.get(i).copied().unwrap_or(true) {
+            return Val::Unknown; // only reachable from a crafted bundle: compile rejects cycles
+        }
+        self.tier_busy[i] = true;
+        let v = self.tier_uncached(id);
+        self.tier_busy[i] = false;
+        self.tier_memo[i] = Some(v.clone());
+        v
+    }
+
+    fn tier_uncached(&mut self, id: u32) -> Val<'a> {
         let prog: &'a Program = self.prog;
         let Some(def) = prog.tiers.get(id as usize) else { return Val::Unknown };
         for (name, when) in &def.levels {
@@ -517,7 +556,9 @@ pub fn props_match(e: &Event, filter: &[(String, PropTest)]) -> bool {
         let v = scalar_val(v);
         match test {
             PropTest::Cmp(op, l) => compare(*op, &v, &lit_val(l)) == Val::Bool(true) || loose_eq(*op, &v, l),
-            PropTest::In(list) => list.iter().any(|l| compare(CmpOp::Eq, &v, &lit_val(l)) == Val::Bool(true) || loose_eq(CmpOp::Eq, &v, l)),
+            PropTest::In(list) => list
+                .iter()
+                .any(|l| compare(CmpOp::Eq, &v, &lit_val(l)) == Val::Bool(true) || loose_eq(CmpOp::Eq, &v, l)),
             PropTest::Str(op, s) => match &v {
                 Val::Str(x) => match op {
                     StrOp::StartsWith => x.starts_with(s.as_str()),

@@ -18,7 +18,13 @@ pub struct History<'c> {
 
 impl<'c> History<'c> {
     /// Keeps the newest `max` events not after `now`, grouped by the ids `lookup` assigns.
-    pub fn index(events: &'c [Event], now: i64, max: usize, lookup: &HashMap<String, u32>, names: usize) -> History<'c> {
+    pub fn index(
+        events: &'c [Event],
+        now: i64,
+        max: usize,
+        lookup: &HashMap<String, u32>,
+        names: usize,
+    ) -> History<'c> {
         let mut past: Vec<&Event> = events.iter().filter(|e| e.at <= now).collect();
         past.sort_by_key(|e| e.at);
         let dropped = past.len().saturating_sub(max);

@@ -23,7 +23,9 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (Location, String)> {
         (Location { path, line: inner.line(), column: inner.column() }, message)
     })?;
     // Trailing garbage after the document is an error too.
-    de.end().map_err(|e| (Location { path: String::new(), line: e.line(), column: e.column() }, strip_position(&e.to_string())))?;
+    de.end().map_err(|e| {
+        (Location { path: String::new(), line: e.line(), column: e.column() }, strip_position(&e.to_string()))
+    })?;
     Ok(value)
 }
 

@@ -53,7 +53,8 @@ pub struct Engine {
 impl Engine {
     /// Wraps a compiled program (from [`rules::compile::compile`] or [`Program::from_bytes`]).
     pub fn new(program: Program) -> Engine {
-        let mut event_ids: HashMap<String, u32> = program.events.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+        let mut event_ids: HashMap<String, u32> =
+            program.events.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
         let mut reserve = |name: &str| {
             let next = event_ids.len() as u32;
             *event_ids.entry(name.to_owned()).or_insert(next)

@@ -227,7 +227,10 @@ pub enum Node {
     Signal(Signal),
     Profile(String),
     Consent(String),
-    Score { name: String, max_age: i64 },
+    Score {
+        name: String,
+        max_age: i64,
+    },
     /// Minutes since midnight, half-open `[from, to)`, wrapping past midnight when `from > to`.
     LocalTimeBetween(u32, u32),
     /// Bit `d` set = weekday `d` (0 = Sunday).
@@ -246,7 +249,13 @@ impl Node {
     pub fn children(&self) -> Vec<u32> {
         match self {
             Node::All(v) | Node::Any(v) | Node::Arith(_, v) | Node::Coalesce(v) => v.clone(),
-            Node::Not(a) | Node::Exists(a) | Node::Missing(a) | Node::Lower(a) | Node::DaysUntil(a) | Node::DaysSince(a) | Node::In(a, _) => vec![*a],
+            Node::Not(a)
+            | Node::Exists(a)
+            | Node::Missing(a)
+            | Node::Lower(a)
+            | Node::DaysUntil(a)
+            | Node::DaysSince(a)
+            | Node::In(a, _) => vec![*a],
             Node::Cmp(_, a, b) | Node::Str(_, a, b) => vec![*a, *b],
             Node::Between(a, b, c) => vec![*a, *b, *c],
             _ => Vec::new(),
@@ -293,7 +302,8 @@ impl Program {
         if fnv1a32(payload) != sum {
             return Err(LoadError::Corrupt("checksum mismatch".into()));
         }
-        let program: Program = postcard::from_bytes(payload).map_err(|e| LoadError::Corrupt(format!("undecodable payload: {e}")))?;
+        let program: Program =
+            postcard::from_bytes(payload).map_err(|e| LoadError::Corrupt(format!("undecodable payload: {e}")))?;
         program.check_structure()?;
         Ok(program)
     }
@@ -303,9 +313,17 @@ impl Program {
     fn check_structure(&self) -> Result<(), LoadError> {
         let n = self.nodes.len() as u32;
         let bad = |what: String| Err(LoadError::Corrupt(what));
+        // Compiled expressions are trees: a node shared by two parents could make
+        // evaluation exponential in a crafted bundle, so sharing is rejected.
+        let mut has_parent = vec![false; self.nodes.len()];
         for (i, node) in self.nodes.iter().enumerate() {
-            if node.children().iter().any(|&c| c >= i as u32) {
-                return bad(format!("node {i} refers forward"));
+            for c in node.children() {
+                if c >= i as u32 {
+                    return bad(format!("node {i} refers forward"));
+                }
+                if std::mem::replace(&mut has_parent[c as usize], true) {
+                    return bad(format!("node {c} has two parents"));
+                }
             }
             let query_ok = |q: &Query| (q.event as usize) < self.events.len();
             let ok = match node {
@@ -324,7 +342,9 @@ impl Program {
             && self.tiers.iter().all(|t| t.levels.iter().all(|(_, w)| w.as_ref().is_none_or(root_ok)))
             && self.slots.iter().all(|s| {
                 s.variants.iter().all(|v| {
-                    v.when.as_ref().is_none_or(root_ok) && v.score.as_ref().is_none_or(root_ok) && v.vars.iter().all(|(_, r)| root_ok(r))
+                    v.when.as_ref().is_none_or(root_ok)
+                        && v.score.as_ref().is_none_or(root_ok)
+                        && v.vars.iter().all(|(_, r)| root_ok(r))
                 })
             });
         if !roots_ok {

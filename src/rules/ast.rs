@@ -238,8 +238,14 @@ pub enum Expr {
 }
 
 impl CmpOp {
-    pub const ALL: [(CmpOp, &'static str); 6] =
-        [(CmpOp::Eq, "eq"), (CmpOp::Ne, "ne"), (CmpOp::Gt, "gt"), (CmpOp::Gte, "gte"), (CmpOp::Lt, "lt"), (CmpOp::Lte, "lte")];
+    pub const ALL: [(CmpOp, &'static str); 6] = [
+        (CmpOp::Eq, "eq"),
+        (CmpOp::Ne, "ne"),
+        (CmpOp::Gt, "gt"),
+        (CmpOp::Gte, "gte"),
+        (CmpOp::Lt, "lt"),
+        (CmpOp::Lte, "lte"),
+    ];
     pub fn name(self) -> &'static str {
         CmpOp::ALL.iter().find(|(op, _)| *op == self).map_or("eq", |(_, n)| n)
     }
@@ -296,10 +302,52 @@ impl AggOp {
 
 /// Every operator name, for "did you mean" and the JSON Schema test.
 pub const OPERATORS: &[&str] = &[
-    "all", "and", "any", "or", "not", "eq", "ne", "gt", "gte", "lt", "lte", "between", "in", "exists", "missing",
-    "starts_with", "ends_with", "contains", "lower", "add", "sub", "mul", "div", "coalesce", "var", "score",
-    "local_time_between", "weekday_in", "days_until", "days_since", "duration", "count", "sum", "min", "max", "avg",
-    "last", "since_last", "none", "mean_interval", "max_count_by", "top", "sequence", "segment", "tier", "bucket",
+    "all",
+    "and",
+    "any",
+    "or",
+    "not",
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "in",
+    "exists",
+    "missing",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "lower",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "coalesce",
+    "var",
+    "score",
+    "local_time_between",
+    "weekday_in",
+    "days_until",
+    "days_since",
+    "duration",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "last",
+    "since_last",
+    "none",
+    "mean_interval",
+    "max_count_by",
+    "top",
+    "sequence",
+    "segment",
+    "tier",
+    "bucket",
 ];
 
 // ---- JSON spelling -------------------------------------------------------
@@ -372,12 +420,20 @@ fn parse_operator<'de, A: MapAccess<'de>>(op: &str, map: &mut A) -> Result<Expr,
     if let Some((sop, _)) = StrOp::ALL.iter().find(|(_, n)| *n == op) {
         let mut v = args(map, op, 2)?.into_iter();
         let (x, y) = (v.next(), v.next());
-        return Ok(Expr::Str(*sop, b(x.unwrap_or(Expr::Lit(Lit::Bool(false)))), b(y.unwrap_or(Expr::Lit(Lit::Bool(false))))));
+        return Ok(Expr::Str(
+            *sop,
+            b(x.unwrap_or(Expr::Lit(Lit::Bool(false)))),
+            b(y.unwrap_or(Expr::Lit(Lit::Bool(false)))),
+        ));
     }
     if let Some((aop, _)) = ArithOp::ALL.iter().find(|(_, n)| *n == op) {
         let v: Vec<Expr> = map.next_value()?;
         if v.len() < 2 || (matches!(aop, ArithOp::Sub | ArithOp::Div) && v.len() != 2) {
-            return Err(de::Error::custom(format!("`{op}` takes {} arguments, got {}", if matches!(aop, ArithOp::Sub | ArithOp::Div) { "2" } else { "2 or more" }, v.len())));
+            return Err(de::Error::custom(format!(
+                "`{op}` takes {} arguments, got {}",
+                if matches!(aop, ArithOp::Sub | ArithOp::Div) { "2" } else { "2 or more" },
+                v.len()
+            )));
         }
         return Ok(Expr::Arith(*aop, v));
     }
@@ -467,7 +523,9 @@ struct PropTestVisitor;
 impl<'de> Visitor<'de> for PropTestVisitor {
     type Value = PropTest;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a literal (equality), a list (one of), or a one-key test like {\"gte\": 100} or {\"contains\": \"shoe\"}")
+        f.write_str(
+            "a literal (equality), a list (one of), or a one-key test like {\"gte\": 100} or {\"contains\": \"shoe\"}",
+        )
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<PropTest, E> {
         Ok(PropTest::Cmp(CmpOp::Eq, Lit::Bool(v)))

@@ -76,7 +76,11 @@ impl Compiler {
         out
     }
 
-    fn at<T>(&mut self, seg: impl Into<String>, f: impl FnOnce(&mut Self) -> Result<T, CompileError>) -> Result<T, CompileError> {
+    fn at<T>(
+        &mut self,
+        seg: impl Into<String>,
+        f: impl FnOnce(&mut Self) -> Result<T, CompileError>,
+    ) -> Result<T, CompileError> {
         self.path.push(seg.into());
         let out = f(self);
         if out.is_ok() {
@@ -87,31 +91,42 @@ impl Compiler {
 
     fn bundle(&mut self, b: &ast::Bundle) -> Result<(), CompileError> {
         if b.kairos != 1 {
-            return self.at("kairos", |c| Err(c.err("E_VERSION", format!("rule language version {} is not supported: expected 1", b.kairos))));
+            return self.at("kairos", |c| {
+                Err(c.err("E_VERSION", format!("rule language version {} is not supported: expected 1", b.kairos)))
+            });
         }
         if b.slots.is_empty() {
             return self.at("slots", |c| Err(c.err("E_EMPTY", "a bundle needs at least one slot")));
         }
         if b.slots.len() > MAX_SLOTS {
-            return self.at("slots", |c| Err(c.err("E_LIMIT", format!("{} slots, the limit is {MAX_SLOTS}", b.slots.len()))));
+            return self
+                .at("slots", |c| Err(c.err("E_LIMIT", format!("{} slots, the limit is {MAX_SLOTS}", b.slots.len()))));
         }
         if let Some(tz) = &b.default_timezone {
-            self.at("default_timezone", |c| TimeZone::named(tz).map(drop).map_err(|e| c.err("E_TIMEZONE", e.to_string())))?;
+            self.at("default_timezone", |c| {
+                TimeZone::named(tz).map(drop).map_err(|e| c.err("E_TIMEZONE", e.to_string()))
+            })?;
         }
         if let Some(h) = &b.holdout {
             self.at("holdout", |c| {
                 if !(0.0..=100.0).contains(&h.percent) {
-                    return c.at("percent", |c| Err(c.err("E_RANGE", format!("holdout percent {} must be between 0 and 100", h.percent))));
+                    return c.at("percent", |c| {
+                        Err(c.err("E_RANGE", format!("holdout percent {} must be between 0 and 100", h.percent)))
+                    });
                 }
                 c.check_name("salt", &h.salt)?;
-                c.holdout = Some(program::HoldoutSpec { salt: h.salt.clone(), threshold: (h.percent * 100.0).round() as u32 });
+                c.holdout =
+                    Some(program::HoldoutSpec { salt: h.salt.clone(), threshold: (h.percent * 100.0).round() as u32 });
                 Ok(())
             })?;
         }
         self.max_history = match b.max_history {
             None => DEFAULT_HISTORY,
             Some(n) if (1..=MAX_HISTORY).contains(&n) => n,
-            Some(n) => return self.at("max_history", |c| Err(c.err("E_LIMIT", format!("max_history {n} must be 1–{MAX_HISTORY}")))),
+            Some(n) => {
+                return self
+                    .at("max_history", |c| Err(c.err("E_LIMIT", format!("max_history {n} must be 1–{MAX_HISTORY}"))))
+            }
         };
         for (i, name) in b.segments.keys().enumerate() {
             self.at("segments", |c| c.at(name.clone(), |c| c.check_ident(name)))?;
@@ -159,7 +174,8 @@ impl Compiler {
     }
 
     fn check_ident(&self, s: &str) -> Result<(), CompileError> {
-        let ok = !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let ok =
+            !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
             Ok(())
         } else {
@@ -167,39 +183,56 @@ impl Compiler {
         }
     }
 
-    /// Segments may use other segments, but never (through any chain) themselves.
+    /// Segments and tier tables may use each other, but never (through any chain) themselves.
     fn reject_segment_cycles(&mut self, b: &ast::Bundle) -> Result<(), CompileError> {
-        let refs: BTreeMap<&str, Vec<String>> = b.segments.iter().map(|(n, e)| (n.as_str(), segment_refs(e))).collect();
-        // 0 = unvisited, 1 = on the current path, 2 = done.
-        let mut state: BTreeMap<&str, u8> = BTreeMap::new();
-        fn visit<'a>(n: &'a str, refs: &'a BTreeMap<&str, Vec<String>>, state: &mut BTreeMap<&'a str, u8>, stack: &mut Vec<&'a str>) -> Option<Vec<String>> {
-            match state.get(n) {
-                Some(2) => return None,
-                Some(1) => {
-                    let from = stack.iter().position(|s| *s == n).unwrap_or(0);
-                    let mut cycle: Vec<String> = stack[from..].iter().map(|s| s.to_string()).collect();
-                    cycle.push(n.to_string());
-                    return Some(cycle);
-                }
-                _ => {}
+        let mut refs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, expr) in &b.segments {
+            refs.insert(format!("segment {name}"), named_refs(expr));
+        }
+        for (name, levels) in &b.tiers {
+            refs.insert(
+                format!("tier {name}"),
+                levels.iter().filter_map(|l| l.when.as_ref()).flat_map(named_refs).collect(),
+            );
+        }
+        // Depth-first search; `on_path` holds the chain being explored.
+        fn visit(
+            n: &str,
+            refs: &BTreeMap<String, Vec<String>>,
+            done: &mut Vec<String>,
+            on_path: &mut Vec<String>,
+        ) -> Option<Vec<String>> {
+            if done.iter().any(|d| d == n) {
+                return None;
             }
-            state.insert(n, 1);
-            stack.push(n);
+            if let Some(from) = on_path.iter().position(|s| s == n) {
+                let mut cycle = on_path[from..].to_vec();
+                cycle.push(n.to_string());
+                return Some(cycle);
+            }
+            on_path.push(n.to_string());
             for r in refs.get(n).into_iter().flatten() {
-                if let Some((key, _)) = refs.get_key_value(r.as_str()) {
-                    if let Some(c) = visit(key, refs, state, stack) {
+                if refs.contains_key(r) {
+                    if let Some(c) = visit(r, refs, done, on_path) {
                         return Some(c);
                     }
                 }
             }
-            stack.pop();
-            state.insert(n, 2);
+            on_path.pop();
+            done.push(n.to_string());
             None
         }
+        let mut done = Vec::new();
         for name in refs.keys() {
-            if let Some(cycle) = visit(name, &refs, &mut state, &mut Vec::new()) {
-                let first = cycle[0].clone();
-                return self.at("segments", |c| c.at(first, |c| Err(c.err("E_CYCLE", format!("segments refer to each other in a cycle: {}", cycle.join(" → "))))));
+            if let Some(cycle) = visit(name, &refs, &mut done, &mut Vec::new()) {
+                let (kind, first) = cycle[0].split_once(' ').unwrap_or(("segment", &cycle[0]));
+                let section = if kind == "tier" { "tiers" } else { "segments" };
+                let (section, first) = (section.to_string(), first.to_string());
+                return self.at(section, |c| {
+                    c.at(first, |c| {
+                        Err(c.err("E_CYCLE", format!("rules refer to each other in a cycle: {}", cycle.join(" → "))))
+                    })
+                });
             }
         }
         Ok(())
@@ -223,10 +256,13 @@ impl Compiler {
     fn slot(&mut self, name: &str, slot: &ast::Slot) -> Result<SlotDef, CompileError> {
         self.check_ident(name)?;
         if slot.variants.len() > MAX_VARIANTS {
-            return self.at("variants", |c| Err(c.err("E_LIMIT", format!("{} variants, the limit is {MAX_VARIANTS}", slot.variants.len()))));
+            return self.at("variants", |c| {
+                Err(c.err("E_LIMIT", format!("{} variants, the limit is {MAX_VARIANTS}", slot.variants.len())))
+            });
         }
         self.at("default", |c| c.at("id", |c| c.check_ident(&slot.default.id)))?;
-        let default_content = self.at("default", |c| c.at("content", |c| c.content(&slot.default.content, &BTreeMap::new())))?;
+        let default_content =
+            self.at("default", |c| c.at("content", |c| c.content(&slot.default.content, &BTreeMap::new())))?;
         let mut ids = vec![slot.default.id.as_str()];
         let mut variants = Vec::new();
         for (i, v) in slot.variants.iter().enumerate() {
@@ -246,14 +282,20 @@ impl Compiler {
             Ok(())
         })?;
         let when = v.when.as_ref().map(|w| self.at("when", |c| c.condition(w))).transpose()?;
-        let score = v.score.as_ref().map(|s| self.at("score", |c| c.value_of(s, &[Ty::Num, Ty::Any], "a number"))).transpose()?;
+        let score = v
+            .score
+            .as_ref()
+            .map(|s| self.at("score", |c| c.value_of(s, &[Ty::Num, Ty::Any], "a number")))
+            .transpose()?;
         let mut vars = Vec::new();
         for (name, expr) in &v.vars {
-            let root = self.at("vars", |c| c.at(name.clone(), |c| {
-                c.check_ident(name)?;
-                let (n, _) = c.expr(expr)?;
-                Ok(n)
-            }))?;
+            let root = self.at("vars", |c| {
+                c.at(name.clone(), |c| {
+                    c.check_ident(name)?;
+                    let (n, _) = c.expr(expr)?;
+                    Ok(n)
+                })
+            })?;
             vars.push((name.clone(), root));
         }
         let content = self.at("content", |c| c.content(&v.content, &v.vars))?;
@@ -267,7 +309,16 @@ impl Compiler {
                 Ok((cap.max, within))
             })?),
         };
-        Ok(VariantDef { id: v.id.clone(), when, priority: v.priority, score, content, vars, cap, suppress_after_conversion: v.suppress_after_conversion })
+        Ok(VariantDef {
+            id: v.id.clone(),
+            when,
+            priority: v.priority,
+            score,
+            content,
+            vars,
+            cap,
+            suppress_after_conversion: v.suppress_after_conversion,
+        })
     }
 
     /// Flattens content to tokens, checking `{{var}}` references against the variant's vars.
@@ -277,7 +328,13 @@ impl Compiler {
         Ok(Content(toks))
     }
 
-    fn content_into(&mut self, json: &Json, vars: &BTreeMap<String, Expr>, out: &mut Vec<Tok>, depth: usize) -> Result<(), CompileError> {
+    fn content_into(
+        &mut self,
+        json: &Json,
+        vars: &BTreeMap<String, Expr>,
+        out: &mut Vec<Tok>,
+        depth: usize,
+    ) -> Result<(), CompileError> {
         if depth > program::MAX_CONTENT_DEPTH {
             return Err(self.err("E_DEPTH", format!("content nested deeper than {}", program::MAX_CONTENT_DEPTH)));
         }
@@ -288,8 +345,13 @@ impl Compiler {
             Json::Str(s) => {
                 for name in template_refs(s) {
                     if !vars.contains_key(name) {
-                        let hint = nearest(name, vars.keys().map(String::as_str)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                        return Err(self.err("E_UNKNOWN_VAR", format!("content uses `{{{{{name}}}}}` but the variant defines no var `{name}`{hint}")));
+                        let hint = nearest(name, vars.keys().map(String::as_str))
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_default();
+                        return Err(self.err(
+                            "E_UNKNOWN_VAR",
+                            format!("content uses `{{{{{name}}}}}` but the variant defines no var `{name}`{hint}"),
+                        ));
                     }
                 }
                 out.push(Tok::Str(s.clone()));
@@ -394,14 +456,20 @@ impl Compiler {
                 let b = self.at(op.name(), |c| c.at("[1]", |c| c.value_of(b, &[Ty::Str, Ty::Any], "a string")))?;
                 (Node::Str(*op, a, b), Ty::Bool)
             }
-            Expr::Lower(x) => (Node::Lower(self.at("lower", |c| c.value_of(x, &[Ty::Str, Ty::Any], "a string"))?), Ty::Str),
+            Expr::Lower(x) => {
+                (Node::Lower(self.at("lower", |c| c.value_of(x, &[Ty::Str, Ty::Any], "a string"))?), Ty::Str)
+            }
             Expr::Arith(op, items) => {
                 let mut kids = Vec::new();
                 let mut tys = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     let (n, t) = self.at(op.name(), |c| c.at(format!("[{i}]"), |c| c.expr(item)))?;
                     if !NUM.contains(&t) {
-                        return self.at(op.name(), |c| c.at(format!("[{i}]"), |c| Err(c.err("E_TYPE", format!("expected a number, found {}", ty_name(t))))));
+                        return self.at(op.name(), |c| {
+                            c.at(format!("[{i}]"), |c| {
+                                Err(c.err("E_TYPE", format!("expected a number, found {}", ty_name(t))))
+                            })
+                        });
                     }
                     kids.push(n);
                     tys.push(t);
@@ -415,10 +483,9 @@ impl Compiler {
                 (Node::Arith(*op, kids), ty)
             }
             Expr::Coalesce(items) => {
-                let kids = self.children("coalesce", items, &[Ty::Bool, Ty::Num, Ty::Dur, Ty::Str, Ty::Any], "a value")?;
-                let ty = match &items[0] {
-                    first => self.peek_ty(first),
-                };
+                let kids =
+                    self.children("coalesce", items, &[Ty::Bool, Ty::Num, Ty::Dur, Ty::Str, Ty::Any], "a value")?;
+                let ty = self.peek_ty(&items[0]);
                 (Node::Coalesce(kids), ty)
             }
             Expr::Var(name) => self.at("var", |c| c.var(name))?,
@@ -430,23 +497,38 @@ impl Compiler {
                 (Node::Score { name: s.name.clone(), max_age }, Ty::Num)
             }
             Expr::LocalTimeBetween(from, to) => {
-                let f = self.at("local_time_between", |c| c.at("[0]", |c| parse_clock(from).map_err(|e| c.err("E_TIME", e))))?;
-                let t = self.at("local_time_between", |c| c.at("[1]", |c| parse_clock(to).map_err(|e| c.err("E_TIME", e))))?;
+                let f = self
+                    .at("local_time_between", |c| c.at("[0]", |c| parse_clock(from).map_err(|e| c.err("E_TIME", e))))?;
+                let t = self
+                    .at("local_time_between", |c| c.at("[1]", |c| parse_clock(to).map_err(|e| c.err("E_TIME", e))))?;
                 (Node::LocalTimeBetween(f, t), Ty::Bool)
             }
             Expr::WeekdayIn(days) => {
                 let mut mask = 0u8;
                 for (i, d) in days.iter().enumerate() {
-                    let idx = self.at("weekday_in", |c| c.at(format!("[{i}]"), |c| {
-                        let lower = d.to_ascii_lowercase();
-                        WEEKDAYS.iter().position(|w| lower.starts_with(w)).ok_or_else(|| c.err("E_WEEKDAY", format!("`{d}` is not a weekday: expected mon, tue, wed, thu, fri, sat or sun")))
-                    }))?;
+                    let idx = self.at("weekday_in", |c| {
+                        c.at(format!("[{i}]"), |c| {
+                            let lower = d.to_ascii_lowercase();
+                            WEEKDAYS.iter().position(|w| lower.starts_with(w)).ok_or_else(|| {
+                                c.err(
+                                    "E_WEEKDAY",
+                                    format!("`{d}` is not a weekday: expected mon, tue, wed, thu, fri, sat or sun"),
+                                )
+                            })
+                        })
+                    })?;
                     mask |= 1 << idx;
                 }
                 (Node::WeekdayIn(mask), Ty::Bool)
             }
-            Expr::DaysUntil(x) => (Node::DaysUntil(self.at("days_until", |c| c.value_of(x, &[Ty::Num, Ty::Str, Ty::Any], "a timestamp"))?), Ty::Num),
-            Expr::DaysSince(x) => (Node::DaysSince(self.at("days_since", |c| c.value_of(x, &[Ty::Num, Ty::Str, Ty::Any], "a timestamp"))?), Ty::Num),
+            Expr::DaysUntil(x) => (
+                Node::DaysUntil(self.at("days_until", |c| c.value_of(x, &[Ty::Num, Ty::Str, Ty::Any], "a timestamp"))?),
+                Ty::Num,
+            ),
+            Expr::DaysSince(x) => (
+                Node::DaysSince(self.at("days_since", |c| c.value_of(x, &[Ty::Num, Ty::Str, Ty::Any], "a timestamp"))?),
+                Ty::Num,
+            ),
             Expr::Duration(d) => (Node::Lit(Lit::Num(self.at("duration", |c| c.duration(d))? as f64)), Ty::Dur),
             Expr::Agg(op, q) => {
                 let query = self.at(op.name(), |c| c.query(q, op.needs_prop()))?;
@@ -474,14 +556,20 @@ impl Compiler {
             Expr::Segment(name) => {
                 let id = self.at("segment", |c| match c.segment_ids.get(name) {
                     Some(id) => Ok(*id),
-                    None => Err(c.err("E_UNKNOWN_SEGMENT", format!("no segment named `{name}`{}", hint(name, c.segment_ids.keys())))),
+                    None => Err(c.err(
+                        "E_UNKNOWN_SEGMENT",
+                        format!("no segment named `{name}`{}", hint(name, c.segment_ids.keys())),
+                    )),
                 })?;
                 (Node::Segment(id), Ty::Bool)
             }
             Expr::Tier(name) => {
                 let id = self.at("tier", |c| match c.tier_ids.get(name) {
                     Some(id) => Ok(*id),
-                    None => Err(c.err("E_UNKNOWN_TIER", format!("no tier table named `{name}`{}", hint(name, c.tier_ids.keys())))),
+                    None => Err(c.err(
+                        "E_UNKNOWN_TIER",
+                        format!("no tier table named `{name}`{}", hint(name, c.tier_ids.keys())),
+                    )),
                 })?;
                 (Node::Tier(id), Ty::Str)
             }
@@ -496,7 +584,12 @@ impl Compiler {
     /// The type an expression would have, without compiling it (for `coalesce`).
     fn peek_ty(&self, e: &Expr) -> Ty {
         match e {
-            Expr::Lit(ast::Lit::Num(_)) | Expr::Arith(..) | Expr::Score(_) | Expr::DaysUntil(_) | Expr::DaysSince(_) | Expr::Bucket(_) => Ty::Num,
+            Expr::Lit(ast::Lit::Num(_))
+            | Expr::Arith(..)
+            | Expr::Score(_)
+            | Expr::DaysUntil(_)
+            | Expr::DaysSince(_)
+            | Expr::Bucket(_) => Ty::Num,
             Expr::Lit(ast::Lit::Str(_)) | Expr::Lower(_) | Expr::Tier(_) => Ty::Str,
             Expr::Duration(_) | Expr::Agg(AggOp::SinceLast | AggOp::MeanInterval, _) => Ty::Dur,
             Expr::Agg(AggOp::Last | AggOp::Top, _) | Expr::Var(_) | Expr::Coalesce(_) => Ty::Any,
@@ -509,7 +602,9 @@ impl Compiler {
         let (an, at) = self.at(name, |c| c.at("[0]", |c| c.expr(a)))?;
         let bn = self.at(name, |c| c.at("[1]", |c| c.operand_like(b, at)))?;
         if !matches!(op, CmpOp::Eq | CmpOp::Ne) && at == Ty::Bool {
-            return self.at(name, |c| Err(c.err("E_TYPE", format!("`{name}` orders values; a condition is only true or false (use eq)"))));
+            return self.at(name, |c| {
+                Err(c.err("E_TYPE", format!("`{name}` orders values; a condition is only true or false (use eq)")))
+            });
         }
         Ok((an, bn))
     }
@@ -522,7 +617,13 @@ impl Compiler {
             return self.push(Node::Lit(Lit::Num(ms as f64)));
         }
         let (n, t) = self.expr(e)?;
-        let clash = matches!((other, t), (Ty::Num | Ty::Dur, Ty::Str) | (Ty::Str, Ty::Num | Ty::Dur) | (Ty::Bool, Ty::Num | Ty::Str | Ty::Dur) | (Ty::Num | Ty::Str | Ty::Dur, Ty::Bool));
+        let clash = matches!(
+            (other, t),
+            (Ty::Num | Ty::Dur, Ty::Str)
+                | (Ty::Str, Ty::Num | Ty::Dur)
+                | (Ty::Bool, Ty::Num | Ty::Str | Ty::Dur)
+                | (Ty::Num | Ty::Str | Ty::Dur, Ty::Bool)
+        );
         if clash {
             return Err(self.err("E_TYPE", format!("cannot compare {} with {}", ty_name(other), ty_name(t))));
         }
@@ -560,13 +661,25 @@ impl Compiler {
                 use program::Signal as S;
                 let ty = match sig {
                     S::CartDwell | S::CheckoutDwell => Ty::Dur,
-                    S::ViewportWidth | S::ViewportHeight | S::PageViews | S::ProductViews | S::SearchCount | S::CouponSearches | S::Lat | S::Lon | S::LocalMinutes | S::LocalHour | S::Now => Ty::Num,
+                    S::ViewportWidth
+                    | S::ViewportHeight
+                    | S::PageViews
+                    | S::ProductViews
+                    | S::SearchCount
+                    | S::CouponSearches
+                    | S::Lat
+                    | S::Lon
+                    | S::LocalMinutes
+                    | S::LocalHour
+                    | S::Now => Ty::Num,
                     _ => Ty::Str,
                 };
                 Ok((Node::Signal(*sig), ty))
             }
             None => {
-                let hint = nearest(name, SIGNALS.iter().map(|(n, _)| *n)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                let hint = nearest(name, SIGNALS.iter().map(|(n, _)| *n))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
                 Err(self.err("E_UNKNOWN_SIGNAL", format!("unknown signal `{name}`{hint}: expected session.*, geo.*, local.*, customer.id, now, profile.<attribute> or consent.<flag>")))
             }
         }
@@ -639,14 +752,21 @@ pub fn template_refs(s: &str) -> Vec<&str> {
     out
 }
 
-/// Names of segments an expression refers to (directly).
-fn segment_refs(e: &Expr) -> Vec<String> {
+/// Segments and tier tables an expression refers to directly, as `segment NAME` / `tier NAME`.
+fn named_refs(e: &Expr) -> Vec<String> {
     let mut out = Vec::new();
     fn walk(e: &Expr, out: &mut Vec<String>) {
         match e {
-            Expr::Segment(n) => out.push(n.clone()),
+            Expr::Segment(n) => out.push(format!("segment {n}")),
+            Expr::Tier(n) => out.push(format!("tier {n}")),
             Expr::All(v) | Expr::Any(v) | Expr::Arith(_, v) | Expr::Coalesce(v) => v.iter().for_each(|x| walk(x, out)),
-            Expr::Not(a) | Expr::Exists(a) | Expr::Missing(a) | Expr::Lower(a) | Expr::DaysUntil(a) | Expr::DaysSince(a) | Expr::In(a, _) => walk(a, out),
+            Expr::Not(a)
+            | Expr::Exists(a)
+            | Expr::Missing(a)
+            | Expr::Lower(a)
+            | Expr::DaysUntil(a)
+            | Expr::DaysSince(a)
+            | Expr::In(a, _) => walk(a, out),
             Expr::Cmp(_, a, b) | Expr::Str(_, a, b) => {
                 walk(a, out);
                 walk(b, out);

@@ -137,7 +137,11 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
                 return Err(format!("timestamp `{s}` has an impossible UTC offset"));
             }
             let v = oh * 3600 + om * 60;
-            if sign == b'-' { -v } else { v }
+            if sign == b'-' {
+                -v
+            } else {
+                v
+            }
         }
         _ => return Err(format!("timestamp `{s}` needs a zone: `Z` or `±hh:mm` at offset {pos}")),
     };
@@ -171,7 +175,8 @@ pub fn format_timestamp(ms: i64) -> String {
 /// Parses a duration such as `30m`, `48h`, `7d`, `2w`, `1h30m`, `500ms` or
 /// `45s` into milliseconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let err = || format!("`{s}` is not a duration: expected a number and a unit (ms, s, m, h, d, w), like `30m` or `48h`");
+    let err =
+        || format!("`{s}` is not a duration: expected a number and a unit (ms, s, m, h, d, w), like `30m` or `48h`");
     let mut total: i64 = 0;
     let mut rest = s.trim();
     if rest.is_empty() {
@@ -251,7 +256,8 @@ mod tests {
         assert_eq!(parse_timestamp("2026-11-23T18:05:00.25+01:00"), Ok(1_795_453_500_250));
         assert_eq!(format_timestamp(1_795_453_500_250), "2026-11-23T17:05:00.250Z");
         assert_eq!(parse_timestamp("2026-11-23"), Ok(1_795_392_000_000));
-        for bad in ["", "2026-13-01", "2026-02-30T00:00:00Z", "2026-11-23T18:05", "2026-11-23T25:00:00Z", "２０２６"] {
+        for bad in ["", "2026-13-01", "2026-02-30T00:00:00Z", "2026-11-23T18:05", "2026-11-23T25:00:00Z", "２０２６"]
+        {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
         }
     }

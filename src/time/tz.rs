@@ -5,7 +5,7 @@
 //! a decision about "now" needs; instants before a zone's last rule change may
 //! be off (documented in docs/time.md).
 
-use super::{days_from_civil, weekday_from_days, tz_table::ZONES};
+use super::{days_from_civil, tz_table::ZONES, weekday_from_days};
 use std::fmt;
 
 /// Why a time zone could not be used.
@@ -66,7 +66,9 @@ impl TimeZone {
             .ok()
             .or_else(|| ZONES.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)));
         match found {
-            Some(i) => parse_posix(ZONES[i].1).ok_or_else(|| TzError::UnknownZone { name: name.into(), suggestion: None }),
+            Some(i) => {
+                parse_posix(ZONES[i].1).ok_or_else(|| TzError::UnknownZone { name: name.into(), suggestion: None })
+            }
             None => Err(TzError::UnknownZone {
                 name: name.into(),
                 suggestion: crate::suggest::nearest(name, ZONES.iter().map(|(n, _)| *n)).map(String::from),
@@ -122,7 +124,11 @@ impl DstRule {
             // Southern hemisphere, or Dublin's "negative DST": DST spans the new year.
             !(end <= utc_secs && utc_secs < start)
         };
-        if in_dst { self.dst_offset } else { self.std_offset }
+        if in_dst {
+            self.dst_offset
+        } else {
+            self.std_offset
+        }
     }
 }
 
@@ -131,7 +137,8 @@ impl Transition {
         let first = days_from_civil(year, self.month, 1);
         let first_wd = weekday_from_days(first);
         let mut day = first + ((self.weekday + 7 - first_wd) % 7) as i64 + 7 * (self.week as i64 - 1);
-        let next_month = if self.month == 12 { days_from_civil(year + 1, 1, 1) } else { days_from_civil(year, self.month + 1, 1) };
+        let next_month =
+            if self.month == 12 { days_from_civil(year + 1, 1, 1) } else { days_from_civil(year, self.month + 1, 1) };
         while day >= next_month {
             day -= 7;
         }

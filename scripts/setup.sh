@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# One-time, idempotent set-up of everything the build and tests need, from nothing:
+#   - a wasm32 standard library: an installed rustup target if present, else Debian's
+#     rust-web (Rust + std sources, built with -Zbuild-std) and lld-19 (docs/build.md);
+#   - wasm-bindgen-cli at exactly the version in Cargo.lock;
+#   - npm dev tools (binaryen's wasm-opt, ajv) from package-lock.json.
+# Nothing is downloaded at build time beyond crates.io, npm and Debian's apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "setup: $*"; }
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+apt_install() {
+  log "apt-get install $*"
+  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; then
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
+# 1. wasm32 std
+libdir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)
+if [ -n "$libdir" ] && ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then
+  log "wasm32-unknown-unknown target installed"
+else
+  missing=()
+  [ -x /usr/bin/cargo ] || missing+=(cargo-web)
+  [ -x /usr/bin/rustc ] || missing+=(rustc-web)
+  [ -d /usr/lib/rustlib/src/rust/library ] || missing+=(rust-web-src)
+  command -v wasm-ld-19 >/dev/null || missing+=(lld-19)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; else log "Debian rust-web toolchain present"; fi
+fi
+
+# 2. wasm-bindgen-cli pinned to Cargo.lock
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have=$( (wasm-bindgen --version 2>/dev/null || "$HOME/.cargo/bin/wasm-bindgen" --version 2>/dev/null || true) | awk '{print $2}')
+if [ "$have" = "$want" ]; then
+  log "wasm-bindgen-cli $want present"
+else
+  log "cargo install wasm-bindgen-cli $want (a few minutes, once)"
+  # --locked fails against this registry (docs/build.md); the version pin is what matters.
+  cargo install -q wasm-bindgen-cli --version "$want"
+fi
+
+# 3. npm tools
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  log "node_modules up to date"
+fi
+log "done"
