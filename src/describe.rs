@@ -50,6 +50,7 @@ fn describe_depth(p: &Program, node: u32, depth: usize) -> String {
     let join = |ks: &[u32], sep: &str| ks.iter().map(d).collect::<Vec<_>>().join(sep);
     match n {
         Node::Lit(l) => lit(l),
+        Node::Dur(ms) => format_duration(*ms),
         Node::List(l) => format!("[{}]", l.iter().map(lit).collect::<Vec<_>>().join(", ")),
         Node::All(ks) => format!("({})", join(ks, " and ")),
         Node::Any(ks) => format!("({})", join(ks, " or ")),
@@ -61,6 +62,7 @@ fn describe_depth(p: &Program, node: u32, depth: usize) -> String {
         Node::Missing(x) => format!("{} is missing", d(x)),
         Node::Str(op, a, b) => format!("{} {} {}", d(a), op.name(), d(b)),
         Node::Lower(x) => format!("lower({})", d(x)),
+        Node::Round(x, digits) => format!("round({}, {digits})", d(x)),
         Node::Arith(op, ks) => format!(
             "({})",
             join(

@@ -139,6 +139,14 @@ impl<'a> Eval<'a> {
         Val::Unknown
     }
 
+    /// Evaluates without reporting what was missing: the caller tests for absence itself.
+    fn probe(&mut self, node: u32) -> Val<'a> {
+        let before = self.missing.len();
+        let v = self.val(node);
+        self.missing.truncate(before);
+        v
+    }
+
     pub fn truth(&mut self, node: u32) -> Tri {
         self.val(node).truth()
     }
@@ -175,6 +183,7 @@ impl<'a> Eval<'a> {
     fn node(&mut self, n: &'a Node) -> Val<'a> {
         match n {
             Node::Lit(l) => lit_val(l),
+            Node::Dur(ms) => Val::Num(*ms as f64),
             Node::List(_) => Val::Unknown,
             Node::All(kids) => {
                 let mut out = Tri::True;
@@ -222,8 +231,8 @@ impl<'a> Eval<'a> {
                 }
                 Val::Bool(list.iter().any(|l| compare(CmpOp::Eq, &x, &lit_val(l)) == Val::Bool(true)))
             }
-            Node::Exists(x) => Val::Bool(self.val(*x) != Val::Unknown),
-            Node::Missing(x) => Val::Bool(self.val(*x) == Val::Unknown),
+            Node::Exists(x) => Val::Bool(self.probe(*x) != Val::Unknown),
+            Node::Missing(x) => Val::Bool(self.probe(*x) == Val::Unknown),
             Node::Str(op, a, b) => match (self.val(*a), self.val(*b)) {
                 (Val::Str(a), Val::Str(b)) => Val::Bool(match op {
                     StrOp::StartsWith => a.starts_with(&*b),
@@ -237,11 +246,21 @@ impl<'a> Eval<'a> {
                 Val::Str(s) => Val::Str(Cow::Owned(s.to_lowercase())),
                 other => other,
             },
+            Node::Round(x, digits) => match self.val(*x) {
+                Val::Num(n) => {
+                    let scale = 10f64.powi(*digits as i32);
+                    Val::Num((n * scale).round() / scale)
+                }
+                _ => Val::Unknown,
+            },
             Node::Arith(op, kids) => self.arith(*op, kids),
             Node::Coalesce(kids) => {
+                // Absences before the value chosen were handled by the rule: not reported.
+                let before = self.missing.len();
                 for &k in kids {
                     let v = self.val(k);
                     if v != Val::Unknown {
+                        self.missing.truncate(before);
                         return v;
                     }
                 }
@@ -384,13 +403,12 @@ impl<'a> Eval<'a> {
             Signal::LastViewedProduct => sess.product_views.last().map(|p| Val::Str(Cow::Borrowed(p.id.0.as_str()))),
             Signal::LastViewedCategory => sess
                 .product_views
-                .iter()
-                .rev()
-                .find_map(|p| p.category.as_ref())
+                .last()
+                .and_then(|p| p.category.as_ref())
                 .map(|c| Val::Str(Cow::Borrowed(c.0.as_str()))),
             Signal::SearchTerm => sess.searches.last().map(|s| Val::Str(Cow::Borrowed(s.term.as_str()))),
             Signal::SearchCategory => {
-                sess.searches.iter().rev().find_map(|s| s.category.as_deref()).map(|c| Val::Str(Cow::Borrowed(c)))
+                sess.searches.last().and_then(|s| s.category.as_deref()).map(|c| Val::Str(Cow::Borrowed(c)))
             }
             Signal::SearchCount => Some(Val::Num(sess.searches.len() as f64)),
             Signal::CartDwell => sess.cart_dwell_ms.map(|d| Val::Num(d.0)),
@@ -437,51 +455,55 @@ impl<'a> Eval<'a> {
                 _ => None,
             })
         };
-        match op {
-            AggOp::Count => Val::Num(events.len() as f64),
-            AggOp::None => Val::Bool(events.is_empty()),
-            AggOp::Sum => Val::Num(nums().sum()),
-            AggOp::Min => nums().reduce(f64::min).map_or(Val::Unknown, Val::Num),
-            AggOp::Max => nums().reduce(f64::max).map_or(Val::Unknown, Val::Num),
+        let found = match op {
+            AggOp::Count => Some(Val::Num(events.len() as f64)),
+            AggOp::None => Some(Val::Bool(events.is_empty())),
+            AggOp::Sum => Some(Val::Num(nums().sum())),
+            AggOp::Min => nums().reduce(f64::min).map(Val::Num),
+            AggOp::Max => nums().reduce(f64::max).map(Val::Num),
             AggOp::Avg => {
                 let (sum, n) = nums().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-                if n == 0 {
-                    Val::Unknown
-                } else {
-                    Val::Num(sum / n as f64)
-                }
+                (n > 0).then(|| Val::Num(sum / n as f64))
             }
-            AggOp::Last => events.iter().rev().find_map(|e| e.prop(prop)).map_or(Val::Unknown, scalar_val),
-            AggOp::SinceLast => match events.last() {
-                Some(e) => Val::Num((self.ctx.now.0 - e.at) as f64),
-                None => self.miss(format!("history: no {} event", self.event_name(q))),
-            },
-            AggOp::MeanInterval => {
-                if events.len() < 2 {
-                    return self.miss(format!("history: fewer than 2 {} events", self.event_name(q)));
-                }
+            // The newest matching event's value: an older event's value would be stale.
+            AggOp::Last => events.last().and_then(|e| e.prop(prop)).map(scalar_val).filter(|v| *v != Val::Unknown),
+            AggOp::SinceLast => events.last().map(|e| Val::Num((self.ctx.now.0 - e.at) as f64)),
+            AggOp::MeanInterval => (events.len() >= 2).then(|| {
                 let span = events[events.len() - 1].at - events[0].at;
                 Val::Num(span as f64 / (events.len() - 1) as f64)
-            }
+            }),
             AggOp::MaxCountBy | AggOp::Top => {
-                // (value, count, latest position) per distinct property value.
-                let mut groups: Vec<(&Scalar, usize, usize)> = Vec::new();
+                // (key, value, count, latest position) per distinct value; `42` and `"42"` are one value.
+                let mut groups: Vec<(String, &Scalar, usize, usize)> = Vec::new();
                 for (i, e) in events.iter().enumerate() {
                     let Some(v) = e.prop(prop) else { continue };
-                    match groups.iter_mut().find(|(g, _, _)| *g == v) {
+                    let key = scalar_val(v).render();
+                    match groups.iter_mut().find(|g| g.0 == key) {
                         Some(g) => {
-                            g.1 += 1;
-                            g.2 = i;
+                            g.2 += 1;
+                            g.3 = i;
                         }
-                        None => groups.push((v, 1, i)),
+                        None => groups.push((key, v, 1, i)),
                     }
                 }
-                let best = groups.iter().max_by_key(|(_, count, last)| (*count, *last));
-                match (op, best) {
-                    (AggOp::MaxCountBy, b) => Val::Num(b.map_or(0, |b| b.1) as f64),
-                    (_, Some((v, _, _))) => scalar_val(v),
-                    (_, None) => Val::Unknown,
+                let best = groups.iter().max_by_key(|g| (g.2, g.3));
+                match op {
+                    AggOp::MaxCountBy => Some(Val::Num(best.map_or(0, |b| b.2) as f64)),
+                    _ => best.map(|b| scalar_val(b.1)),
                 }
+            }
+        };
+        match found {
+            Some(v) => v,
+            None => {
+                let what = match op {
+                    AggOp::MeanInterval => "fewer than 2",
+                    AggOp::Last | AggOp::Min | AggOp::Max | AggOp::Avg | AggOp::Top if !events.is_empty() => {
+                        return self.miss(format!("history: {}.{prop} has no value", self.event_name(q)));
+                    }
+                    _ => "no",
+                };
+                self.miss(format!("history: {what} {} event(s) in window", self.event_name(q)))
             }
         }
     }
@@ -527,8 +549,8 @@ fn tri_val<'a>(t: Tri) -> Val<'a> {
     }
 }
 
-/// Numbers compare numerically, strings exactly (ordering by bytes), booleans by equality.
-/// Mixed kinds are unequal and unordered.
+/// Numbers compare numerically, strings exactly (ordering by bytes), booleans by equality;
+/// a numeric string compares as its number. Other mixed kinds are unequal, and ordering them is unknown.
 pub fn compare(op: CmpOp, a: &Val, b: &Val) -> Val<'static> {
     use std::cmp::Ordering;
     let ord: Option<Ordering> = match (a, b) {
@@ -536,8 +558,15 @@ pub fn compare(op: CmpOp, a: &Val, b: &Val) -> Val<'static> {
         (Val::Num(x), Val::Num(y)) => x.partial_cmp(y),
         (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
         (Val::Bool(x), Val::Bool(y)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Some(x.cmp(y)),
+        // Profiles often carry numbers as strings ("120.00"): compare those numerically.
+        (Val::Num(x), Val::Str(y)) => y.trim().parse::<f64>().ok().and_then(|y| x.partial_cmp(&y)),
+        (Val::Str(x), Val::Num(y)) => x.trim().parse::<f64>().ok().and_then(|x| x.partial_cmp(y)),
         _ => None,
     };
+    // Ordering values of different kinds has no answer: unknown, never a silent false.
+    if ord.is_none() && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+        return Val::Unknown;
+    }
     Val::Bool(match (op, ord) {
         (CmpOp::Eq, o) => o == Some(Ordering::Equal),
         (CmpOp::Ne, o) => o != Some(Ordering::Equal),

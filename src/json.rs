@@ -18,9 +18,10 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (Location, String)> {
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let path = if path == "." { String::new() } else { path };
+        let path = if path == "." || path == "?" { String::new() } else { path };
         let message = strip_position(&inner.to_string());
-        (Location { path, line: inner.line(), column: inner.column() }, message)
+        // serde_json reports end-of-input as column 0 of the line after the last.
+        (Location { path, line: inner.line(), column: inner.column().max(1) }, message)
     })?;
     // Trailing garbage after the document is an error too.
     de.end().map_err(|e| {

@@ -211,6 +211,8 @@ pub struct SeqSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Node {
     Lit(Lit),
+    /// A duration literal in ms (kept apart from numbers so explanations print `30d`).
+    Dur(i64),
     List(Vec<Lit>),
     All(Vec<u32>),
     Any(Vec<u32>),
@@ -222,6 +224,7 @@ pub enum Node {
     Missing(u32),
     Str(StrOp, u32, u32),
     Lower(u32),
+    Round(u32, u32),
     Arith(ArithOp, Vec<u32>),
     Coalesce(Vec<u32>),
     Signal(Signal),
@@ -253,6 +256,7 @@ impl Node {
             | Node::Exists(a)
             | Node::Missing(a)
             | Node::Lower(a)
+            | Node::Round(a, _)
             | Node::DaysUntil(a)
             | Node::DaysSince(a)
             | Node::In(a, _) => vec![*a],

@@ -4,7 +4,8 @@ use kairos::json::{compile_json, parse_context};
 use kairos::program::{Node, Program};
 use kairos::{Engine, LoadError};
 
-const BASE_SLOT: &str = r#""slots": {"hero": {"default": {"id": "d", "content": "x"}, "variants": [{"id": "v", "when": WHEN}]}}"#;
+const BASE_SLOT: &str =
+    r#""slots": {"hero": {"default": {"id": "d", "content": "x"}, "variants": [{"id": "v", "when": WHEN}]}}"#;
 
 fn bundle_with(when: &str) -> String {
     format!("{{\"kairos\": 1, {}}}", BASE_SLOT.replace("WHEN", when))
@@ -96,7 +97,10 @@ fn semantic_errors_point_at_the_offending_line() {
     let text = "{\n  \"kairos\": 1,\n  \"slots\": {\n    \"hero\": {\n      \"default\": {\"id\": \"d\"},\n      \"variants\": [\n        {\"id\": \"v\", \"when\": {\"segment\": \"missing\"}}\n      ]\n    }\n  }\n}";
     let err = compile_json(text).unwrap_err();
     assert_eq!((err.at.line, err.at.column), (7, 41), "{err}");
-    assert_eq!(err.to_string(), "slots.hero.variants[0].when.segment (line 7, column 41): no segment named `missing` [E_UNKNOWN_SEGMENT]");
+    assert_eq!(
+        err.to_string(),
+        "slots.hero.variants[0].when.segment (line 7, column 41): no segment named `missing` [E_UNKNOWN_SEGMENT]"
+    );
 }
 
 #[test]
@@ -109,7 +113,11 @@ fn bad_contexts_name_their_json_path() {
         ("{\"now\": 0, \"session\": {\"cart_dwell_ms\": \"long\"}}", "session.cart_dwell_ms", "expected f64"),
         ("{\"now\": 0, \"sesion\": {}}", "", "unknown field `sesion`"),
         ("{\"now\": 0, \"events\": [{\"event\": \"x\"}]}", "events[0]", "missing field `timestamp`"),
-        ("{\"now\": 0, \"events\": [{\"event\": \"x\", \"timestamp\": \"2026-02-30T00:00:00Z\"}]}", "events[0]", "calendar"),
+        (
+            "{\"now\": 0, \"events\": [{\"event\": \"x\", \"timestamp\": \"2026-02-30T00:00:00Z\"}]}",
+            "events[0]",
+            "calendar",
+        ),
         ("{\"now\": 0, \"scores\": {\"p\": {\"value\": 0.5}}}", "scores.p", "computed_at"),
         ("{\"now\": 0, \"session\": {\"client_hints\": {\"mobile\": \"maybe\"}}}", "session.client_hints.mobile", "?1"),
         ("{\"now\": 0,", "", "EOF"),

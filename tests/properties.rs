@@ -18,8 +18,21 @@ fn engines() -> Vec<Engine> {
 }
 
 const EVENTS: &[&str] = &[
-    "cart_viewed", "Cart Viewed", "order_completed", "email_opened", "deposit_started", "deposit_completed", "login",
-    "product_viewed", "purchase", "$exposure", "$conversion", "loss", "page_viewed", "add_to_cart", "coupon_searched",
+    "cart_viewed",
+    "Cart Viewed",
+    "order_completed",
+    "email_opened",
+    "deposit_started",
+    "deposit_completed",
+    "login",
+    "product_viewed",
+    "purchase",
+    "$exposure",
+    "$conversion",
+    "loss",
+    "page_viewed",
+    "add_to_cart",
+    "coupon_searched",
 ];
 
 fn scalar() -> impl Strategy<Value = serde_json::Value> {

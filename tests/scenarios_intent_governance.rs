@@ -56,7 +56,10 @@ fn decide(engine: &Engine, context: Value) -> Decision {
 }
 
 fn slot<'a>(d: &'a Decision, name: &str) -> &'a SlotDecision {
-    d.slots.iter().find(|s| s.slot == name).unwrap_or_else(|| panic!("no slot `{name}` in {:?}", d.slots.iter().map(|s| &s.slot).collect::<Vec<_>>()))
+    d.slots
+        .iter()
+        .find(|s| s.slot == name)
+        .unwrap_or_else(|| panic!("no slot `{name}` in {:?}", d.slots.iter().map(|s| &s.slot).collect::<Vec<_>>()))
 }
 
 /// The variant a slot shows.
@@ -74,7 +77,10 @@ fn var<'a>(d: &'a Decision, name: &str, key: &str) -> Option<&'a str> {
 
 fn candidate<'a>(d: &'a Decision, name: &str, variant: &str) -> &'a kairos::decide::Candidate {
     let ex = slot(d, name).explain.as_ref().expect("explain requested");
-    ex.candidates.iter().find(|c| c.variant == variant).unwrap_or_else(|| panic!("no candidate `{variant}` in `{name}`"))
+    ex.candidates
+        .iter()
+        .find(|c| c.variant == variant)
+        .unwrap_or_else(|| panic!("no candidate `{variant}` in `{name}`"))
 }
 
 fn summary<'a>(d: &'a Decision, name: &str) -> &'a str {
@@ -110,12 +116,32 @@ fn every_scenario_bundle_compiles() {
 #[test]
 fn every_example_context_parses_and_decides() {
     let pairs = [
-        (CHECKOUT, include_str!("../examples/scenarios/11-checkout-hesitation.context.json"), "cta", "cart_recovery_coupon"),
+        (
+            CHECKOUT,
+            include_str!("../examples/scenarios/11-checkout-hesitation.context.json"),
+            "cta",
+            "cart_recovery_coupon",
+        ),
         (HERO, include_str!("../examples/scenarios/12-session-intent-hero.context.json"), "hero", "search_intent"),
         (CTA, include_str!("../examples/scenarios/13-adaptive-cta.context.json"), "cta", "book_demo"),
-        (BANKING, include_str!("../examples/scenarios/14-banking-moments.context.json"), "home_banner", "payment_recovery"),
-        (TRAVEL, include_str!("../examples/scenarios/15-travel-kyc-trial.context.json"), "cross_sell", "travel_insurance"),
-        (LOAN, include_str!("../examples/scenarios/16-high-intent-loan.context.json"), "loan_offer", "preapproved_loan"),
+        (
+            BANKING,
+            include_str!("../examples/scenarios/14-banking-moments.context.json"),
+            "home_banner",
+            "payment_recovery",
+        ),
+        (
+            TRAVEL,
+            include_str!("../examples/scenarios/15-travel-kyc-trial.context.json"),
+            "cross_sell",
+            "travel_insurance",
+        ),
+        (
+            LOAN,
+            include_str!("../examples/scenarios/16-high-intent-loan.context.json"),
+            "loan_offer",
+            "preapproved_loan",
+        ),
         (CONSENT, include_str!("../examples/scenarios/17-consent.context.json"), "hero", "brand_hero"),
         (CAP, include_str!("../examples/scenarios/18-frequency-cap.context.json"), "offer", "free_shipping"),
         (HOLDOUT, include_str!("../examples/scenarios/19-holdout.context.json"), "hero", "brand_hero"),
@@ -308,15 +334,15 @@ fn salary(t: &str) -> Value {
 
 #[test]
 fn s14_gas_purchase_gets_the_fuel_card_offer() {
-    let d = banking(json!([ fuel("2026-11-20T08:10:00Z") ]));
+    let d = banking(json!([fuel("2026-11-20T08:10:00Z")]));
     assert_rule(&d, "home_banner", "fuel_card_offer");
     assert_eq!(content(&d, "home_banner")["href"], "/cards/fuel");
 }
 
 #[test]
 fn s14_gas_purchase_window_is_14_days_inclusive() {
-    assert_eq!(pick(&banking(json!([ fuel("2026-11-09T18:30:00Z") ])), "home_banner"), "fuel_card_offer");
-    let d = banking(json!([ fuel("2026-11-09T18:29:00Z") ]));
+    assert_eq!(pick(&banking(json!([fuel("2026-11-09T18:30:00Z")])), "home_banner"), "fuel_card_offer");
+    let d = banking(json!([fuel("2026-11-09T18:29:00Z")]));
     assert_default(&d, "home_banner", "brand_banner", "no_eligible_variant");
 }
 
@@ -331,10 +357,10 @@ fn s14_only_fuel_merchant_codes_count() {
 
 #[test]
 fn s14_salary_gets_the_loan_offer_over_fuel_for_3_days() {
-    let d = banking(json!([ fuel("2026-11-20T08:10:00Z"), salary("2026-11-20T18:30:00Z") ]));
+    let d = banking(json!([fuel("2026-11-20T08:10:00Z"), salary("2026-11-20T18:30:00Z")]));
     assert_rule(&d, "home_banner", "loan_offer");
     assert_eq!(content(&d, "home_banner")["kind"], "marketing");
-    let d = banking(json!([ fuel("2026-11-20T08:10:00Z"), salary("2026-11-20T18:29:00Z") ]));
+    let d = banking(json!([fuel("2026-11-20T08:10:00Z"), salary("2026-11-20T18:29:00Z")]));
     assert_rule(&d, "home_banner", "fuel_card_offer");
 }
 
@@ -528,16 +554,23 @@ fn s16_two_calculator_views_are_not_enough() {
 #[test]
 fn s16_other_calculator_pages_do_not_count() {
     let mut ev = intent(2, "2026-11-02T10:00:00Z");
-    ev.push(json!({ "type": "page", "properties": { "page": "savings-calculator" }, "timestamp": "2026-11-23T10:00:00Z" }));
+    ev.push(
+        json!({ "type": "page", "properties": { "page": "savings-calculator" }, "timestamp": "2026-11-23T10:00:00Z" }),
+    );
     assert_eq!(pick(&loan(ev), "loan_offer"), "none");
 }
 
 #[test]
 fn s16_rates_must_have_been_compared() {
-    let ev: Vec<Value> = intent(3, "2026-11-02T10:00:00Z").into_iter().filter(|e| e["event"] != "Rates Compared").collect();
+    let ev: Vec<Value> =
+        intent(3, "2026-11-02T10:00:00Z").into_iter().filter(|e| e["event"] != "Rates Compared").collect();
     let d = loan(ev);
     assert_default(&d, "loan_offer", "none", "no_eligible_variant");
-    assert!(candidate(&d, "loan_offer", "preapproved_loan").failed.as_deref().unwrap().contains("segment compared_rates"));
+    assert!(candidate(&d, "loan_offer", "preapproved_loan")
+        .failed
+        .as_deref()
+        .unwrap()
+        .contains("segment compared_rates"));
 }
 
 #[test]
@@ -545,7 +578,11 @@ fn s16_competitor_referral_window_is_30_days_inclusive() {
     assert_rule(&loan(intent(3, "2026-10-24T18:30:00Z")), "loan_offer", "preapproved_loan");
     let d = loan(intent(3, "2026-10-24T18:29:00Z"));
     assert_default(&d, "loan_offer", "none", "no_eligible_variant");
-    assert!(candidate(&d, "loan_offer", "preapproved_loan").failed.as_deref().unwrap().contains("segment competitor_referral"));
+    assert!(candidate(&d, "loan_offer", "preapproved_loan")
+        .failed
+        .as_deref()
+        .unwrap()
+        .contains("segment competitor_referral"));
 }
 
 #[test]
@@ -645,7 +682,8 @@ fn capped(events: Vec<Value>) -> Decision {
 
 #[test]
 fn s18_two_exposures_in_7_days_still_shown() {
-    let d = capped(vec![exposure("winter_sale", "2026-11-17T09:00:00Z"), exposure("winter_sale", "2026-11-23T08:12:00Z")]);
+    let d =
+        capped(vec![exposure("winter_sale", "2026-11-17T09:00:00Z"), exposure("winter_sale", "2026-11-23T08:12:00Z")]);
     assert_rule(&d, "offer", "winter_sale");
     assert_eq!(content(&d, "offer")["code"], "WINTER30");
     assert!(candidate(&d, "offer", "winter_sale").excluded.is_none());
@@ -874,7 +912,7 @@ fn s20_unreadable_time_zone_is_named_in_missing() {
 fn s20_empty_history_gives_the_welcome_offer() {
     let d = decide(&engine(MISSING), bare(json!({})));
     assert_default(&d, "offer", "welcome_offer", "undecided");
-    assert!(missing_has(&d, "history: no order_completed event"), "{:?}", d.missing);
+    assert!(missing_has(&d, "history: no order_completed event(s) in window"), "{:?}", d.missing);
     assert_eq!(candidate(&d, "offer", "winback").eligible, "unknown");
     let loyal = candidate(&d, "offer", "loyal_thanks");
     assert_eq!(loyal.eligible, "false");
@@ -926,6 +964,14 @@ fn s20_malformed_json_is_a_located_error() {
     let (msg, at) = reject("{\n  \"now\": \"2026-11-23T18:30:00Z\",\n  \"consent\": {\"personalization\": true},\n  \"geo\": {\"lat\": NaN}\n}\n");
     assert_eq!(at.path, "geo.lat", "{msg}");
     assert!(msg.contains("geo.lat (line 4, column"), "{msg}");
+}
+
+#[test]
+fn s20_truncated_json_is_an_error_with_its_line() {
+    let (msg, at) = reject("{\n  \"now\": \"2026-11-23T18:30:00Z\",\n  \"consent\": {\"personalization\": true},\n  \"session\": {\"page_views\": 3}\n");
+    assert_eq!(at.line, 5, "{msg}");
+    assert!(msg.contains("line 5"), "{msg}");
+    assert!(msg.contains("EOF while parsing"), "{msg}");
 }
 
 #[test]
@@ -987,18 +1033,30 @@ fn s21_explains_every_candidate_of_the_winning_slot() {
     let eligible: Vec<(&str, &str)> = ex.candidates.iter().map(|c| (c.variant.as_str(), c.eligible)).collect();
     assert_eq!(
         eligible,
-        [("vip_evening", "false"), ("propensity_boost", "unknown"), ("winter_sale", "true"), ("cart_reminder", "true"), ("browse_reminder", "true")]
+        [
+            ("vip_evening", "false"),
+            ("propensity_boost", "unknown"),
+            ("winter_sale", "true"),
+            ("cart_reminder", "true"),
+            ("browse_reminder", "true")
+        ]
     );
 
     // Failed, with the values seen.
     let vip = candidate(&d, "offer", "vip_evening");
     assert_eq!(vip.priority, 30);
-    assert_eq!(vip.failed.as_deref(), Some("segment repeat_cart_viewer: count(cart_viewed within 2d) >= 2 was false (1 vs 2)"));
+    assert_eq!(
+        vip.failed.as_deref(),
+        Some("segment repeat_cart_viewer: count(cart_viewed within 2d) >= 2 was false (1 vs 2)")
+    );
     assert!(vip.missing.is_empty());
 
     // Could not be decided, and on what.
     let boost = candidate(&d, "offer", "propensity_boost");
-    assert_eq!(boost.failed.as_deref(), Some("score purchase_propensity (max age 1d) > 0.85 was unknown (unknown vs 0.85)"));
+    assert_eq!(
+        boost.failed.as_deref(),
+        Some("score purchase_propensity (max age 1d) > 0.85 was unknown (unknown vs 0.85)")
+    );
     assert_eq!(boost.missing, vec!["score.purchase_propensity".to_string()]);
 
     // Eligible but excluded, and why.
@@ -1039,7 +1097,9 @@ fn s21_explains_an_undecided_default() {
 #[test]
 fn s21_higher_priority_wins_when_it_becomes_eligible() {
     let mut c = explain_ctx();
-    c["events"].as_array_mut().unwrap().push(json!({ "e": "cart_viewed", "p": { "product_id": "sku-9", "cart_value": 130 }, "t": "2026-11-23T18:00:00Z" }));
+    c["events"].as_array_mut().unwrap().push(
+        json!({ "e": "cart_viewed", "p": { "product_id": "sku-9", "cart_value": 130 }, "t": "2026-11-23T18:00:00Z" }),
+    );
     let d = decide(&engine(EXPLAIN), c);
     assert_rule(&d, "offer", "vip_evening");
     assert_eq!(summary(&d, "offer"), "`vip_evening` won among 3 eligible variant(s): priority 30");
@@ -1058,6 +1118,9 @@ fn s21_explanation_and_decision_are_serialisable_and_optional() {
     );
     let v: Value = serde_json::from_str(&kairos::json::decision_to_json(&with)).unwrap();
     assert_eq!(v["slots"]["offer"]["variant"], "cart_reminder");
-    assert_eq!(v["slots"]["offer"]["explain"]["candidates"][2]["excluded"], "frequency cap reached: shown 3 times in 1w");
+    assert_eq!(
+        v["slots"]["offer"]["explain"]["candidates"][2]["excluded"],
+        "frequency cap reached: shown 3 times in 1w"
+    );
     assert_eq!(v["slots"]["offer"]["content"]["image"], "/img/products/sku-9.jpg");
 }

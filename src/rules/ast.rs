@@ -221,6 +221,8 @@ pub enum Expr {
     Missing(Box<Expr>),
     Str(StrOp, Box<Expr>, Box<Expr>),
     Lower(Box<Expr>),
+    /// `{"round": [x, digits]}`: half away from zero, 0–6 decimal places (money: 2).
+    Round(Box<Expr>, u32),
     Arith(ArithOp, Vec<Expr>),
     Coalesce(Vec<Expr>),
     Var(String),
@@ -456,6 +458,13 @@ fn parse_operator<'de, A: MapAccess<'de>>(op: &str, map: &mut A) -> Result<Expr,
         "exists" => Expr::Exists(b(map.next_value()?)),
         "missing" => Expr::Missing(b(map.next_value()?)),
         "lower" => Expr::Lower(b(map.next_value()?)),
+        "round" => {
+            let (x, digits): (Expr, u32) = map.next_value()?;
+            if digits > 6 {
+                return Err(de::Error::custom(format!("`round` keeps 0–6 decimal places, not {digits}")));
+            }
+            Expr::Round(b(x), digits)
+        }
         "coalesce" => Expr::Coalesce(map.next_value()?),
         "var" => Expr::Var(map.next_value()?),
         "score" => Expr::Score(map.next_value()?),
@@ -695,6 +704,7 @@ impl Serialize for Expr {
             Expr::Missing(e) => one(s, "missing", e),
             Expr::Str(op, a, b) => one(s, op.name(), &[a, b]),
             Expr::Lower(e) => one(s, "lower", e),
+            Expr::Round(e, d) => one(s, "round", &(e, d)),
             Expr::Arith(op, v) => one(s, op.name(), v),
             Expr::Coalesce(v) => one(s, "coalesce", v),
             Expr::Var(v) => one(s, "var", v),

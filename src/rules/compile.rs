@@ -459,6 +459,9 @@ impl Compiler {
             Expr::Lower(x) => {
                 (Node::Lower(self.at("lower", |c| c.value_of(x, &[Ty::Str, Ty::Any], "a string"))?), Ty::Str)
             }
+            Expr::Round(x, digits) => {
+                (Node::Round(self.at("round", |c| c.at("[0]", |c| c.value_of(x, NUM, "a number")))?, *digits), Ty::Num)
+            }
             Expr::Arith(op, items) => {
                 let mut kids = Vec::new();
                 let mut tys = Vec::new();
@@ -529,7 +532,7 @@ impl Compiler {
                 Node::DaysSince(self.at("days_since", |c| c.value_of(x, &[Ty::Num, Ty::Str, Ty::Any], "a timestamp"))?),
                 Ty::Num,
             ),
-            Expr::Duration(d) => (Node::Lit(Lit::Num(self.at("duration", |c| c.duration(d))? as f64)), Ty::Dur),
+            Expr::Duration(d) => (Node::Dur(self.at("duration", |c| c.duration(d))?), Ty::Dur),
             Expr::Agg(op, q) => {
                 let query = self.at(op.name(), |c| c.query(q, op.needs_prop()))?;
                 let ty = match op {
@@ -614,7 +617,7 @@ impl Compiler {
     fn operand_like(&mut self, e: &Expr, other: Ty) -> Result<u32, CompileError> {
         if let (Ty::Dur, Expr::Lit(ast::Lit::Str(s))) = (other, e) {
             let ms = self.duration(s)?;
-            return self.push(Node::Lit(Lit::Num(ms as f64)));
+            return self.push(Node::Dur(ms));
         }
         let (n, t) = self.expr(e)?;
         let clash = matches!(
@@ -764,6 +767,7 @@ fn named_refs(e: &Expr) -> Vec<String> {
             | Expr::Exists(a)
             | Expr::Missing(a)
             | Expr::Lower(a)
+            | Expr::Round(a, _)
             | Expr::DaysUntil(a)
             | Expr::DaysSince(a)
             | Expr::In(a, _) => walk(a, out),
