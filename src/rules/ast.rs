@@ -323,6 +323,7 @@ pub const OPERATORS: &[&str] = &[
     "ends_with",
     "contains",
     "lower",
+    "round",
     "add",
     "sub",
     "mul",
