@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order: format, lints (core and bindings), native tests,
-# the wasm build, and the wasm module under real Node. Run scripts/setup.sh first.
+# the wasm build, and the wasm module under real Node. Starts with the (idempotent) set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { echo; echo "== $*"; }
+
+step "set-up"
+bash scripts/setup.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
