@@ -12,6 +12,8 @@ use std::fmt;
 pub const MAX_STRING_BYTES: usize = 4096;
 /// Most events accepted in one context; rules read at most the bundle's `max_history` newest.
 pub const MAX_EVENTS: usize = 10_000;
+/// Most bytes of event data (names, property keys and values) in one context.
+pub const MAX_HISTORY_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,6 +151,12 @@ pub struct Event {
 }
 
 impl Event {
+    /// Approximate size, for the history byte bound: 8 bytes for the timestamp plus the text and numbers it holds.
+    pub fn data_bytes(&self) -> usize {
+        8 + self.name.len()
+            + self.props.iter().map(|(k, v)| k.len() + if let Scalar::Str(s) = v { s.len() } else { 8 }).sum::<usize>()
+    }
+
     pub fn prop(&self, name: &str) -> Option<&Scalar> {
         self.props.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
@@ -407,10 +415,15 @@ impl<'de> Deserialize<'de> for Events {
                 write!(f, "a list of at most {MAX_EVENTS} events")
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Events, A::Error> {
-                let mut out = Vec::new();
-                while let Some(e) = seq.next_element()? {
+                let mut out: Vec<Event> = Vec::new();
+                let mut bytes = 0usize;
+                while let Some(e) = seq.next_element::<Event>()? {
                     if out.len() == MAX_EVENTS {
                         return Err(de::Error::custom(format!("more than {MAX_EVENTS} events")));
+                    }
+                    bytes += e.data_bytes();
+                    if bytes > MAX_HISTORY_BYTES {
+                        return Err(de::Error::custom(format!("event history exceeds {MAX_HISTORY_BYTES} bytes")));
                     }
                     out.push(e);
                 }

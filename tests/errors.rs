@@ -132,6 +132,10 @@ fn bad_contexts_name_their_json_path() {
     assert!(parse_context(&long).unwrap_err().message.contains("4096-byte limit"));
     let many = format!("{{\"now\": 0, \"events\": [{}]}}", vec!["{\"e\": \"x\", \"t\": 0}"; 10_001].join(","));
     assert!(parse_context(&many).unwrap_err().message.contains("more than 10000 events"));
+    let big_event = format!("{{\"e\": \"x\", \"t\": 0, \"p\": {{\"note\": \"{}\"}}}}", "y".repeat(4000));
+    let heavy = format!("{{\"now\": 0, \"events\": [{}]}}", vec![big_event.as_str(); 300].join(","));
+    let err = parse_context(&heavy).unwrap_err();
+    assert!(err.message.contains("exceeds 1048576 bytes") && err.at.path == "events", "{err}");
 }
 
 fn demo_bytes() -> Vec<u8> {
