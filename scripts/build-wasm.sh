@@ -44,6 +44,8 @@ for target in nodejs web; do
       "$out/kairos_bg.wasm" -o "$out/kairos_bg.wasm"
   fi
 done
+# The page runtime (www/) loads the web build from www/pkg/.
+rm -rf www/pkg && cp -r pkg/web www/pkg
 # The repo's package.json says "type": "module"; the nodejs glue is CommonJS.
 echo '{ "type": "commonjs" }' > pkg/node/package.json
 ls -l pkg/node/kairos_bg.wasm pkg/web/kairos_bg.wasm | awk '{print "build-wasm: " $9 " " $5 " bytes"}'

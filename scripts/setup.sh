@@ -3,7 +3,8 @@
 #   - a wasm32 standard library: an installed rustup target if present, else Debian's
 #     rust-web (Rust + std sources, built with -Zbuild-std) and lld-19 (docs/build.md);
 #   - wasm-bindgen-cli at exactly the version in Cargo.lock;
-#   - npm dev tools (binaryen's wasm-opt, ajv) from package-lock.json.
+#   - Debian's chromium for the browser tests;
+#   - npm dev tools (binaryen's wasm-opt, ajv, playwright-core) from package-lock.json.
 # Nothing is downloaded at build time beyond crates.io, npm and Debian's apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,9 @@ else
   command -v wasm-ld-19 >/dev/null || missing+=(lld-19)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; else log "Debian rust-web toolchain present"; fi
 fi
+
+# 1b. Debian's Chromium for the browser tests (driven by playwright-core; never a downloaded browser)
+if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then log "chromium present"; else apt_install chromium; fi
 
 # 2. wasm-bindgen-cli pinned to Cargo.lock
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

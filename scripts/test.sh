@@ -18,7 +18,7 @@ step "cargo test"
 cargo test
 step "build wasm"
 bash scripts/build-wasm.sh
-step "node tests (wasm in Node, JSON Schema)"
+step "node tests (wasm in Node, JSON Schema) and browser tests (headless Chromium)"
 cargo build --bin kairos
-node --test tests/node/
+node --test tests/node/ tests/browser/
 echo; echo "all tests passed"

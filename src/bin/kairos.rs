@@ -21,8 +21,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(out) => {
-            if !out.is_empty() {
-                println!("{out}");
+            use std::io::Write;
+            // A closed pipe (`kairos decide … | head`) is not an error worth a panic.
+            if !out.is_empty() && writeln!(std::io::stdout(), "{out}").is_err() {
+                return ExitCode::FAILURE;
             }
             ExitCode::SUCCESS
         }

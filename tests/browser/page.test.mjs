@@ -1,0 +1,293 @@
+// The page script in real headless Chromium (Debian's, driven by playwright-core):
+// failures leave defaults visible with at most one warning; scenarios decide as natively.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../www/serve.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(root, 'target', 'debug', 'kairos');
+const bundles = join(root, 'target', 'www-bundles');
+const tmp = mkdtempSync(join(tmpdir(), 'kairos-browser-'));
+let server, browser, base;
+
+const SCENARIOS = {
+  demo: 'examples/demo/rules.json',
+  s06: 'examples/scenarios/06-exclusive-evening-offer.json',
+  s11: 'examples/scenarios/11-checkout-hesitation.json',
+  s12: 'examples/scenarios/12-session-intent-hero.json',
+  s13: 'examples/scenarios/13-adaptive-cta.json',
+  s17: 'examples/scenarios/17-consent.json',
+  s18: 'examples/scenarios/18-frequency-cap.json',
+};
+
+before(async () => {
+  mkdirSync(bundles, { recursive: true });
+  for (const [name, rules] of Object.entries(SCENARIOS)) execFileSync(cli, ['compile', join(root, rules), '-o', join(bundles, `${name}.bin`)]);
+  const good = readFileSync(join(bundles, 'demo.bin'));
+  const corrupt = Buffer.from(good); corrupt.fill(0x5a, 30, 60);
+  writeFileSync(join(bundles, 'corrupt.bin'), corrupt);
+  const version = Buffer.from(good); version[6] = 9;
+  writeFileSync(join(bundles, 'wrong-version.bin'), version);
+  server = await startServer(0);
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const DEFAULTS = {
+  hero: '<h2>New season, new shoes</h2><p>Free returns on every order.</p>',
+  cta: 'Sign up',
+  offer: 'Default offer',
+};
+
+/** A page with the given slots (server-rendered defaults) and the script tag. */
+function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bin', wasm, timeout, hideMs = 300, config } = {}) {
+  const slotHtml = {
+    hero: `<section data-kairos-slot="hero">${DEFAULTS.hero}</section>`,
+    cta: `<a data-kairos-slot="cta" href="/signup">${DEFAULTS.cta}</a>`,
+    offer: `<div data-kairos-slot="offer">${DEFAULTS.offer}</div>`,
+    newsletter: `<div data-kairos-slot="newsletter">Newsletter</div>`,
+  };
+  return `<!doctype html><html><head><meta charset="utf-8">
+<style id="kairos-hide">[data-kairos-slot]{visibility:hidden}</style>
+<script>setTimeout(function(){var s=document.getElementById('kairos-hide');s&&s.remove()},${hideMs})</script>
+${config ? `<script>window.kairosConfig = ${JSON.stringify(config)};</script>` : ''}
+<script src="/kairos.js" data-bundle="${bundle}"${wasm ? ` data-wasm="${wasm}"` : ''}${timeout ? ` data-timeout="${timeout}"` : ''} async></script>
+</head><body>${slots.map((s) => slotHtml[s]).join('\n')}
+<button id="usable" onclick="this.textContent='clicked'">click me</button></body></html>`;
+}
+
+/** Opens a test page; returns the page and the list of console warnings and page errors. */
+async function open(html, { timezoneId = 'Europe/Paris', time, userAgent, mobile = false, init, consent } = {}) {
+  // isMobile makes Chromium's client hints (navigator.userAgentData.mobile) agree with a phone UA.
+  const context = await browser.newContext({ timezoneId, userAgent, isMobile: mobile, hasTouch: mobile });
+  const page = await context.newPage();
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text()); });
+  page.on('pageerror', (e) => warnings.push(`pageerror: ${e.message}`));
+  if (time) await page.clock.setFixedTime(new Date(time));
+  if (consent !== undefined) await page.addInitScript((c) => localStorage.setItem('kairos:consent', JSON.stringify({ personalization: c })), consent);
+  if (init) await page.addInitScript(init.fn, init.arg);
+  await page.route(`${base}/t/page`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  await page.goto(`${base}/t/page`);
+  return { page, warnings, close: () => context.close() };
+}
+
+async function settle(page) {
+  await page.waitForFunction(() => window.kairos && window.kairos.ready).catch(() => {});
+  await page.evaluate(() => window.kairos.ready).catch(() => {});
+  await page.waitForFunction(() => !document.getElementById('kairos-hide'), null, { timeout: 5000 });
+}
+
+async function slotState(page, name) {
+  return page.$eval(`[data-kairos-slot="${name}"]`, (el) => ({
+    html: el.innerHTML.trim(),
+    text: el.textContent.trim(),
+    variant: el.getAttribute('data-kairos-variant'),
+    visible: getComputedStyle(el).visibility === 'visible' && el.getClientRects().length > 0,
+  }));
+}
+
+async function assertDefaultsAndUsable(page, warnings) {
+  for (const slot of ['hero', 'cta', 'offer']) {
+    const s = await slotState(page, slot);
+    assert.ok(s.visible, `${slot} visible`);
+    assert.equal(s.variant, null, `${slot} kept its default`);
+  }
+  assert.equal((await slotState(page, 'hero')).html, DEFAULTS.hero);
+  await page.click('#usable');
+  assert.equal(await page.textContent('#usable'), 'clicked');
+  const ours = warnings.filter((w) => /kairos/i.test(w));
+  assert.ok(ours.length <= 1, `at most one kairos warning, got ${JSON.stringify(warnings)}`);
+  assert.ok(!warnings.some((w) => w.startsWith('pageerror')), `no uncaught errors: ${JSON.stringify(warnings)}`);
+}
+
+// ---- failure is a feature ---------------------------------------------------
+
+const failures = [
+  ['wasm URL 404', { wasm: '/missing/kairos_bg.wasm' }],
+  ['corrupt bundle', { bundle: '/bundles/corrupt.bin' }],
+  ['wrong bundle version', { bundle: '/bundles/wrong-version.bin' }],
+  ['bundle 404', { bundle: '/missing/bundle.bin' }],
+];
+for (const [name, options] of failures) {
+  test(`failure: ${name} → defaults visible, page usable, ≤ 1 warning`, async () => {
+    const { page, warnings, close } = await open(pageHtml(options), { consent: true });
+    await settle(page);
+    await assertDefaultsAndUsable(page, warnings);
+    await close();
+  });
+}
+
+test('failure: network stalled past the anti-flicker timeout → defaults shown after the timeout', async () => {
+  const { page, warnings, close } = await open(pageHtml({ bundle: '/stall/bundle.bin', timeout: 1500, hideMs: 300 }), { consent: true });
+  const t0 = Date.now();
+  await page.waitForFunction(() => !document.getElementById('kairos-hide'), null, { timeout: 3000 });
+  const hiddenFor = Date.now() - t0;
+  assert.ok(hiddenFor < 1500, `slots were hidden ${hiddenFor} ms`);
+  await assertDefaultsAndUsable(page, warnings);
+  await page.waitForTimeout(1800); // the engine's own load timeout passes quietly
+  await assertDefaultsAndUsable(page, warnings);
+  await close();
+});
+
+test('failure: a thrown exception inside a decision callback → variants still applied, one warning', async () => {
+  const { page, warnings, close } = await open(pageHtml(), { consent: true });
+  await settle(page);
+  await page.evaluate(() => { window.kairos.onDecision(() => { throw new Error('boom'); }); });
+  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-77', category: 'running' }));
+  assert.equal((await slotState(page, 'hero')).variant, 'category_intent');
+  await page.evaluate(() => window.kairos.track('Cart Viewed', { product_id: 'sku-77' }));
+  assert.equal(warnings.filter((w) => /kairos/.test(w)).length, 1, JSON.stringify(warnings));
+  await close();
+});
+
+test('failure: consent off → defaults, nothing stored, history wiped on withdrawal', async () => {
+  const { page, warnings, close } = await open(pageHtml(), { consent: false });
+  await settle(page);
+  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-77', category: 'running' }));
+  await assertDefaultsAndUsable(page, warnings);
+  assert.equal(await page.evaluate(() => localStorage.getItem('kairos:history')), null);
+  // Grant, personalise, withdraw: the history is wiped and the defaults return.
+  await page.evaluate(() => window.kairos.consent({ personalization: true }));
+  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-12', category: 'sneakers' }));
+  assert.ok(JSON.parse(await page.evaluate(() => localStorage.getItem('kairos:history'))).length >= 1);
+  assert.equal((await slotState(page, 'hero')).variant, 'category_intent');
+  await page.evaluate(() => window.kairos.consent({ personalization: false }));
+  assert.equal(await page.evaluate(() => localStorage.getItem('kairos:history')), null);
+  assert.equal((await slotState(page, 'hero')).html, DEFAULTS.hero);
+  await close();
+});
+
+const storageBroken = {
+  'localStorage full': () => { Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }; },
+  'localStorage unavailable (private mode)': () => { Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } }); },
+};
+for (const [name, fn] of Object.entries(storageBroken)) {
+  test(`failure: ${name} → page works, personalises from memory, ≤ 1 warning`, async () => {
+    const { page, warnings, close } = await open(pageHtml(), { init: { fn } });
+    await settle(page);
+    for (const slot of ['hero', 'cta', 'offer']) assert.ok((await slotState(page, slot)).visible);
+    await page.evaluate(() => window.kairos.consent({ personalization: true }));
+    await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-77', category: 'running' }));
+    assert.equal((await slotState(page, 'hero')).variant, 'category_intent');
+    await page.click('#usable');
+    assert.ok(warnings.filter((w) => /kairos/i.test(w)).length <= 1, JSON.stringify(warnings));
+    assert.ok(!warnings.some((w) => w.startsWith('pageerror')), JSON.stringify(warnings));
+    await close();
+  });
+}
+
+// ---- happy paths: the browser decides what the native CLI decides ------------
+
+async function assertSameAsNative(page, bundleName) {
+  const { ctx, decision } = await page.evaluate(() => ({ ctx: window.kairos.lastContext, decision: window.kairos.decide(false) }));
+  const ctxPath = join(tmp, `${bundleName}-${Date.now()}.json`);
+  writeFileSync(ctxPath, JSON.stringify({ ...ctx }));
+  const native = JSON.parse(execFileSync(cli, ['decide', '--bundle', join(bundles, `${bundleName}.bin`), '--context', ctxPath], { encoding: 'utf8' }));
+  assert.deepEqual(decision, native);
+  return decision;
+}
+
+const MOBILE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
+
+test('scenario 6: evening offer on mobile at 18:30 local time, not at 17:59', async () => {
+  for (const [time, expected] of [['2026-11-23T18:30:00+01:00', 'exclusive_evening_offer'], ['2026-11-23T17:59:00+01:00', null]]) {
+    const { page, close } = await open(pageHtml({ slots: ['offer'], bundle: '/bundles/s06.bin' }), { time, userAgent: MOBILE_UA, mobile: true, consent: true });
+    await settle(page);
+    await page.evaluate(() => { window.kairos.track('Cart Viewed', { product_id: 'sku-77' }); window.kairos.track('Cart Viewed', { product_id: 'sku-77' }); });
+    assert.equal((await slotState(page, 'offer')).variant, expected, time);
+    await assertSameAsNative(page, 's06');
+    await close();
+  }
+});
+
+test('scenario 11: a coupon search switches the CTA live to the recovery nudge', async () => {
+  const { page, close } = await open(pageHtml({ slots: ['cta'], bundle: '/bundles/s11.bin' }), { time: '2026-11-23T12:00:00Z', consent: true });
+  await settle(page);
+  assert.equal((await slotState(page, 'cta')).variant, null);
+  await page.evaluate(() => window.kairos.track('Coupon Searched', { query: 'discount' }));
+  assert.equal((await slotState(page, 'cta')).variant, 'cart_recovery_coupon');
+  await assertSameAsNative(page, 's11');
+  await close();
+});
+
+test('scenario 11: checkout dwell past 90 s switches the CTA', async () => {
+  const { page, close } = await open(pageHtml({ slots: ['cta'], bundle: '/bundles/s11.bin' }), { time: '2026-11-23T12:00:00Z', consent: true });
+  await settle(page);
+  await page.evaluate(() => window.kairos.track('Checkout Started', {}));
+  await page.clock.setFixedTime(new Date('2026-11-23T12:01:30Z'));
+  assert.equal((await page.evaluate(() => window.kairos.decide(false))).slots.cta.variant, 'pay_now', '90 s is not past the threshold');
+  await page.clock.setFixedTime(new Date('2026-11-23T12:01:31Z'));
+  await page.evaluate(() => window.kairos.decide(false));
+  assert.equal((await slotState(page, 'cta')).variant, 'cart_recovery_coupon');
+  await assertSameAsNative(page, 's11');
+  await close();
+});
+
+test('scenario 12: the hero follows the last viewed category (SPA navigation re-decides)', async () => {
+  const { page, close } = await open(pageHtml({ slots: ['hero'], bundle: '/bundles/s12.bin' }), { time: '2026-11-23T12:00:00Z', consent: true });
+  await settle(page);
+  assert.equal((await slotState(page, 'hero')).variant, null);
+  await page.evaluate(() => {
+    const el = document.createElement('div');
+    el.setAttribute('data-kairos-view', 'product'); el.setAttribute('data-kairos-id', 'sku-31'); el.setAttribute('data-kairos-category', 'outdoor');
+    document.body.append(el);
+    history.pushState({}, '', '/t/page?product=sku-31');
+  });
+  assert.equal((await slotState(page, 'hero')).variant, 'category_intent');
+  await assertSameAsNative(page, 's12');
+  await close();
+});
+
+test('scenario 13: the CTA follows the propensity band of a score the page provides', async () => {
+  for (const [value, expected] of [[0.75, 'start_trial'], [0.5, 'book_demo'], [0.1, 'get_discount']]) {
+    const config = { scores: { conversion_propensity: { value, computed_at: '2026-11-23T10:00:00Z' } } };
+    const { page, close } = await open(pageHtml({ slots: ['cta'], bundle: '/bundles/s13.bin', config }), { time: '2026-11-23T12:00:00Z', consent: true });
+    await settle(page);
+    assert.equal((await slotState(page, 'cta')).variant, expected, String(value));
+    await assertSameAsNative(page, 's13');
+    await close();
+  }
+});
+
+test('scenario 17: without consent the returning visitor sees the default and nothing is stored', async () => {
+  const seed = { fn: () => localStorage.setItem('kairos:history', JSON.stringify([{ e: 'product_viewed', t: Date.parse('2026-11-20T10:00:00Z'), p: { product_id: 'sku-77' } }])) };
+  for (const [consent, expected] of [[true, 'returning_visitor'], [false, null]]) {
+    const { page, close } = await open(pageHtml({ slots: ['hero'], bundle: '/bundles/s17.bin' }), { time: '2026-11-23T12:00:00Z', consent, init: seed });
+    await settle(page);
+    const why = await page.evaluate(() => JSON.stringify(window.kairos.decide(true).slots.hero.explain));
+    assert.equal((await slotState(page, 'hero')).variant, expected, `consent ${consent}: ${why}`);
+    const d = await assertSameAsNative(page, 's17');
+    if (!consent) assert.equal(d.slots.hero.reason, 'no_consent');
+    await close();
+  }
+});
+
+test('scenario 18: an offer shown 3 times in 7 days gives way; exposures are recorded by the page', async () => {
+  const { page, close } = await open(pageHtml({ slots: ['offer'], bundle: '/bundles/s18.bin' }), { time: '2026-11-23T12:00:00Z', consent: true });
+  await settle(page);
+  assert.equal((await slotState(page, 'offer')).variant, 'winter_sale');
+  // Two more page views (SPA navigations) record two more exposures: the cap of 3 is reached.
+  for (const path of ['/t/a', '/t/b']) await page.evaluate((p) => history.pushState({}, '', p), path);
+  const exposures = JSON.parse(await page.evaluate(() => localStorage.getItem('kairos:history'))).filter((e) => e.e === '$exposure');
+  assert.equal(exposures.filter((e) => e.p.variant === 'winter_sale').length, 3);
+  await page.evaluate(() => history.pushState({}, '', '/t/c'));
+  assert.equal((await slotState(page, 'offer')).variant, 'free_shipping');
+  await assertSameAsNative(page, 's18');
+  await close();
+});

@@ -1,0 +1,52 @@
+// Types for the kairos page runtime (www/kairos.mjs). The wasm core's own types are in pkg/kairos.d.ts.
+
+export interface SlotDecision {
+  variant: string;
+  is_default: boolean;
+  content: unknown;
+  vars?: Record<string, string>;
+  reason: 'rule' | 'no_consent' | 'holdout' | 'no_eligible_variant' | 'undecided';
+  explain?: { summary: string; candidates: Array<{ variant: string; eligible: 'true' | 'false' | 'unknown'; priority: number; score?: number; failed?: string; missing?: string[]; excluded?: string }> };
+}
+
+export interface Decision {
+  slots: Record<string, SlotDecision>;
+  consent: boolean;
+  holdout: boolean;
+  missing: string[];
+}
+
+export interface KairosOptions {
+  /** URL of the compiled bundle (`kairos compile` output). */
+  bundleUrl: string;
+  /** URL of kairos_bg.wasm (default: next to the runtime). */
+  wasmUrl?: string;
+  /** Exposures are sent here with navigator.sendBeacon when set. */
+  beacon?: string;
+  /** Give up loading after this many ms and keep the defaults (default 2000). */
+  timeoutMs?: number;
+  /** Cached scores known to the page: { name: { value, computed_at } }. */
+  scores?: Record<string, { value: number; computed_at: number | string }>;
+  geo?: { country?: string; region?: string; city?: string; lat?: number; lon?: number };
+}
+
+export interface KairosApi {
+  /** Resolves when the engine is loaded (or has failed and defaults stay). */
+  ready: Promise<KairosApi>;
+  track(event: string, properties?: Record<string, string | number | boolean | null>): Decision | null;
+  page(name?: string, properties?: Record<string, string | number | boolean | null>): Decision | null;
+  identify(id: string, traits?: Record<string, string | number | boolean | null>): Decision | null;
+  consent(flags: { personalization: boolean }): Decision | null;
+  /** Decides now, with explanations. */
+  decide(explain?: boolean): Decision | null;
+  onDecision(listener: (d: Decision) => void): void;
+  readonly lastContext: object | null;
+  readonly lastDecision: Decision | null;
+}
+
+export function createKairos(options: KairosOptions): KairosApi;
+export function boundHistory<T>(events: T[], maxEvents?: number, maxBytes?: number): T[];
+
+declare global {
+  interface Window { kairos: KairosApi }
+}

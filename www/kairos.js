@@ -1,0 +1,56 @@
+/* kairos classic script: <script src="/kairos/kairos.js" data-bundle="/kairos/bundle.bin" async></script>
+ * Queues calls made before the engine is ready, feeds an existing analytics.track/page,
+ * and loads the ES module runtime. On any failure the page keeps its default content. */
+(function () {
+  'use strict';
+  var script = document.currentScript;
+  if (!script || window.__kairosLoaded) return;
+  window.__kairosLoaded = true;
+  var queue = [];
+  var methods = ['track', 'page', 'identify', 'consent', 'decide', 'onDecision'];
+  var stub = { ready: null };
+  methods.forEach(function (m) { stub[m] = function () { queue.push([m, arguments]); }; });
+  window.kairos = stub;
+
+  function reveal() { var s = document.getElementById('kairos-hide'); if (s && s.parentNode) s.parentNode.removeChild(s); }
+
+  // Analytics shim: an existing analytics.track/page call feeds kairos too.
+  function shim(analytics) {
+    if (!analytics || analytics.__kairos) return;
+    ['track', 'page'].forEach(function (m) {
+      var original = analytics[m];
+      if (typeof original !== 'function') return;
+      analytics[m] = function () {
+        try { window.kairos[m].apply(window.kairos, arguments); } catch (e) { /* never break analytics */ }
+        return original.apply(this, arguments);
+      };
+    });
+    analytics.__kairos = true;
+  }
+
+  var base = script.src.replace(/[^\/?#]*([?#].*)?$/, '');
+  var data = script.dataset || {};
+  stub.ready = import(base + 'kairos.mjs').then(function (m) {
+    var config = window.kairosConfig || {}; // scores/geo the server already knows
+    var k = m.createKairos({
+      scores: config.scores,
+      geo: config.geo,
+      bundleUrl: data.bundle,
+      wasmUrl: data.wasm,
+      beacon: data.beacon,
+      timeoutMs: data.timeout ? Number(data.timeout) : undefined
+    });
+    return k.ready.then(function (api) {
+      window.kairos = api;
+      shim(window.analytics);
+      queue.forEach(function (call) {
+        try { api[call[0]].apply(api, call[1]); } catch (e) { /* a bad queued call must not stop the rest */ }
+      });
+      return api;
+    });
+  }).catch(function (e) {
+    reveal();
+    try { console.warn('kairos: could not start; showing defaults', e && e.message); } catch (_) {}
+    return stub;
+  });
+})();

@@ -1,0 +1,278 @@
+// kairos page runtime: personalises elements marked data-kairos-slot with the
+// wasm decision core. Everything that can go wrong leaves the server-rendered
+// defaults visible and the page usable, with at most one console warning.
+
+import init, { Kairos } from './pkg/kairos.js';
+
+const HISTORY_KEY = 'kairos:history';
+const PROFILE_KEY = 'kairos:profile';
+const CONSENT_KEY = 'kairos:consent';
+const SESSION_KEY = 'kairos:session';
+const MAX_EVENTS = 500;
+const MAX_HISTORY_BYTES = 200_000;
+const SAFE_URL = /^(https?:|mailto:|tel:|\/|\.|#|[^:]*$)/i;
+
+let warned = false;
+function warnOnce(message, error) {
+  if (warned) return;
+  warned = true;
+  try { console.warn(`kairos: ${message}`, error && (error.code || error.message || error)); } catch (_) { /* console unavailable */ }
+}
+
+// Storage that never throws: private mode, quota errors and disabled storage all degrade to memory.
+function safeStorage(kind) {
+  const memory = new Map();
+  let store = null;
+  try { store = window[kind]; const k = '__kairos_probe'; store.setItem(k, k); store.removeItem(k); } catch (_) { store = null; }
+  return {
+    get(key) { try { return store ? store.getItem(key) : memory.get(key) ?? null; } catch (_) { return memory.get(key) ?? null; } },
+    set(key, value) {
+      memory.set(key, value);
+      try { if (store) store.setItem(key, value); return true; } catch (_) { return false; }
+    },
+    remove(key) { memory.delete(key); try { if (store) store.removeItem(key); } catch (_) { /* nothing to wipe */ } },
+  };
+}
+
+function readJson(storage, key, fallback) {
+  try { const v = JSON.parse(storage.get(key)); return v ?? fallback; } catch (_) { return fallback; }
+}
+
+function normalizeName(name) {
+  return String(name).trim().toLowerCase().replace(/[ .-]/g, '_');
+}
+
+/** Keeps the newest events within the count and byte bounds (oldest dropped first). */
+export function boundHistory(events, maxEvents = MAX_EVENTS, maxBytes = MAX_HISTORY_BYTES) {
+  let out = events.slice(-maxEvents);
+  let text = JSON.stringify(out);
+  while (out.length && text.length > maxBytes) {
+    out = out.slice(Math.ceil(out.length / 10));
+    text = JSON.stringify(out);
+  }
+  return out;
+}
+
+function scalarProps(props) {
+  const out = {};
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = typeof v === 'string' ? v.slice(0, 1024) : v;
+  }
+  return out;
+}
+
+function hideStyle() { return document.getElementById('kairos-hide'); }
+function reveal() { try { hideStyle()?.remove(); } catch (_) { /* already gone */ } }
+
+/** Applies one slot's decision to its element; returns false if the payload could not be applied. */
+function applySlot(el, slot) {
+  if (!el.hasAttribute('data-kairos-default')) el.setAttribute('data-kairos-default', el.innerHTML);
+  if (slot.is_default) {
+    if (el.getAttribute('data-kairos-variant')) el.innerHTML = el.getAttribute('data-kairos-default');
+    el.removeAttribute('data-kairos-variant');
+    return true;
+  }
+  const c = slot.content;
+  if (c === null || typeof c !== 'object') {
+    if (typeof c === 'string') el.textContent = c;
+    el.setAttribute('data-kairos-variant', slot.variant);
+    return true;
+  }
+  // html: a bundle template whose {{fields}} the core already escaped for HTML text.
+  if (typeof c.html === 'string') el.innerHTML = c.html;
+  else {
+    // Plain text: `text`, else the first of the usual headline fields.
+    const text = ['text', 'headline', 'title', 'label'].map((k) => c[k]).find((v) => typeof v === 'string');
+    if (text !== undefined) el.textContent = text;
+  }
+  for (const [name, value] of Object.entries(c.attrs || {})) {
+    if (!/^[a-z][a-z0-9-]*$/i.test(name) || /^on/i.test(name)) continue; // no event handlers
+    const v = String(value);
+    if (['href', 'src', 'action', 'formaction'].includes(name.toLowerCase()) && !SAFE_URL.test(v.trim())) continue;
+    el.setAttribute(name, v);
+  }
+  el.setAttribute('data-kairos-variant', slot.variant);
+  return true;
+}
+
+export function createKairos(options = {}) {
+  const storage = options.storage || safeStorage('localStorage');
+  const session = options.sessionStorage || safeStorage('sessionStorage');
+  const listeners = [];
+  let engine = null;
+  let lastContext = null;
+  let lastDecision = null;
+  let consent = readJson(storage, CONSENT_KEY, null);
+
+  const state = readJson(session, SESSION_KEY, {});
+  state.page_views = (state.page_views || 0) + 1;
+  state.product_views = state.product_views || [];
+  state.searches = state.searches || [];
+  session.set(SESSION_KEY, JSON.stringify(state));
+
+  const hasConsent = () => !!(consent && consent.personalization);
+  const storedHistory = () => (hasConsent() ? readJson(storage, HISTORY_KEY, []) : []);
+  const profile = () => (hasConsent() ? readJson(storage, PROFILE_KEY, {}) : {});
+
+  function saveSession() { session.set(SESSION_KEY, JSON.stringify(state)); }
+
+  function remember(name, props, at = Date.now()) {
+    if (!hasConsent()) return; // no consent: nothing is stored
+    const events = boundHistory([...storedHistory(), { e: name, t: at, p: scalarProps(props) }]);
+    if (!storage.set(HISTORY_KEY, JSON.stringify(events))) {
+      // Quota: drop the older half and try once more; otherwise keep going from memory.
+      storage.set(HISTORY_KEY, JSON.stringify(events.slice(Math.floor(events.length / 2))));
+    }
+  }
+
+  function context() {
+    const now = Date.now();
+    const uaData = navigator.userAgentData;
+    const p = profile();
+    const ctx = {
+      now,
+      customer_id: p.__id || state.anonymous_id || undefined,
+      timezone: (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (_) { return undefined; } })(),
+      consent: { personalization: hasConsent() },
+      session: {
+        user_agent: navigator.userAgent,
+        client_hints: uaData && typeof uaData.mobile === 'boolean' ? { mobile: uaData.mobile } : {},
+        viewport: { width: window.innerWidth, height: window.innerHeight },
+        referrer: document.referrer || undefined,
+        url: location.href,
+        page: location.pathname,
+        page_views: state.page_views,
+        product_views: state.product_views.slice(-50),
+        searches: state.searches.slice(-20),
+        cart_dwell_ms: state.cart_since ? now - state.cart_since : undefined,
+        checkout_dwell_ms: state.checkout_since ? now - state.checkout_since : undefined,
+        coupon_searches: state.coupon_searches || 0,
+      },
+      profile: Object.fromEntries(Object.entries(p).filter(([k]) => k !== '__id')),
+      scores: options.scores || {},
+      events: storedHistory(),
+    };
+    if (options.geo) ctx.geo = options.geo;
+    return JSON.parse(JSON.stringify(ctx)); // drops undefined fields
+  }
+
+  function emit(decision) {
+    for (const fn of listeners) {
+      try { fn(decision); } catch (e) { warnOnce('a decision listener threw; defaults stay correct', e); }
+    }
+  }
+
+  function render(explain = false) {
+    if (!engine) return null;
+    try {
+      lastContext = context();
+      const decision = engine.decide(lastContext, explain);
+      lastDecision = decision;
+      for (const el of document.querySelectorAll('[data-kairos-slot]')) {
+        const slot = decision.slots[el.getAttribute('data-kairos-slot')];
+        if (!slot) continue;
+        applySlot(el, slot);
+        if (!slot.is_default && hasConsent()) recordExposure(el.getAttribute('data-kairos-slot'), slot.variant);
+      }
+      emit(decision);
+      return decision;
+    } catch (e) {
+      warnOnce('decision failed; showing defaults', e);
+      return null;
+    } finally {
+      reveal();
+    }
+  }
+
+  const exposed = new Set();
+  function recordExposure(slot, variant) {
+    const key = `${slot}:${variant}:${location.pathname}`;
+    if (exposed.has(key)) return; // one exposure per slot, variant and page view
+    exposed.add(key);
+    remember('$exposure', { slot, variant });
+    if (options.beacon && navigator.sendBeacon) {
+      try { navigator.sendBeacon(options.beacon, JSON.stringify({ type: 'exposure', slot, variant, t: Date.now() })); } catch (_) { /* best effort */ }
+    }
+  }
+
+  function track(event, properties = {}) {
+    const name = normalizeName(event);
+    const now = Date.now();
+    if (name === 'cart_viewed' && !state.cart_since) state.cart_since = now;
+    if (name === 'checkout_started' && !state.checkout_since) state.checkout_since = now;
+    if (name === 'order_completed') { delete state.cart_since; delete state.checkout_since; }
+    if (name === 'coupon_searched') state.coupon_searches = (state.coupon_searches || 0) + 1;
+    if (name === 'products_searched' && properties.query) state.searches.push(properties.category ? { term: String(properties.query), category: String(properties.category) } : String(properties.query));
+    if (name === 'product_viewed' && properties.product_id) state.product_views.push(properties.category ? { id: String(properties.product_id), category: String(properties.category) } : { id: String(properties.product_id) });
+    saveSession();
+    remember(name, properties, now);
+    return render();
+  }
+
+  function readViews() {
+    for (const el of document.querySelectorAll('[data-kairos-view]:not([data-kairos-seen])')) {
+      el.setAttribute('data-kairos-seen', '');
+      const kind = el.getAttribute('data-kairos-view');
+      const id = el.getAttribute('data-kairos-id');
+      const category = el.getAttribute('data-kairos-category');
+      if (kind === 'product' && id) track('Product Viewed', category ? { product_id: id, category } : { product_id: id });
+      else if (kind === 'cart') track('Cart Viewed', id ? { product_id: id } : {});
+      else if (kind === 'checkout') track('Checkout Started', {});
+    }
+  }
+
+  const api = {
+    track,
+    page(name, properties) { return track('Page Viewed', { ...(properties || {}), name: name || location.pathname }); },
+    identify(id, traits = {}) {
+      if (hasConsent()) storage.set(PROFILE_KEY, JSON.stringify({ ...profile(), ...scalarProps(traits), __id: String(id) }));
+      return render();
+    },
+    consent(flags = {}) {
+      consent = { personalization: !!flags.personalization };
+      storage.set(CONSENT_KEY, JSON.stringify(consent));
+      if (!consent.personalization) { storage.remove(HISTORY_KEY); storage.remove(PROFILE_KEY); }
+      return render();
+    },
+    decide(explain = true) { return render(explain); },
+    onDecision(fn) { listeners.push(fn); },
+    get lastContext() { return lastContext; },
+    get lastDecision() { return lastDecision; },
+  };
+
+  async function start() {
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('kairos: load timed out')), options.timeoutMs ?? 2000));
+    try {
+      const load = (async () => {
+        const [bundle] = await Promise.all([
+          fetch(options.bundleUrl).then((r) => { if (!r.ok) throw new Error(`bundle HTTP ${r.status}`); return r.arrayBuffer(); }),
+          init({ module_or_path: options.wasmUrl || new URL('./pkg/kairos_bg.wasm', import.meta.url) }),
+        ]);
+        return Kairos.load(new Uint8Array(bundle));
+      })();
+      engine = await Promise.race([load, timeout]);
+    } catch (e) {
+      warnOnce('could not load; showing defaults', e);
+      reveal();
+      return api;
+    }
+    if (!state.anonymous_id) { state.anonymous_id = `anon-${Math.random().toString(36).slice(2, 12)}`; saveSession(); }
+    readViews();
+    render();
+    // SPA navigation: re-read views and re-decide.
+    for (const method of ['pushState', 'replaceState']) {
+      const original = window.history[method];
+      if (typeof original !== 'function') continue;
+      window.history[method] = function (...args) {
+        const result = original.apply(this, args);
+        try { state.page_views += 1; saveSession(); readViews(); render(); } catch (e) { warnOnce('navigation update failed', e); }
+        return result;
+      };
+    }
+    window.addEventListener('popstate', () => { readViews(); render(); });
+    return api;
+  }
+
+  api.ready = start();
+  return api;
+}
