@@ -63,3 +63,19 @@ pub fn decide(bundle: &[u8], context: JsValue, explain: Option<bool>) -> Result<
 pub fn bucket(salt: &str, customer_id: &str) -> u32 {
     crate::bucket::bucket(salt, customer_id)
 }
+
+/// Compiles rules given as a plain JS object into bundle bytes (playground build only).
+/// Errors carry `code` (`E_SYNTAX`, `E_CYCLE`, …) and `path` (the JSON path of the problem).
+#[cfg(feature = "playground")]
+#[wasm_bindgen(js_name = compileRules)]
+pub fn compile_rules(rules: JsValue) -> Result<Vec<u8>, JsValue> {
+    let located = |code: &str, path: &str, message: &str| {
+        let err = coded_error(code, &format!("{}: {message}", if path.is_empty() { "." } else { path }));
+        let _ = js_sys::Reflect::set(&err, &JsValue::from_str("path"), &JsValue::from_str(path));
+        err
+    };
+    let bundle: crate::ast::Bundle = serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(rules))
+        .map_err(|e| located("E_SYNTAX", &e.path().to_string(), &e.into_inner().to_string()))?;
+    let program = crate::rules::compile::compile(&bundle).map_err(|e| located(e.code, &e.at.path, &e.message))?;
+    Ok(program.to_bytes())
+}

@@ -291,3 +291,32 @@ test('scenario 18: an offer shown 3 times in 7 days gives way; exposures are rec
   await assertSameAsNative(page, 's18');
   await close();
 });
+
+// ---- the playground ------------------------------------------------------------
+
+test('playground: edits to rules and session re-decide live with explanations', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/playground.html`);
+  await page.waitForFunction(() => window.playgroundReady === true, null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelectorAll('.slot').length === 3);
+  // Demo defaults in the form: mobile, 18:30 Paris, two cart views, propensity 0.9 → the override wins.
+  const winners = () => page.$$eval('.slot', (els) => els.map((e) => e.querySelector('h3').textContent + '=' + e.querySelector('.winner').textContent.split(' ')[0]));
+  assert.ok((await winners()).includes('offer=propensity_override'), String(await winners()));
+  // Lower the score below 0.85: the evening offer takes over, live.
+  await page.fill('#score', '0.5');
+  await page.waitForFunction(() => /offer=evening_offer/.test([...document.querySelectorAll('.slot')].map((e) => e.querySelector('h3').textContent + '=' + e.querySelector('.winner').textContent.split(' ')[0]).join(',')));
+  // Withdraw consent: every slot falls back with the reason shown.
+  await page.uncheck('#consent');
+  await page.waitForFunction(() => /no_consent/.test(document.getElementById('out').textContent));
+  await page.check('#consent');
+  // Break the rules: a located error appears, the page keeps working.
+  const rules = await page.inputValue('#rules');
+  await page.fill('#rules', rules.replace('"segment": "cart_abandoner"', '"segment": "cart_abandonr"'));
+  await page.waitForFunction(() => /E_UNKNOWN_SEGMENT/.test(document.getElementById('error').textContent));
+  assert.match(await page.textContent('#error'), /did you mean `cart_abandoner`/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
