@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
-# Sets everything up, then decides the bundled demo: natively (CLI) and in wasm under Node.
+# Sets everything up, builds everything, decides the bundled demo natively, then serves the
+# demo shop (hero, CTA and offer change with what you do) and the playground on localhost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release --bin kairos
 bash scripts/build-wasm.sh
 K=target/release/kairos
+mkdir -p target/www-bundles
 echo; echo "== kairos check examples/demo/rules.json"; $K check examples/demo/rules.json
-echo; echo "== kairos compile"; $K compile examples/demo/rules.json -o target/demo.bin
-echo; echo "== kairos decide --explain (native)"; $K decide --bundle target/demo.bin --context examples/demo/context.json --explain
-echo; echo "== the same bundle and context in wasm, under Node"
-node -e '
-const k = require("./pkg/node/kairos.js");
-const fs = require("fs");
-const d = k.decide(fs.readFileSync("target/demo.bin"), JSON.parse(fs.readFileSync("examples/demo/context.json", "utf8")), false);
-for (const [slot, s] of Object.entries(d.slots)) console.log(`${slot}: ${s.variant} (${s.reason}) ${JSON.stringify(s.content)}`);
-'
+echo; echo "== kairos compile"; $K compile examples/demo/rules.json -o target/www-bundles/demo.bin
+echo; echo "== kairos decide --explain (native, the bundled context)"
+$K decide --bundle target/www-bundles/demo.bin --context examples/demo/context.json --explain
+echo
+echo "== serving the demo shop: open http://127.0.0.1:${PORT:-8080}/ (playground: /playground.html); Ctrl-C stops"
+PORT="${PORT:-8080}" exec node www/serve.mjs

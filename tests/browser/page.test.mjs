@@ -320,3 +320,25 @@ test('playground: edits to rules and session re-decide live with explanations', 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('demo shop: hero and CTA follow what the visitor does, and say why', async () => {
+  const context = await browser.newContext({ timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/shop.html`);
+  await page.waitForFunction(() => window.kairos && window.kairos.ready);
+  await page.evaluate(() => window.kairos.ready);
+  await page.click('#consent-on');
+  await page.click('button[data-view="sku-31"]');
+  assert.match(await page.textContent('[data-kairos-slot="hero"]'), /More outdoor picked for you/);
+  await page.click('button[data-cart="sku-31"]');
+  assert.equal(await page.textContent('[data-kairos-slot="cta"]'), 'Finish your order');
+  await page.click('#coupon');
+  assert.equal(await page.getAttribute('[data-kairos-slot="cta"]', 'href'), '/checkout?coupon=SAVE10');
+  assert.match(await page.textContent('#why'), /cta: coupon_nudge/);
+  await page.click('#consent-off');
+  assert.equal(await page.textContent('[data-kairos-slot="cta"]'), 'Sign up');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
