@@ -5,6 +5,7 @@
   'use strict';
   var script = document.currentScript;
   if (!script || window.__kairosLoaded) return;
+  mark('kairos:script');
   window.__kairosLoaded = true;
   var queue = [];
   var methods = ['track', 'page', 'identify', 'consent', 'decide', 'onDecision'];
@@ -12,6 +13,7 @@
   methods.forEach(function (m) { stub[m] = function () { queue.push([m, arguments]); }; });
   window.kairos = stub;
 
+  function mark(name) { try { performance.mark(name); } catch (_) { /* timing is optional */ } }
   function reveal() { var s = document.getElementById('kairos-hide'); if (s && s.parentNode) s.parentNode.removeChild(s); }
 
   // Analytics shim: an existing analytics.track/page call feeds kairos too.

@@ -61,6 +61,7 @@ function scalarProps(props) {
   return out;
 }
 
+function mark(name) { try { performance.mark(name); } catch (_) { /* timing is optional */ } }
 function hideStyle() { return document.getElementById('kairos-hide'); }
 function reveal() { try { hideStyle()?.remove(); } catch (_) { /* already gone */ } }
 
@@ -251,6 +252,7 @@ export function createKairos(options = {}) {
         return Kairos.load(new Uint8Array(bundle));
       })();
       engine = await Promise.race([load, timeout]);
+      mark('kairos:loaded');
     } catch (e) {
       warnOnce('could not load; showing defaults', e);
       reveal();
@@ -259,6 +261,7 @@ export function createKairos(options = {}) {
     if (!state.anonymous_id) { state.anonymous_id = `anon-${Math.random().toString(36).slice(2, 12)}`; saveSession(); }
     readViews();
     render();
+    mark('kairos:decided');
     // SPA navigation: re-read views and re-decide.
     for (const method of ['pushState', 'replaceState']) {
       const original = window.history[method];
