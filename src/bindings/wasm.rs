@@ -15,7 +15,9 @@ fn coded_error(code: &str, message: &str) -> JsValue {
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
-        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true))
+        .serialize(
+            &serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true),
+        )
         .map_err(|e| coded_error("E_OUTPUT", &e.to_string()))
 }
 
