@@ -55,7 +55,8 @@ const DEFAULTS = {
 };
 
 /** A page with the given slots (server-rendered defaults) and the script tag. */
-function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bin', wasm, timeout, hideMs = 300, config } = {}) {
+// A generous load timeout by default, so a busy CI machine cannot turn a happy path into a fallback.
+function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bin', wasm, timeout = 10000, hideMs = 300, config } = {}) {
   const slotHtml = {
     hero: `<section data-kairos-slot="hero">${DEFAULTS.hero}</section>`,
     cta: `<a data-kairos-slot="cta" href="/signup">${DEFAULTS.cta}</a>`,
