@@ -7,12 +7,14 @@
 
 use crate::context::Context;
 use crate::describe::why_not;
+use crate::escape::Sink;
 use crate::eval::{Eval, Tri, Val};
 use crate::history::History;
 use crate::program::{Content, SlotDef, Tok, VariantDef};
 use crate::Engine;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
+use std::cell::RefCell;
 
 /// What `decide` returns.
 #[derive(Debug, Clone, Serialize)]
@@ -128,7 +130,7 @@ impl Engine {
         }
         let hist =
             History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
-        let mut ev = Eval::new(prog, ctx, &hist);
+        let mut ev = Eval::new(prog, ctx, &hist).sharing(&self.shared);
         let slots = prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts)).collect();
         for m in ev.missing {
             if !missing.contains(&m) {
@@ -145,7 +147,8 @@ impl Engine {
         for (index, v) in slot.variants.iter().enumerate() {
             let before = ev.missing.len();
             let eligible = v.when.map_or(Tri::True, |w| ev.truth(w));
-            let mut cand = Candidate {
+            // The candidate record is only for explanations: not built (nor its id cloned) otherwise.
+            let mut cand = opts.explain.then(|| Candidate {
                 variant: v.id.clone(),
                 eligible: eligible.as_str(),
                 priority: v.priority,
@@ -153,7 +156,7 @@ impl Engine {
                 failed: None,
                 missing: Vec::new(),
                 excluded: None,
-            };
+            });
             if eligible == Tri::True {
                 match self.admit(ev, slot, v) {
                     Ok(vars) => {
@@ -161,20 +164,26 @@ impl Engine {
                             Val::Num(n) => Some(n),
                             _ => None,
                         });
-                        cand.score = score;
+                        if let Some(c) = &mut cand {
+                            c.score = score;
+                        }
                         survivors.push(Survivor { index, priority: v.priority, score, vars });
                     }
-                    Err(why) => cand.excluded = Some(why),
+                    Err(why) => {
+                        if let Some(c) = &mut cand {
+                            c.excluded = Some(why);
+                        }
+                    }
                 }
             } else {
                 undecided |= eligible == Tri::Unknown;
-                if opts.explain {
-                    cand.failed = v.when.map(|w| why_not(ev, w));
+                if let Some(c) = &mut cand {
+                    c.failed = v.when.map(|w| why_not(ev, w));
                 }
             }
-            if opts.explain {
-                cand.missing = ev.missing[before..].to_vec();
-                candidates.push(cand);
+            if let Some(mut c) = cand {
+                c.missing = ev.missing.get(before..).unwrap_or_default().to_vec();
+                candidates.push(c);
             }
         }
         // Priority, then score (a missing score ranks below any score), then bundle order.
@@ -220,9 +229,11 @@ impl Engine {
 
     /// An eligible variant still needs: no conversion (if suppressed), room under its cap, known vars.
     fn admit(&self, ev: &mut Eval, slot: &SlotDef, v: &VariantDef) -> Result<Vec<(String, String)>, String> {
+        use crate::context::Scalar;
+        // Compared in place: building a `Scalar` to compare against cost a String per event.
         let names = |e: &crate::context::Event| {
-            e.prop("variant").is_some_and(|x| *x == crate::context::Scalar::Str(v.id.clone()))
-                && e.prop("slot").is_none_or(|s| *s == crate::context::Scalar::Str(slot.name.clone()))
+            matches!(e.prop("variant"), Some(Scalar::Str(x)) if *x == v.id)
+                && e.prop("slot").is_none_or(|s| matches!(s, Scalar::Str(x) if *x == slot.name))
         };
         if v.suppress_after_conversion && ev.hist.window(self.conversion_id, None).iter().any(|e| names(e)) {
             return Err("converted already: suppressed".into());
@@ -286,8 +297,8 @@ fn pairs_as_map<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok
     m.end()
 }
 
-/// Replaces `{{name}}` with the variant's var values (unknown names are left as written).
-pub fn substitute(s: &str, vars: &[(String, String)]) -> String {
+/// Replaces `{{name}}` with the variant's var values, escaped for `sink` (unknown names are left as written).
+pub fn substitute(s: &str, vars: &[(String, String)], sink: Sink) -> String {
     if vars.is_empty() || !s.contains("{{") {
         return s.to_owned();
     }
@@ -300,7 +311,7 @@ pub fn substitute(s: &str, vars: &[(String, String)]) -> String {
             Some(end) => {
                 let name = after[..end].trim();
                 match vars.iter().find(|(k, _)| k == name) {
-                    Some((_, v)) => out.push_str(v),
+                    Some((_, v)) => sink.push_escaped(&mut out, v),
                     None => out.push_str(&rest[start..start + 2 + end + 2]),
                 }
                 rest = &after[end + 2..];
@@ -321,7 +332,7 @@ impl Serialize for RenderedContent {
         if self.tokens.0.is_empty() {
             return s.serialize_unit();
         }
-        Next(std::cell::RefCell::new(Tokens { toks: &mut toks, vars: &self.vars })).serialize(s)
+        Next(RefCell::new(Tokens { toks: &mut toks, vars: &self.vars, sink: Sink::Text })).serialize(s)
     }
 }
 
@@ -329,6 +340,8 @@ impl Serialize for RenderedContent {
 struct Tokens<'a, 'b> {
     toks: &'b mut std::slice::Iter<'a, Tok>,
     vars: &'b [(String, String)],
+    /// How var values are escaped: decided by the nearest object key above (`html`, `href`, …).
+    sink: Sink,
 }
 
 impl Tokens<'_, '_> {
@@ -338,14 +351,12 @@ impl Tokens<'_, '_> {
             Some(Tok::Bool(b)) => s.serialize_bool(*b),
             Some(Tok::Num(n)) if n.fract() == 0.0 && n.abs() < 9e15 => s.serialize_i64(*n as i64),
             Some(Tok::Num(n)) => s.serialize_f64(*n),
-            Some(Tok::Str(v)) => s.serialize_str(&substitute(v, self.vars)),
+            Some(Tok::Str(v)) => s.serialize_str(&substitute(v, self.vars, self.sink)),
             Some(Tok::Arr(n)) => {
                 let mut seq = s.serialize_seq(Some(*n as usize))?;
                 for _ in 0..*n {
-                    seq.serialize_element(&Next(std::cell::RefCell::new(Tokens {
-                        toks: &mut *self.toks,
-                        vars: self.vars,
-                    })))?;
+                    let item = Tokens { toks: &mut *self.toks, vars: self.vars, sink: self.sink };
+                    seq.serialize_element(&Next(RefCell::new(item)))?;
                 }
                 seq.end()
             }
@@ -356,10 +367,8 @@ impl Tokens<'_, '_> {
                         Some(Tok::Str(k)) => k.as_str(),
                         _ => "",
                     };
-                    m.serialize_entry(
-                        key,
-                        &Next(std::cell::RefCell::new(Tokens { toks: &mut *self.toks, vars: self.vars })),
-                    )?;
+                    let value = Tokens { toks: &mut *self.toks, vars: self.vars, sink: Sink::for_key(key) };
+                    m.serialize_entry(key, &Next(RefCell::new(value)))?;
                 }
                 m.end()
             }
@@ -368,7 +377,7 @@ impl Tokens<'_, '_> {
 }
 
 /// Adapter: serde's `Serialize` takes `&self`, but reading tokens advances an iterator.
-struct Next<'a, 'b>(std::cell::RefCell<Tokens<'a, 'b>>);
+struct Next<'a, 'b>(RefCell<Tokens<'a, 'b>>);
 
 impl Serialize for Next<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

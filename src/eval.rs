@@ -8,11 +8,13 @@
 use crate::ast::{AggOp, ArithOp, CmpOp, StrOp};
 use crate::bucket::bucket;
 use crate::context::{Context, Event, Scalar};
-use crate::history::History;
+use crate::history::{History, NameHasher};
 use crate::program::{Lit, Node, Program, PropTest, Query, Signal};
 use crate::signals::{self, Device, ZoneProblem};
 use crate::time::{parse_timestamp, LocalTime, DAY_MS, WEEKDAYS};
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// Deepest evaluation recursion; compiled bundles stay far below, crafted ones stop here.
 const MAX_EVAL_DEPTH: u32 = 96;
@@ -97,6 +99,95 @@ fn scalar_val(s: &Scalar) -> Val<'_> {
     }
 }
 
+/// Aggregates and sequences that ask the history the same question (same operator,
+/// event, window, filter and property), found once per bundle so that a decision
+/// answers each question once: rules in different slots often repeat one.
+#[derive(Debug, Clone, Default)]
+pub struct SharedScans {
+    /// Per node: the index of its question, or `u32::MAX` for other nodes.
+    slot: Vec<u32>,
+    count: usize,
+}
+
+static NO_SHARING: SharedScans = SharedScans { slot: Vec::new(), count: 0 };
+
+impl SharedScans {
+    pub fn of(prog: &Program) -> SharedScans {
+        // Digest → the first node with it, and its question. A later node with that digest
+        // shares the question only if it is equal (a NaN literal never is: it is just not shared).
+        let mut seen: HashMap<u64, (usize, u32), BuildHasherDefault<NameHasher>> = HashMap::default();
+        let mut count = 0;
+        let slot = prog
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let Some(d) = digest(n) else { return u32::MAX };
+                match seen.get(&d) {
+                    Some(&(first, q)) if prog.nodes.get(first) == Some(n) => return q,
+                    Some(_) => {}
+                    None => {
+                        seen.insert(d, (i, count));
+                    }
+                }
+                count += 1;
+                count - 1
+            })
+            .collect();
+        SharedScans { slot, count: count as usize }
+    }
+}
+
+/// A digest of a history question (equal questions, equal digests); `None` for other nodes.
+fn digest(n: &Node) -> Option<u64> {
+    fn query(h: &mut NameHasher, q: &Query) {
+        (q.event, q.within, &q.prop, q.filter.len()).hash(h);
+        for (name, test) in &q.filter {
+            name.hash(h);
+            match test {
+                PropTest::Cmp(op, l) => {
+                    (0u8, *op as u8).hash(h);
+                    lit(h, l);
+                }
+                PropTest::In(list) => {
+                    (1u8, list.len()).hash(h);
+                    list.iter().for_each(|l| lit(h, l));
+                }
+                PropTest::Str(op, s) => (2u8, *op as u8, s).hash(h),
+            }
+        }
+    }
+    fn lit(h: &mut NameHasher, l: &Lit) {
+        match l {
+            Lit::Num(n) => (0u8, n.to_bits()).hash(h),
+            Lit::Str(s) => (1u8, s).hash(h),
+            Lit::Bool(b) => (2u8, b).hash(h),
+        }
+    }
+    let mut h = NameHasher::default();
+    match n {
+        Node::Agg(op, q) => {
+            (*op as u8).hash(&mut h);
+            query(&mut h, q);
+        }
+        Node::Sequence(s) => {
+            (u8::MAX, s.negated, s.gap).hash(&mut h);
+            query(&mut h, &s.first);
+            query(&mut h, &s.then);
+        }
+        _ => return None,
+    }
+    Some(h.finish())
+}
+
+/// A memoised result: not yet asked, being computed (a cycle if asked again), or known.
+#[derive(Debug, Clone)]
+enum Memo<T> {
+    Todo,
+    Busy,
+    Done(T),
+}
+
 /// Evaluation state for one decision.
 pub struct Eval<'a> {
     pub prog: &'a Program,
@@ -104,11 +195,13 @@ pub struct Eval<'a> {
     pub hist: &'a History<'a>,
     local: Result<LocalTime, ZoneProblem>,
     device: Device,
-    segment_memo: Vec<Option<Tri>>,
-    segment_busy: Vec<bool>,
+    /// Segment results for this decision (one Vec: state and value together).
+    segments: Vec<Memo<Tri>>,
     /// Tier results, memoised like segments (and guarded the same way).
-    tier_memo: Vec<Option<Val<'a>>>,
-    tier_busy: Vec<bool>,
+    tiers: Vec<Memo<Val<'a>>>,
+    shared: &'a SharedScans,
+    /// Known answers to shared questions (an unknown one is recomputed, so it reports what was missing).
+    scans: Vec<Option<Val<'a>>>,
     /// What unknown leaves were missing, in first-seen order, deduplicated.
     pub missing: Vec<String>,
     depth: u32,
@@ -122,13 +215,20 @@ impl<'a> Eval<'a> {
             hist,
             local: signals::local_time(ctx, prog.default_timezone.as_deref()),
             device: Device::of(ctx),
-            segment_memo: vec![None; prog.segments.len()],
-            segment_busy: vec![false; prog.segments.len()],
-            tier_memo: vec![None; prog.tiers.len()],
-            tier_busy: vec![false; prog.tiers.len()],
+            segments: vec![Memo::Todo; prog.segments.len()],
+            tiers: vec![Memo::Todo; prog.tiers.len()],
+            shared: &NO_SHARING,
+            scans: Vec::new(),
             missing: Vec::new(),
             depth: 0,
         }
+    }
+
+    /// Answers each shared question once per decision (see [`SharedScans`]).
+    pub fn sharing(mut self, shared: &'a SharedScans) -> Eval<'a> {
+        self.shared = shared;
+        self.scans = vec![None; shared.count];
+        self
     }
 
     fn miss(&mut self, what: impl Into<Cow<'static, str>>) -> Val<'a> {
@@ -154,17 +254,17 @@ impl<'a> Eval<'a> {
     /// Evaluates a segment (memoised for this decision).
     pub fn segment(&mut self, id: u32) -> Tri {
         let i = id as usize;
-        if let Some(t) = self.segment_memo.get(i).copied().flatten() {
-            return t;
-        }
         let Some(def) = self.prog.segments.get(i) else { return Tri::Unknown };
-        if self.segment_busy[i] {
-            return Tri::Unknown; // only reachable from a crafted bundle: compile rejects cycles
+        match self.segments.get_mut(i) {
+            Some(Memo::Done(t)) => return *t,
+            Some(m @ Memo::Todo) => *m = Memo::Busy,
+            // Only reachable from a crafted bundle: compile rejects cycles.
+            _ => return Tri::Unknown,
         }
-        self.segment_busy[i] = true;
         let t = self.truth(def.root);
-        self.segment_busy[i] = false;
-        self.segment_memo[i] = Some(t);
+        if let Some(m) = self.segments.get_mut(i) {
+            *m = Memo::Done(t);
+        }
         t
     }
 
@@ -175,9 +275,27 @@ impl<'a> Eval<'a> {
             return Val::Unknown;
         }
         self.depth += 1;
-        let out = self.node(n);
+        let out = match n {
+            Node::Agg(..) | Node::Sequence(..) => self.scan(node, n),
+            _ => self.node(n),
+        };
         self.depth -= 1;
         out
+    }
+
+    /// A history question, answered from this decision's earlier answer when it has one.
+    fn scan(&mut self, node: u32, n: &'a Node) -> Val<'a> {
+        let slot = self.shared.slot.get(node as usize).map(|&s| s as usize);
+        if let Some(Some(v)) = slot.and_then(|s| self.scans.get(s)) {
+            return v.clone();
+        }
+        let v = self.node(n);
+        if v != Val::Unknown {
+            if let Some(known) = slot.and_then(|s| self.scans.get_mut(s)) {
+                *known = Some(v.clone());
+            }
+        }
+        v
     }
 
     fn node(&mut self, n: &'a Node) -> Val<'a> {
@@ -300,8 +418,7 @@ impl<'a> Eval<'a> {
             }
             Node::Agg(op, q) => self.aggregate(*op, q),
             Node::Sequence(spec) => {
-                let firsts = self.matching(&spec.first);
-                let Some(a) = firsts.last() else { return Val::Bool(false) };
+                let Some(a) = self.matching(&spec.first).next_back() else { return Val::Bool(false) };
                 let (start, end) = (a.at, a.at + spec.gap);
                 let followed = self
                     .hist
@@ -439,25 +556,27 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn matching(&self, q: &Query) -> Vec<&'a Event> {
+    /// The events a query reads, filtered lazily: aggregates run for every rule of every
+    /// decision, and most only count, sum or look at the newest, so no Vec is built.
+    fn matching(&self, q: &'a Query) -> impl DoubleEndedIterator<Item = &'a Event> + Clone + 'a {
         let from = q.within.map(|w| self.ctx.now.0.saturating_sub(w));
         let hist: &'a History<'a> = self.hist;
-        hist.window(q.event, from).iter().copied().filter(|e| props_match(e, &q.filter)).collect()
+        hist.window(q.event, from).iter().copied().filter(|e| props_match(e, &q.filter))
     }
 
     fn aggregate(&mut self, op: AggOp, q: &'a Query) -> Val<'a> {
         let events = self.matching(q);
         let prop = q.prop.as_deref().unwrap_or("");
         let nums = || {
-            events.iter().filter_map(|e| match e.prop(prop) {
+            events.clone().filter_map(|e| match e.prop(prop) {
                 Some(Scalar::Num(n)) => Some(*n),
                 Some(Scalar::Str(s)) => s.parse::<f64>().ok().filter(|n| n.is_finite()),
                 _ => None,
             })
         };
         let found = match op {
-            AggOp::Count => Some(Val::Num(events.len() as f64)),
-            AggOp::None => Some(Val::Bool(events.is_empty())),
+            AggOp::Count => Some(Val::Num(events.clone().count() as f64)),
+            AggOp::None => Some(Val::Bool(events.clone().next().is_none())),
             AggOp::Sum => Some(Val::Num(nums().sum())),
             AggOp::Min => nums().reduce(f64::min).map(Val::Num),
             AggOp::Max => nums().reduce(f64::max).map(Val::Num),
@@ -466,18 +585,30 @@ impl<'a> Eval<'a> {
                 (n > 0).then(|| Val::Num(sum / n as f64))
             }
             // The newest matching event's value: an older event's value would be stale.
-            AggOp::Last => events.last().and_then(|e| e.prop(prop)).map(scalar_val).filter(|v| *v != Val::Unknown),
-            AggOp::SinceLast => events.last().map(|e| Val::Num((self.ctx.now.0 - e.at) as f64)),
-            AggOp::MeanInterval => (events.len() >= 2).then(|| {
-                let span = events[events.len() - 1].at - events[0].at;
-                Val::Num(span as f64 / (events.len() - 1) as f64)
-            }),
+            AggOp::Last => {
+                events.clone().next_back().and_then(|e| e.prop(prop)).map(scalar_val).filter(|v| *v != Val::Unknown)
+            }
+            AggOp::SinceLast => events.clone().next_back().map(|e| Val::Num((self.ctx.now.0 - e.at) as f64)),
+            AggOp::MeanInterval => {
+                // (oldest, newest, count) in one pass.
+                let (first, last, n) = events
+                    .clone()
+                    .fold((None, None, 0usize), |(first, _, n), e| (first.or(Some(e.at)), Some(e.at), n + 1));
+                match (first, last) {
+                    (Some(a), Some(b)) if n >= 2 => Some(Val::Num((b - a) as f64 / (n - 1) as f64)),
+                    _ => None,
+                }
+            }
             AggOp::MaxCountBy | AggOp::Top => {
                 // (key, value, count, latest position) per distinct value; `42` and `"42"` are one value.
-                let mut groups: Vec<(String, &Scalar, usize, usize)> = Vec::new();
-                for (i, e) in events.iter().enumerate() {
+                // String values (the usual case) are their own key: no String per event.
+                let mut groups: Vec<(Cow<'a, str>, &Scalar, usize, usize)> = Vec::new();
+                for (i, e) in events.clone().enumerate() {
                     let Some(v) = e.prop(prop) else { continue };
-                    let key = scalar_val(v).render();
+                    let key = match v {
+                        Scalar::Str(s) => Cow::Borrowed(s.as_str()),
+                        v => Cow::Owned(scalar_val(v).render()),
+                    };
                     match groups.iter_mut().find(|g| g.0 == key) {
                         Some(g) => {
                             g.2 += 1;
@@ -498,7 +629,9 @@ impl<'a> Eval<'a> {
             None => {
                 let what = match op {
                     AggOp::MeanInterval => "fewer than 2",
-                    AggOp::Last | AggOp::Min | AggOp::Max | AggOp::Avg | AggOp::Top if !events.is_empty() => {
+                    AggOp::Last | AggOp::Min | AggOp::Max | AggOp::Avg | AggOp::Top
+                        if events.clone().next().is_some() =>
+                    {
                         return self.miss(format!("history: {}.{prop} has no value", self.event_name(q)));
                     }
                     _ => "no",
@@ -514,16 +647,16 @@ impl<'a> Eval<'a> {
 
     fn tier(&mut self, id: u32) -> Val<'a> {
         let i = id as usize;
-        if let Some(v) = self.tier_memo.get(i).cloned().flatten() {
-            return v;
+        match self.tiers.get_mut(i) {
+            Some(Memo::Done(v)) => return v.clone(),
+            Some(m @ Memo::Todo) => *m = Memo::Busy,
+            // Only reachable from a crafted bundle: compile rejects cycles.
+            _ => return Val::Unknown,
         }
-        if self.tier_busy.get(i).copied().unwrap_or(true) {
-            return Val::Unknown; // only reachable from a crafted bundle: compile rejects cycles
-        }
-        self.tier_busy[i] = true;
         let v = self.tier_uncached(id);
-        self.tier_busy[i] = false;
-        self.tier_memo[i] = Some(v.clone());
+        if let Some(m) = self.tiers.get_mut(i) {
+            *m = Memo::Done(v.clone());
+        }
         v
     }
 

@@ -19,6 +19,7 @@ pub mod context;
 pub mod decide;
 mod describe;
 pub mod error;
+pub mod escape;
 pub mod eval;
 pub mod history;
 #[cfg(feature = "json")]
@@ -37,24 +38,24 @@ pub use error::{CompileError, ContextError, LoadError, Location};
 pub use program::Program;
 pub use rules::ast;
 
-use std::collections::HashMap;
+use history::EventIds;
 
 /// A loaded bundle, ready to decide. Cheap to share; build once per bundle.
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub program: Program,
     /// Event name → id for history indexing: the program's events, then the reserved ones.
-    event_ids: HashMap<String, u32>,
+    event_ids: EventIds,
     event_names: usize,
     exposure_id: u32,
     conversion_id: u32,
+    shared: eval::SharedScans,
 }
 
 impl Engine {
     /// Wraps a compiled program (from [`rules::compile::compile`] or [`Program::from_bytes`]).
     pub fn new(program: Program) -> Engine {
-        let mut event_ids: HashMap<String, u32> =
-            program.events.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+        let mut event_ids: EventIds = program.events.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
         let mut reserve = |name: &str| {
             let next = event_ids.len() as u32;
             *event_ids.entry(name.to_owned()).or_insert(next)
@@ -62,7 +63,8 @@ impl Engine {
         let exposure_id = reserve(history::EXPOSURE);
         let conversion_id = reserve(history::CONVERSION);
         let event_names = event_ids.len();
-        Engine { program, event_ids, event_names, exposure_id, conversion_id }
+        let shared = eval::SharedScans::of(&program);
+        Engine { program, event_ids, event_names, exposure_id, conversion_id, shared }
     }
 
     /// Loads a compiled bundle (header, checksum and structure are checked; rules are not re-validated).

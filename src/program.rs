@@ -250,8 +250,14 @@ pub enum Node {
 impl Node {
     /// Child node indices, for the load-time ordering check.
     pub fn children(&self) -> Vec<u32> {
-        match self {
-            Node::All(v) | Node::Any(v) | Node::Arith(_, v) | Node::Coalesce(v) => v.clone(),
+        self.children_in(&mut [0; 3]).to_vec()
+    }
+
+    /// Child node indices without allocating (loading visits every node): lists are
+    /// borrowed, fixed-arity children are copied into `buf`.
+    fn children_in<'s>(&'s self, buf: &'s mut [u32; 3]) -> &'s [u32] {
+        let n = match self {
+            Node::All(v) | Node::Any(v) | Node::Arith(_, v) | Node::Coalesce(v) => return v,
             Node::Not(a)
             | Node::Exists(a)
             | Node::Missing(a)
@@ -259,11 +265,21 @@ impl Node {
             | Node::Round(a, _)
             | Node::DaysUntil(a)
             | Node::DaysSince(a)
-            | Node::In(a, _) => vec![*a],
-            Node::Cmp(_, a, b) | Node::Str(_, a, b) => vec![*a, *b],
-            Node::Between(a, b, c) => vec![*a, *b, *c],
-            _ => Vec::new(),
-        }
+            | Node::In(a, _) => {
+                *buf = [*a, 0, 0];
+                1
+            }
+            Node::Cmp(_, a, b) | Node::Str(_, a, b) => {
+                *buf = [*a, *b, 0];
+                2
+            }
+            Node::Between(a, b, c) => {
+                *buf = [*a, *b, *c];
+                3
+            }
+            _ => 0,
+        };
+        buf.get(..n).unwrap_or_default()
     }
 }
 
@@ -320,8 +336,9 @@ impl Program {
         // Compiled expressions are trees: a node shared by two parents could make
         // evaluation exponential in a crafted bundle, so sharing is rejected.
         let mut has_parent = vec![false; self.nodes.len()];
+        let mut buf = [0; 3];
         for (i, node) in self.nodes.iter().enumerate() {
-            for c in node.children() {
+            for &c in node.children_in(&mut buf) {
                 if c >= i as u32 {
                     return bad(format!("node {i} refers forward"));
                 }

@@ -144,3 +144,20 @@ fn local_time_windows_wrap_midnight_and_are_half_open() {
     assert_eq!(at("2026-11-23T20:29:00Z"), "v"); // 01:59
     assert_eq!(at("2026-11-23T20:30:00Z"), "d"); // 02:00
 }
+
+#[test]
+fn var_values_are_escaped_for_the_field_they_land_in() {
+    let rules = json!({"kairos": 1, "slots": {"s": {"default": {"id": "d"}, "variants": [{"id": "v",
+        "vars": {"term": {"var": "session.search_term"}},
+        "content": {"html": "<p>Results for {{term}}</p>", "attrs": {"href": "/search?q={{term}}", "alt": "{{term}}"}, "items": [{"body_html": "<b>{{term}}</b>"}]}}]}}});
+    let engine = Engine::new(compile_json(&rules.to_string()).unwrap());
+    let payload = r#"<img src=x onerror="alert(1)">&'"#;
+    let ctx = json!({"now": 0, "consent": {"personalization": true}, "session": {"searches": [payload]}});
+    let d = engine.decide(&parse_context(&ctx.to_string()).unwrap(), Options::default());
+    let content: Value = serde_json::to_value(&d.slots[0].content).unwrap();
+    assert_eq!(content["html"], "<p>Results for &lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;</p>");
+    assert_eq!(content["items"][0]["body_html"], "<b>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;</b>");
+    assert_eq!(content["attrs"]["href"], "/search?q=%3Cimg%20src%3Dx%20onerror%3D%22alert%281%29%22%3E%26%27");
+    // Plain-text fields keep the value as is: the surface sets them as text, never as HTML.
+    assert_eq!(content["attrs"]["alt"], payload);
+}
