@@ -8,7 +8,7 @@
 use crate::context::Context;
 use crate::describe::why_not;
 use crate::escape::Sink;
-use crate::eval::{Eval, Tri, Val};
+use crate::eval::{Eval, SharedScans, Tri, Val};
 use crate::history::History;
 use crate::program::{Content, SlotDef, Tok, VariantDef};
 use crate::Engine;
@@ -130,7 +130,8 @@ impl Engine {
         }
         let hist =
             History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
-        let mut ev = Eval::new(prog, ctx, &hist).sharing(&self.shared);
+        let shared = self.shared.get_or_init(|| SharedScans::of(prog));
+        let mut ev = Eval::new(prog, ctx, &hist).sharing(shared);
         let slots = prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts)).collect();
         for m in ev.missing {
             if !missing.contains(&m) {

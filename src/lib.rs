@@ -49,7 +49,9 @@ pub struct Engine {
     event_names: usize,
     exposure_id: u32,
     conversion_id: u32,
-    shared: eval::SharedScans,
+    /// Repeated history questions, found on the first decision (not at load: most of a
+    /// load is decoding, and this table only pays off once deciding).
+    shared: std::sync::OnceLock<eval::SharedScans>,
 }
 
 impl Engine {
@@ -63,8 +65,7 @@ impl Engine {
         let exposure_id = reserve(history::EXPOSURE);
         let conversion_id = reserve(history::CONVERSION);
         let event_names = event_ids.len();
-        let shared = eval::SharedScans::of(&program);
-        Engine { program, event_ids, event_names, exposure_id, conversion_id, shared }
+        Engine { program, event_ids, event_names, exposure_id, conversion_id, shared: Default::default() }
     }
 
     /// Loads a compiled bundle (header, checksum and structure are checked; rules are not re-validated).
