@@ -56,7 +56,7 @@ const DEFAULTS = {
 
 /** A page with the given slots (server-rendered defaults) and the script tag. */
 // A generous load timeout by default, so a busy CI machine cannot turn a happy path into a fallback.
-function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bin', wasm, timeout = 10000, hideMs = 300, config } = {}) {
+function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bin', wasm, timeout = 10000, hideMs = 300, config, beacon } = {}) {
   const slotHtml = {
     hero: `<section data-kairos-slot="hero">${DEFAULTS.hero}</section>`,
     cta: `<a data-kairos-slot="cta" href="/signup">${DEFAULTS.cta}</a>`,
@@ -67,7 +67,7 @@ function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bi
 <style id="kairos-hide">[data-kairos-slot]{visibility:hidden}</style>
 <script>setTimeout(function(){var s=document.getElementById('kairos-hide');s&&s.remove()},${hideMs})</script>
 ${config ? `<script>window.kairosConfig = ${JSON.stringify(config)};</script>` : ''}
-<script src="/kairos.js" data-bundle="${bundle}"${wasm ? ` data-wasm="${wasm}"` : ''}${timeout ? ` data-timeout="${timeout}"` : ''} async></script>
+<script src="/kairos.js" data-bundle="${bundle}"${beacon ? ` data-beacon="${beacon}"` : ''}${wasm ? ` data-wasm="${wasm}"` : ''}${timeout ? ` data-timeout="${timeout}"` : ''} async></script>
 </head><body>${slots.map((s) => slotHtml[s]).join('\n')}
 <button id="usable" onclick="this.textContent='clicked'">click me</button></body></html>`;
 }
@@ -348,4 +348,21 @@ test('demo shop: hero and CTA follow what the visitor does, and say why', async 
   assert.equal(await page.textContent('[data-kairos-slot="cta"]'), 'Sign up');
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('exposures are sent with sendBeacon when a beacon URL is configured, and only with consent', async () => {
+  const received = [];
+  const { page, close } = await open(pageHtml({ beacon: '/beacon' }), { consent: true });
+  await page.route(`${base}/beacon`, async (route) => { received.push(JSON.parse(route.request().postData())); await route.fulfill({ status: 204 }); });
+  await settle(page);
+  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-77', category: 'running' }));
+  await page.waitForFunction(() => true);
+  for (let i = 0; i < 50 && !received.length; i++) await page.waitForTimeout(20);
+  assert.ok(received.some((b) => b.type === 'exposure' && b.slot === 'hero' && b.variant === 'category_intent'), JSON.stringify(received));
+  await page.evaluate(() => window.kairos.consent({ personalization: false }));
+  const before = received.length;
+  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-12', category: 'sneakers' }));
+  await page.waitForTimeout(200);
+  assert.equal(received.length, before, 'no beacons without consent');
+  await close();
 });
