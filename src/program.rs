@@ -371,10 +371,12 @@ impl Program {
         if !roots_ok {
             return bad("a rule refers past the end of the node table".into());
         }
+        // One stack for every content check: a bundle has a content per variant.
+        let mut owed = Vec::with_capacity(MAX_CONTENT_DEPTH + 2);
         for slot in &self.slots {
-            check_content(&slot.default_content)?;
+            check_content(&slot.default_content, &mut owed)?;
             for v in &slot.variants {
-                check_content(&v.content)?;
+                check_content(&v.content, &mut owed)?;
             }
         }
         Ok(())
@@ -382,9 +384,10 @@ impl Program {
 }
 
 /// Content must be exactly one well-formed value, nested at most `MAX_CONTENT_DEPTH`.
-fn check_content(content: &Content) -> Result<(), LoadError> {
+fn check_content(content: &Content, owed: &mut Vec<u64>) -> Result<(), LoadError> {
     // Each stack entry: values still owed by an open container.
-    let mut owed: Vec<u64> = vec![1];
+    owed.clear();
+    owed.push(1);
     let mut toks = content.0.iter();
     if content.0.is_empty() {
         return Ok(());
