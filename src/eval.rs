@@ -5,7 +5,7 @@
 //! `or` mirrors it; `not unknown` stays unknown. Each unknown leaf records what
 //! was missing so the decision can say so.
 
-use crate::ast::{AggOp, ArithOp, CmpOp, StrOp};
+use crate::ast::{AggOp, ArithOp, CmpOp};
 use crate::bucket::bucket;
 use crate::context::{Context, Event, Scalar};
 use crate::history::{History, NameHasher};
@@ -352,11 +352,7 @@ impl<'a> Eval<'a> {
             Node::Exists(x) => Val::Bool(self.probe(*x) != Val::Unknown),
             Node::Missing(x) => Val::Bool(self.probe(*x) == Val::Unknown),
             Node::Str(op, a, b) => match (self.val(*a), self.val(*b)) {
-                (Val::Str(a), Val::Str(b)) => Val::Bool(match op {
-                    StrOp::StartsWith => a.starts_with(&*b),
-                    StrOp::EndsWith => a.ends_with(&*b),
-                    StrOp::Contains => a.contains(&*b),
-                }),
+                (Val::Str(a), Val::Str(b)) => Val::Bool(op.test(&a, &b)),
                 (Val::Unknown, _) | (_, Val::Unknown) => Val::Unknown,
                 _ => Val::Bool(false),
             },
@@ -717,30 +713,13 @@ pub fn props_match(e: &Event, filter: &[(String, PropTest)]) -> bool {
         let Some(v) = e.prop(name) else { return false };
         let v = scalar_val(v);
         match test {
-            PropTest::Cmp(op, l) => compare(*op, &v, &lit_val(l)) == Val::Bool(true) || loose_eq(*op, &v, l),
-            PropTest::In(list) => list
-                .iter()
-                .any(|l| compare(CmpOp::Eq, &v, &lit_val(l)) == Val::Bool(true) || loose_eq(CmpOp::Eq, &v, l)),
+            // `compare` equates numeric strings with numbers: analytics tools send ids either way.
+            PropTest::Cmp(op, l) => compare(*op, &v, &lit_val(l)) == Val::Bool(true),
+            PropTest::In(list) => list.iter().any(|l| compare(CmpOp::Eq, &v, &lit_val(l)) == Val::Bool(true)),
             PropTest::Str(op, s) => match &v {
-                Val::Str(x) => match op {
-                    StrOp::StartsWith => x.starts_with(s.as_str()),
-                    StrOp::EndsWith => x.ends_with(s.as_str()),
-                    StrOp::Contains => x.contains(s.as_str()),
-                },
+                Val::Str(x) => op.test(x, s),
                 _ => false,
             },
         }
     })
-}
-
-/// Analytics tools send ids as numbers or strings interchangeably: `"42"` equals `42` in filters.
-fn loose_eq(op: CmpOp, v: &Val, l: &Lit) -> bool {
-    if op != CmpOp::Eq {
-        return false;
-    }
-    match (v, l) {
-        (Val::Str(s), Lit::Num(n)) => s.parse::<f64>().ok() == Some(*n),
-        (Val::Num(n), Lit::Str(s)) => s.parse::<f64>().ok() == Some(*n),
-        _ => false,
-    }
 }

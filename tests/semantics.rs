@@ -161,3 +161,12 @@ fn var_values_are_escaped_for_the_field_they_land_in() {
     // Plain-text fields keep the value as is: the surface sets them as text, never as HTML.
     assert_eq!(content["attrs"]["alt"], payload);
 }
+
+#[test]
+fn where_filters_equate_numeric_strings_and_numbers() {
+    let ctx = json!({"events": [{"e": "product_viewed", "t": "2026-11-23T18:00:00Z", "p": {"product_id": "42"}}]});
+    for filter in [json!(42), json!("42"), json!([7, 42]), json!({"gte": 40})] {
+        let when = json!({"gte": [{"count": {"event": "product_viewed", "where": {"product_id": filter}}}, 1]});
+        assert_eq!(eligible(&decide_when(when, json!({}), ctx.clone())), "true", "{filter}");
+    }
+}

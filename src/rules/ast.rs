@@ -264,6 +264,15 @@ impl CmpOp {
 }
 
 impl StrOp {
+    /// Whether `haystack` passes this test against `needle` (case-sensitive).
+    pub fn test(self, haystack: &str, needle: &str) -> bool {
+        match self {
+            StrOp::StartsWith => haystack.starts_with(needle),
+            StrOp::EndsWith => haystack.ends_with(needle),
+            StrOp::Contains => haystack.contains(needle),
+        }
+    }
+
     pub const ALL: [(StrOp, &'static str); 3] =
         [(StrOp::StartsWith, "starts_with"), (StrOp::EndsWith, "ends_with"), (StrOp::Contains, "contains")];
     pub fn name(self) -> &'static str {
