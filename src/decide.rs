@@ -7,7 +7,7 @@
 
 use crate::context::Context;
 use crate::describe::why_not;
-use crate::escape::Sink;
+use crate::escape::{template_pieces, Piece, Sink};
 use crate::eval::{Eval, SharedScans, Tri, Val};
 use crate::history::History;
 use crate::program::{Content, SlotDef, Tok, VariantDef};
@@ -304,26 +304,15 @@ pub fn substitute(s: &str, vars: &[(String, String)], sink: Sink) -> String {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find("}}") {
-            Some(end) => {
-                let name = after[..end].trim();
-                match vars.iter().find(|(k, _)| k == name) {
-                    Some((_, v)) => sink.push_escaped(&mut out, v),
-                    None => out.push_str(&rest[start..start + 2 + end + 2]),
-                }
-                rest = &after[end + 2..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
+    for piece in template_pieces(s) {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Ref { name, raw } => match vars.iter().find(|(k, _)| k == name) {
+                Some((_, v)) => sink.push_escaped(&mut out, v),
+                None => out.push_str(raw),
+            },
         }
     }
-    out.push_str(rest);
     out
 }
 

@@ -54,9 +54,59 @@ impl Sink {
     }
 }
 
+/// A piece of a content string: literal text, or a `{{name}}` reference (`raw` is as written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Ref { name: &'a str, raw: &'a str },
+}
+
+/// Splits a content string into text and `{{name}}` references; an unclosed `{{` is text.
+/// The compiler checks the references with it and decisions substitute with it.
+pub fn template_pieces(s: &str) -> impl Iterator<Item = Piece<'_>> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let piece = match rest.find("{{") {
+            Some(0) => match rest[2..].find("}}") {
+                Some(end) => {
+                    let raw = &rest[..end + 4];
+                    Piece::Ref { name: raw[2..raw.len() - 2].trim(), raw }
+                }
+                None => Piece::Text(rest),
+            },
+            Some(start) => Piece::Text(&rest[..start]),
+            None => Piece::Text(rest),
+        };
+        let len = match piece {
+            Piece::Text(t) => t.len(),
+            Piece::Ref { raw, .. } => raw.len(),
+        };
+        rest = &rest[len..];
+        Some(piece)
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Sink;
+    use super::{template_pieces, Piece, Sink};
+
+    #[test]
+    fn pieces() {
+        let p: Vec<Piece> = template_pieces("a {{ x }}b{{y}}{{open").collect();
+        assert_eq!(
+            p,
+            vec![
+                Piece::Text("a "),
+                Piece::Ref { name: "x", raw: "{{ x }}" },
+                Piece::Text("b"),
+                Piece::Ref { name: "y", raw: "{{y}}" },
+                Piece::Text("{{open"),
+            ]
+        );
+    }
 
     fn esc(sink: Sink, v: &str) -> String {
         let mut s = String::new();

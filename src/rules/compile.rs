@@ -6,6 +6,7 @@
 
 use super::ast::{self, AggOp, ArithOp, CmpOp, Expr, Json};
 use crate::error::{CompileError, Location};
+use crate::escape::{template_pieces, Piece};
 use crate::program::{self, Content, Lit, Node, Program, Query, SeqSpec, SlotDef, Tok, VariantDef, SIGNALS};
 use crate::suggest::nearest;
 use crate::time::{parse_clock, parse_duration, TimeZone, WEEKDAYS};
@@ -343,7 +344,10 @@ impl Compiler {
             Json::Bool(b) => out.push(Tok::Bool(*b)),
             Json::Num(n) => out.push(Tok::Num(*n)),
             Json::Str(s) => {
-                for name in template_refs(s) {
+                for name in template_pieces(s).filter_map(|p| match p {
+                    Piece::Ref { name, .. } => Some(name),
+                    Piece::Text(_) => None,
+                }) {
                     if !vars.contains_key(name) {
                         let hint = nearest(name, vars.keys().map(String::as_str))
                             .map(|s| format!(" (did you mean `{s}`?)"))
@@ -736,23 +740,6 @@ fn ty_name(t: Ty) -> &'static str {
         Ty::List => "a list",
         Ty::Any => "a value",
     }
-}
-
-/// `{{name}}` references in a content string.
-pub fn template_refs(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        match after.find("}}") {
-            Some(end) => {
-                out.push(after[..end].trim());
-                rest = &after[end + 2..];
-            }
-            None => break,
-        }
-    }
-    out
 }
 
 /// Segments and tier tables an expression refers to directly, as `segment NAME` / `tier NAME`.
