@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 /// Largest JSON input accepted (rules or context).
 pub const MAX_JSON_BYTES: usize = 8 << 20;
 
-fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (Location, String)> {
+pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (Location, String)> {
     if text.len() > MAX_JSON_BYTES {
         return Err((Location::default(), format!("input is {} bytes, the limit is {MAX_JSON_BYTES}", text.len())));
     }

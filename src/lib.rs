@@ -18,10 +18,14 @@ pub mod bucket;
 pub mod context;
 pub mod decide;
 mod describe;
+#[cfg(feature = "edge")]
+pub mod edge;
 pub mod error;
 pub mod escape;
 pub mod eval;
 pub mod history;
+#[cfg(feature = "html")]
+pub mod html;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod program;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the Cloudflare Worker into build/worker/: shim.mjs (entry), index.js (wasm-bindgen
+# glue), index_bg.wasm. Does what worker-build does (wasm-bindgen --target module with the
+# reset-state hook, a JS entry) without its downloads, so it runs offline (docs/edge.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/wasm-lib.sh
+
+OUT=build/worker
+cargo_wasm worker
+rm -rf "$OUT" && mkdir -p "$OUT"
+"$WASM_BINDGEN" --target module --out-dir "$OUT" --out-name index --no-typescript \
+  --experimental-reset-state-function --force-enable-abort-handler "$WASM"
+# workerd imports .wasm modules as WebAssembly.Module without the source-phase keyword.
+sed -i 's/^import source /import /' "$OUT/index.js"
+if [ -x node_modules/.bin/wasm-opt ]; then
+  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-exception-handling "$OUT/index_bg.wasm" -o "$OUT/index_bg.wasm"
+fi
+cp worker/shim.mjs "$OUT/shim.mjs"
+echo "build-worker: $OUT/index_bg.wasm $(stat -c %s "$OUT/index_bg.wasm") bytes, $(gzip -9c "$OUT/index_bg.wasm" | wc -c) gzipped"

@@ -1,0 +1,32 @@
+# Shared by build-wasm.sh and build-worker.sh (sourced, not run): how to build the crate
+# for wasm32 with an installed target, or with Debian's rust-web and -Zbuild-std (docs/build.md).
+
+TARGET=wasm32-unknown-unknown
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR_WASM:-target/wasm}"
+WASM="$CARGO_TARGET_DIR/$TARGET/wasm/kairos.wasm"
+WASM_BINDGEN=$(command -v wasm-bindgen || echo "$HOME/.cargo/bin/wasm-bindgen")
+
+sysroot_has_wasm() {
+  local dir
+  dir=$(rustc --print target-libdir --target "$TARGET" 2>/dev/null) || return 1
+  ls "$dir"/libcore-*.rlib >/dev/null 2>&1
+}
+
+cargo_wasm() { # features
+  local args=(--lib --no-default-features --features "$1" --profile wasm --target "$TARGET")
+  if sysroot_has_wasm; then
+    cargo build "${args[@]}"
+  else
+    local linker
+    linker=$(command -v wasm-ld-19 || command -v wasm-ld || ls ~/.rustup/toolchains/*/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld 2>/dev/null | head -n1 || true)
+    [ -n "$linker" ] || { echo "build-wasm: no wasm linker (install lld-19: scripts/setup.sh)" >&2; exit 1; }
+    [ -x /usr/bin/cargo ] || { echo "build-wasm: /usr/bin/cargo missing (install cargo-web: scripts/setup.sh)" >&2; exit 1; }
+    # /usr/bin first for this command only: rustup's proxies would pick the toolchain without wasm std.
+    # Debian's rust-web (1.85) is older than lol_html's let-chains: the wrapper enables them
+    # as a feature for registry crates only (see the script).
+    PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker" \
+      RUSTC_WRAPPER="$PWD/scripts/rustc-let-chains.sh" \
+      /usr/bin/cargo build -Zbuild-std=std,panic_abort "${args[@]}"
+  fi
+}
+

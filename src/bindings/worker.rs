@@ -1,0 +1,344 @@
+//! The Cloudflare Worker: routes, KV, cookies and streams. Deciding, edge signals and
+//! rewriting live in the core, [`crate::edge`] and [`crate::html`]; this file only moves
+//! data between them and the Workers runtime.
+//!
+//! Routes: `POST /v1/decide` (a context in, a decision out), `GET /v1/decide` (the decision
+//! for this request's own edge signals), everything else proxied to `ORIGIN` with
+//! `data-kairos-slot` elements rewritten in the streamed HTML.
+
+use crate::edge::{cookies, customer, history, track, CfProperties, CustomerRecord, EdgeEvent, EdgeRequest};
+use crate::edge::{HistoryCookie, HistoryState};
+use crate::html::{patches, PageRewriter};
+use crate::{json, Decision, Engine, Options};
+use futures_util::StreamExt;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use worker::{event, Context, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+
+/// The bundle used when KV has none, cannot be reached, or holds a corrupt one.
+const BUILTIN_RULES: &str = include_str!("../../examples/demo/rules.json");
+/// KV key of the compiled bundle (`kairos compile -o`).
+const BUNDLE_KEY: &str = "bundle";
+const DEFAULT_BUNDLE_TTL_MS: f64 = 60_000.0;
+/// Largest `POST /v1/decide` body.
+const MAX_BODY_BYTES: usize = 1 << 20;
+
+struct CachedBundle {
+    engine: Rc<Engine>,
+    source: &'static str,
+    loaded_at_ms: f64,
+}
+
+thread_local! {
+    static BUNDLE: RefCell<Option<CachedBundle>> = const { RefCell::new(None) };
+    static BUILTIN: RefCell<Option<Option<Rc<Engine>>>> = const { RefCell::new(None) };
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The built-in bundle, compiled once per isolate (the test suite checks that it compiles).
+fn builtin() -> Option<Rc<Engine>> {
+    BUILTIN.with(|b| {
+        b.borrow_mut()
+            .get_or_insert_with(|| json::compile_json(BUILTIN_RULES).ok().map(|p| Rc::new(Engine::new(p))))
+            .clone()
+    })
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
+}
+
+/// The rule bundle: from KV, cached in the isolate for `BUNDLE_TTL_SECONDS`; otherwise built in.
+async fn engine(env: &Env) -> Option<(Rc<Engine>, &'static str)> {
+    let now = now_ms();
+    let ttl = var(env, "BUNDLE_TTL_SECONDS")
+        .and_then(|s| s.parse::<f64>().ok())
+        .map_or(DEFAULT_BUNDLE_TTL_MS, |s| s * 1000.0);
+    let cached = BUNDLE
+        .with(|b| b.borrow().as_ref().filter(|c| now - c.loaded_at_ms < ttl).map(|c| (c.engine.clone(), c.source)));
+    if cached.is_some() {
+        return cached;
+    }
+    let fresh = match env.kv("KAIROS") {
+        Ok(kv) => match kv.get(BUNDLE_KEY).bytes().await {
+            Ok(Some(bytes)) => match Engine::load(&bytes) {
+                Ok(engine) => Some(Rc::new(engine)),
+                Err(e) => {
+                    worker::console_error!("kairos: KV bundle rejected, using the built-in bundle: {e}");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(e) => {
+                worker::console_error!("kairos: KV unreachable, using the built-in bundle: {e}");
+                None
+            }
+        },
+        Err(_) => None,
+    };
+    let (engine, source) = match fresh {
+        Some(engine) => (engine, "kv"),
+        None => (builtin()?, "builtin"),
+    };
+    BUNDLE.with(|b| *b.borrow_mut() = Some(CachedBundle { engine: engine.clone(), source, loaded_at_ms: now }));
+    Some((engine, source))
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    match (req.method(), req.path().as_str()) {
+        (Method::Post, "/v1/decide") => decide_posted(req, env).await,
+        (Method::Get, "/v1/decide") => decide_edge(req, env).await,
+        (_, "/v1/decide") => error_response(405, "use GET or POST", None),
+        _ => proxy(req, env).await,
+    }
+}
+
+fn json_response(status: u16, body: String) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("cache-control", "private, no-store")?;
+    Ok(Response::from_bytes(body.into_bytes())?.with_status(status).with_headers(headers))
+}
+
+fn explain_requested(req: &Request) -> bool {
+    req.url().is_ok_and(|u| u.query_pairs().any(|(k, v)| k == "explain" && (v == "1" || v == "true")))
+}
+
+/// `POST /v1/decide`: the posted context, as given. Bad input is a located 400, never a 500.
+async fn decide_posted(mut req: Request, env: Env) -> worker::Result<Response> {
+    let explain = explain_requested(&req);
+    let body = match req.bytes().await {
+        Ok(b) if b.len() <= MAX_BODY_BYTES => b,
+        Ok(b) => {
+            return error_response(413, &format!("body is {} bytes, the limit is {MAX_BODY_BYTES}", b.len()), None)
+        }
+        Err(_) => return error_response(400, "could not read the request body", None),
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return error_response(400, "body is not UTF-8 text", None);
+    };
+    let ctx = match json::parse_context(text) {
+        Ok(ctx) => ctx,
+        Err(e) => return error_response(400, &e.message, Some(&e.at)),
+    };
+    let Some((engine, source)) = engine(&env).await else {
+        return error_response(503, "no rule bundle available", None);
+    };
+    let decision = engine.decide(&ctx, Options { explain });
+    let mut resp = json_response(200, json::decision_to_json(&decision))?;
+    resp.headers_mut().set("x-kairos-bundle", source)?;
+    Ok(resp)
+}
+
+fn error_response(status: u16, message: &str, at: Option<&crate::Location>) -> worker::Result<Response> {
+    let mut error = serde_json::json!({ "message": message });
+    if let Some(at) = at {
+        error["path"] = at.path.clone().into();
+        error["line"] = at.line.into();
+        error["column"] = at.column.into();
+    }
+    json_response(status, serde_json::json!({ "error": error }).to_string())
+}
+
+/// Everything the edge knows about this request, and what it did with the history cookie.
+struct EdgeDecision {
+    decision: Decision,
+    bundle: &'static str,
+    customer: &'static str,
+    history: HistoryState,
+    /// The history to write back (None: leave the cookie alone).
+    set_cookie: Option<String>,
+}
+
+fn edge_request(req: &Request) -> EdgeRequest {
+    let headers = req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+    EdgeRequest { url: req.url().map(|u| u.to_string()).unwrap_or_default(), headers, cf: cf_properties(req) }
+}
+
+/// Reads `request.cf` directly: workers-rs's `Cf` getters panic on absent fields.
+fn cf_properties(req: &Request) -> CfProperties {
+    let cf = js_sys::Reflect::get(req.inner(), &JsValue::from_str("cf")).unwrap_or(JsValue::UNDEFINED);
+    let get = |name: &str| -> Option<String> {
+        if !cf.is_object() {
+            return None;
+        }
+        let v = js_sys::Reflect::get(&cf, &JsValue::from_str(name)).ok()?;
+        v.as_string().or_else(|| v.as_f64().map(|n| n.to_string())).filter(|s| !s.is_empty())
+    };
+    CfProperties {
+        country: get("country"),
+        region: get("region"),
+        city: get("city"),
+        latitude: get("latitude"),
+        longitude: get("longitude"),
+        timezone: get("timezone"),
+    }
+}
+
+async fn customer_record(env: &Env, id: &str) -> (Option<CustomerRecord>, &'static str) {
+    let Ok(kv) = env.kv("KAIROS") else { return (None, "absent") };
+    match kv.get(&customer::key(id)).text().await {
+        Ok(Some(text)) => match CustomerRecord::parse(&text) {
+            Ok(record) => (Some(record), "found"),
+            Err(e) => {
+                // The location, not the record: nothing personal in logs.
+                worker::console_error!("kairos: customer record rejected at {}", e.at);
+                (None, "invalid")
+            }
+        },
+        Ok(None) => (None, "absent"),
+        Err(_) => (None, "unreachable"),
+    }
+}
+
+/// Decides for the request's own signals. `record_visit` adds this page's tracked event and the
+/// shown variants to the history cookie (page views do; `GET /v1/decide` only reads).
+async fn decide_for_request(req: &Request, env: &Env, record_visit: bool, explain: bool) -> Option<EdgeDecision> {
+    let edge = edge_request(req);
+    let now = now_ms() as i64;
+    let consent = edge.consent();
+    let customer_id = edge.customer_id().unwrap_or("").to_owned();
+    let (record, customer) = match (consent, customer_id.is_empty()) {
+        (true, false) => customer_record(env, &customer_id).await,
+        (true, true) => (None, "absent"),
+        (false, _) => (None, "off"),
+    };
+    let key = var(env, "HISTORY_KEY");
+    let had_cookie = edge.cookie(cookies::HISTORY).is_some();
+    let (mut events, history) = match (&key, consent, edge.cookie(cookies::HISTORY)) {
+        (Some(_), false, _) | (None, _, _) => (Vec::new(), HistoryState::Off),
+        (Some(_), true, None) => (Vec::new(), HistoryState::Absent),
+        (Some(k), true, Some(value)) => match HistoryCookie::new(k.as_bytes()).read(value, &customer_id, now) {
+            Ok(events) => (events, HistoryState::Valid),
+            Err(state) => (Vec::new(), state),
+        },
+    };
+    if record_visit && history != HistoryState::Off {
+        let rules = var(env, "TRACK").and_then(|t| track::parse_rules(&t).ok()).unwrap_or_default();
+        events.extend(track::event_for(&rules, edge.path(), now));
+    }
+    let (engine, bundle) = engine(env).await?;
+    let ctx = edge.context(now, record.as_ref(), &events);
+    let decision = engine.decide(&ctx, Options { explain });
+    let set_cookie = match (&key, history) {
+        (Some(k), HistoryState::Absent | HistoryState::Valid | HistoryState::Invalid) if record_visit => {
+            // A variant decided for the page counts as shown (the cookie must be set before the
+            // body streams, so slots absent from the page count too: caps err towards showing less).
+            for slot in decision.slots.iter().filter(|s| !s.is_default) {
+                events.push(EdgeEvent::new("$exposure", now, None));
+                if let Some(last) = events.last_mut() {
+                    last.prop = Some(("variant".into(), format!("{}/{}", slot.slot, slot.variant)));
+                }
+            }
+            let value = HistoryCookie::new(k.as_bytes()).write(&events, &customer_id, now);
+            Some(cookies::set(cookies::HISTORY, &value, history::COOKIE_MAX_AGE_SECONDS))
+        }
+        // No consent: history is neither used nor kept.
+        (_, HistoryState::Off) if had_cookie && !consent => Some(cookies::clear(cookies::HISTORY)),
+        _ => None,
+    };
+    Some(EdgeDecision { decision, bundle, customer, history, set_cookie })
+}
+
+fn diagnostics(headers: &Headers, d: &EdgeDecision) {
+    let _ = headers.set("x-kairos-bundle", d.bundle);
+    let _ = headers.set("x-kairos-customer", d.customer);
+    let _ = headers.set("x-kairos-history", d.history.as_str());
+    if let Some(cookie) = &d.set_cookie {
+        let _ = headers.append("set-cookie", cookie);
+    }
+}
+
+/// `GET /v1/decide`: what the proxy would decide for this request, as JSON.
+async fn decide_edge(req: Request, env: Env) -> worker::Result<Response> {
+    let Some(d) = decide_for_request(&req, &env, false, explain_requested(&req)).await else {
+        return error_response(503, "no rule bundle available", None);
+    };
+    let mut resp = json_response(200, json::decision_to_json(&d.decision))?;
+    let h = resp.headers_mut();
+    diagnostics(h, &d);
+    h.set("vary", "Cookie")?;
+    Ok(resp)
+}
+
+fn is_html(headers: &Headers) -> bool {
+    headers
+        .get("content-type")
+        .ok()
+        .flatten()
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/html"))
+}
+
+/// Proxies to `ORIGIN`. Only successful HTML answers to GET are personalised; the rest passes through.
+async fn proxy(req: Request, env: Env) -> worker::Result<Response> {
+    let Some(origin) = var(&env, "ORIGIN") else {
+        return error_response(502, "no ORIGIN configured", None);
+    };
+    let url = req.url()?;
+    let target = format!(
+        "{}{}{}",
+        origin.trim_end_matches('/'),
+        url.path(),
+        url.query().map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    let forward = Headers::new();
+    for (k, v) in req.headers().entries() {
+        if !k.eq_ignore_ascii_case("host") {
+            let _ = forward.append(&k, &v);
+        }
+    }
+    let mut init = RequestInit::new();
+    init.with_method(req.method()).with_headers(forward).with_redirect(RequestRedirect::Manual);
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        init.with_body(req.inner().body().map(JsValue::from));
+    }
+    let mut upstream = match Fetch::Request(Request::new_with_init(&target, &init)?).send().await {
+        Ok(r) => r,
+        Err(_) => return error_response(502, "origin unreachable", None),
+    };
+    let status = upstream.status_code();
+    if req.method() != Method::Get || !(200..300).contains(&status) || !is_html(upstream.headers()) {
+        return Ok(upstream);
+    }
+
+    // No bundle at all: the page as the origin sent it.
+    let Some(d) = decide_for_request(&req, &env, true, false).await else { return Ok(upstream) };
+    let headers = Headers::new();
+    for (k, v) in upstream.headers().entries() {
+        // The body changes: its length, encoding and validators no longer hold.
+        if !matches!(k.as_str(), "content-length" | "content-encoding" | "etag" | "last-modified" | "cache-control") {
+            let _ = headers.append(&k, &v);
+        }
+    }
+    // A personalised page must never be stored by a shared cache.
+    let _ = headers.set("cache-control", "private, no-store");
+    let _ = headers.append("vary", "Cookie");
+    diagnostics(&headers, &d);
+
+    let rewriter = PageRewriter::new(patches(&d.decision));
+    let body = upstream.stream()?;
+    let stream = futures_util::stream::unfold((body, Some(rewriter)), |(mut body, mut rewriter)| async move {
+        let rw = rewriter.as_mut()?;
+        loop {
+            match body.next().await {
+                Some(Ok(chunk)) => {
+                    let out = rw.push(&chunk);
+                    if !out.is_empty() {
+                        return Some((Ok::<Vec<u8>, worker::Error>(out), (body, rewriter)));
+                    }
+                }
+                Some(Err(e)) => return Some((Err(e), (body, None))),
+                None => {
+                    let out = rewriter.take().map(PageRewriter::finish).unwrap_or_default();
+                    return Some((Ok(out), (body, None)));
+                }
+            }
+        }
+    });
+    Ok(Response::from_stream(stream)?.with_status(status).with_headers(headers))
+}
