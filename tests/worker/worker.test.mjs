@@ -1,0 +1,291 @@
+// The worker on a real local Workers runtime (workerd via Miniflare): decide API, streaming
+// HTML rewrite, pass-through, KV bundle fallback, consent, history cookie, holdout vectors.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  ROOT, compile, cookies, decideNative, IPHONE, page, setCookieValue, startOrigin, startWorker, variantIn,
+} from './harness.mjs';
+
+const demoContext = fs.readFileSync(path.join(ROOT, 'examples/demo/context.json'), 'utf8');
+let origin;
+let w;
+
+// Lets the 1 MB test hold the origin mid-page until the client has seen the rewritten slot.
+let releaseBigPage;
+const bigHead = `<!doctype html><html><body><h1 data-kairos-slot="hero">Default hero</h1>${'<p>filler</p>'.repeat(4000)}`;
+const bigTail = `${'<p>more filler text</p>'.repeat(45000)}<div data-kairos-slot="cta">Sign up</div><p id="end">end</p></body></html>`;
+
+before(async () => {
+  origin = await startOrigin({
+    '/big': (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write(bigHead);
+      new Promise((r) => { releaseBigPage = r; }).then(() => res.end(bigTail));
+    },
+    '/data.json': (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' });
+      res.end('{"data-kairos-slot": "hero", "html": "<div data-kairos-slot=\\"hero\\">x</div>"}');
+    },
+    '/logo.png': (req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]));
+    },
+    '/old': (req, res) => { res.writeHead(302, { location: '/new' }); res.end(); },
+    '/gone': (req, res) => { res.writeHead(404, { 'content-type': 'text/html' }); res.end(page('gone')); },
+    '/echo': (req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => { res.writeHead(201, { 'content-type': 'text/plain' }); res.end(`${req.method} ${body}`); });
+    },
+  });
+  w = await startWorker({ origin: origin.url });
+});
+
+after(async () => {
+  await w?.mf.dispose();
+  await origin?.close();
+});
+
+describe('POST /v1/decide', () => {
+  test('decides like the native CLI, with and without explanations', async () => {
+    for (const explain of [false, true]) {
+      const res = await w.fetch(`/v1/decide${explain ? '?explain=1' : ''}`, { method: 'POST', body: demoContext });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type'), /application\/json/);
+      assert.equal(res.headers.get('x-kairos-bundle'), 'builtin');
+      assert.deepEqual(await res.json(), decideNative('examples/demo/rules.json', demoContext, explain));
+    }
+  });
+
+  test('bad input is a located 400, never a 500', async () => {
+    const cases = [
+      ['{"now": 1, "session": {"device": 5}}', { status: 400, path: 'session.device', line: 1 }],
+      ['{"now": 1,\n  "sesion": {}}', { status: 400, line: 2 }],
+      ['{"now": ', { status: 400, line: 1 }],
+      ['', { status: 400 }],
+      ['[1, 2]', { status: 400 }],
+    ];
+    for (const [body, want] of cases) {
+      const res = await w.fetch('/v1/decide', { method: 'POST', body });
+      assert.equal(res.status, want.status, body);
+      const { error } = await res.json();
+      assert.ok(error.message.length > 0);
+      if (want.path) assert.equal(error.path, want.path);
+      if (want.line) assert.equal(error.line, want.line, body);
+    }
+    const big = await w.fetch('/v1/decide', { method: 'POST', body: 'x'.repeat((1 << 20) + 1) });
+    assert.equal(big.status, 413);
+    await big.arrayBuffer();
+    const put = await w.fetch('/v1/decide', { method: 'PUT', body: demoContext });
+    assert.equal(put.status, 405);
+    await put.arrayBuffer();
+  });
+});
+
+describe('proxy mode', () => {
+  test('rewrites every slot of an HTML page and keeps it out of shared caches', async () => {
+    await w.kv.put('bundle', compile('examples/scenarios/15-travel-kyc-trial.json'));
+    await w.kv.put('customer/cust-15', JSON.stringify({
+      profile: { home_country: 'FR', kyc_expiry: new Date(Date.now() + 7 * 864e5).toISOString(), plan: 'trial',
+        trial_ends_at: new Date(Date.now() + 2 * 864e5).toISOString() },
+    }));
+    const res = await w.fetch('/', { headers: { cookie: cookies('cust-15') }, cf: { country: 'PT' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'private, no-store');
+    assert.match(res.headers.get('vary'), /Cookie/);
+    assert.equal(res.headers.get('content-length'), null);
+    const html = await res.text();
+    assert.equal(variantIn(html, 'cross_sell'), 'travel_insurance');
+    assert.equal(variantIn(html, 'service_notice'), 'kyc_reminder');
+    assert.equal(variantIn(html, 'plan'), 'trial_upgrade');
+    assert.match(html, /<div data-kairos-slot="cross_sell" data-kairos-variant="travel_insurance">Travelling in PT\?<\/div>/);
+    assert.match(html, /<div data-kairos-slot="not_in_bundle">Untouched<\/div>/);
+    await w.kv.delete('bundle');
+  });
+
+  test('streams a 1 MB page: the rewritten head arrives before the origin has sent the rest', async () => {
+    // identity: local workerd gzips responses for clients that accept it, and its compressor
+    // holds output back; on Cloudflare compression happens after the worker.
+    const headers = { cookie: cookies('cust-42'), 'user-agent': IPHONE, 'accept-encoding': 'identity' };
+    await w.kv.put('bundle', compile({
+      kairos: 1,
+      slots: { hero: { default: { id: 'plain', content: null },
+        variants: [{ id: 'edge_hero', priority: 1, when: { eq: [1, 1] }, content: { text: 'Edge hero' } }] } },
+    }));
+    const res = await w.fetch('/big', { headers });
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    // The origin holds the tail until released, so a buffering worker would never answer here.
+    while (!received.includes('Edge hero')) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, 'stream ended before the first slot');
+      received += decoder.decode(value, { stream: true });
+    }
+    assert.ok(!received.includes('id="end"'));
+    releaseBigPage();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    assert.ok(received.length > 1_000_000, `${received.length} bytes`);
+    assert.ok(received.endsWith('<p id="end">end</p></body></html>'));
+    assert.ok(received.includes('<h1 data-kairos-slot="hero" data-kairos-variant="edge_hero">Edge hero</h1>'));
+    assert.equal((received.match(/<p>filler<\/p>/g) || []).length, 4000);
+    await w.kv.delete('bundle');
+  });
+
+  test('non-HTML, redirects, origin errors and other methods pass through untouched', async () => {
+    const json = await w.fetch('/data.json', { headers: { cookie: cookies('cust-42') } });
+    assert.equal(json.headers.get('cache-control'), 'public, max-age=60');
+    assert.equal(json.headers.get('x-kairos-bundle'), null);
+    assert.equal(await json.text(), '{"data-kairos-slot": "hero", "html": "<div data-kairos-slot=\\"hero\\">x</div>"}');
+
+    const png = await w.fetch('/logo.png');
+    assert.deepEqual([...new Uint8Array(await png.arrayBuffer())], [0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]);
+
+    const redirect = await w.fetch('/old', { redirect: 'manual' });
+    assert.equal(redirect.status, 302);
+    assert.equal(redirect.headers.get('location'), '/new');
+    await redirect.arrayBuffer();
+
+    const gone = await w.fetch('/gone', { headers: { cookie: cookies('cust-42') } });
+    assert.equal(gone.status, 404);
+    assert.equal(await gone.text(), page('gone'));
+
+    const post = await w.fetch('/echo', { method: 'POST', body: 'hello' });
+    assert.equal(post.status, 201);
+    assert.equal(await post.text(), 'POST hello');
+  });
+
+  test('an unreachable origin is a 502 with a message', async () => {
+    const lonely = await startWorker({ origin: 'http://127.0.0.1:9' });
+    try {
+      const res = await lonely.fetch('/');
+      assert.equal(res.status, 502);
+      assert.match((await res.json()).error.message, /origin/);
+    } finally {
+      await lonely.mf.dispose();
+    }
+  });
+});
+
+describe('bundle from KV', () => {
+  const demo = () => w.fetch('/v1/decide', { method: 'POST', body: demoContext });
+
+  test('empty KV, then a KV bundle, then a corrupt one: built-in fallback each time it is needed', async () => {
+    await w.kv.delete('bundle');
+    let res = await demo();
+    assert.equal(res.headers.get('x-kairos-bundle'), 'builtin');
+    await res.arrayBuffer();
+
+    await w.kv.put('bundle', compile('examples/scenarios/19-holdout.json'));
+    res = await demo();
+    assert.equal(res.headers.get('x-kairos-bundle'), 'kv');
+    assert.deepEqual(Object.keys((await res.json()).slots).sort(), ['cta', 'hero']);
+
+    const corrupt = compile('examples/scenarios/19-holdout.json');
+    corrupt[corrupt.length - 3] ^= 0xff;
+    for (const bytes of [corrupt, new TextEncoder().encode('not a bundle'), corrupt.slice(0, 20)]) {
+      await w.kv.put('bundle', bytes);
+      res = await demo();
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-kairos-bundle'), 'builtin');
+      assert.deepEqual(await res.json(), decideNative('examples/demo/rules.json', demoContext));
+    }
+    await w.kv.delete('bundle');
+  });
+
+  test('the KV bundle is cached in the isolate for its TTL', async () => {
+    const cached = await startWorker({ origin: origin.url, bindings: { BUNDLE_TTL_SECONDS: '3600' } });
+    try {
+      await cached.kv.put('bundle', compile('examples/scenarios/19-holdout.json'));
+      const first = await cached.fetch('/v1/decide', { method: 'POST', body: demoContext });
+      assert.equal(first.headers.get('x-kairos-bundle'), 'kv');
+      await first.arrayBuffer();
+      await cached.kv.delete('bundle');
+      const second = await cached.fetch('/v1/decide', { method: 'POST', body: demoContext });
+      assert.equal(second.headers.get('x-kairos-bundle'), 'kv', 'still the cached KV bundle');
+      await second.arrayBuffer();
+    } finally {
+      await cached.mf.dispose();
+    }
+  });
+});
+
+describe('consent and history', () => {
+  test('without consent: defaults, no customer record or history read, history cookie cleared', async () => {
+    await w.kv.put('bundle', compile('examples/scenarios/15-travel-kyc-trial.json'));
+    await w.kv.put('customer/cust-15', JSON.stringify({ profile: { home_country: 'FR' } }));
+    for (const headers of [
+      { cookie: cookies('cust-15', { consent: false, extra: ['kairos_h=1.abc.def'] }) },
+      { cookie: 'kairos_uid=cust-15' },
+      { cookie: cookies('cust-15'), 'sec-gpc': '1' },
+    ]) {
+      const res = await w.fetch('/', { headers, cf: { country: 'PT' } });
+      assert.equal(res.headers.get('x-kairos-customer'), 'off');
+      assert.equal(res.headers.get('x-kairos-history'), 'off');
+      const html = await res.text();
+      for (const slot of ['cross_sell', 'service_notice', 'plan']) assert.equal(variantIn(html, slot), null, slot);
+      const h = setCookieValue(res, 'kairos_h');
+      if (headers.cookie.includes('kairos_h=')) assert.equal(h, '', 'cookie cleared');
+      else assert.equal(h, undefined, 'nothing stored');
+    }
+    const json = await w.fetch('/v1/decide', { headers: { cookie: 'kairos_uid=cust-15' }, cf: { country: 'PT' } });
+    const d = await json.json();
+    assert.equal(d.consent, false);
+    assert.ok(Object.values(d.slots).every((s) => s.reason === 'no_consent'));
+    await w.kv.delete('bundle');
+  });
+
+  test('history cookie: tracked pages accumulate, and a forged or foreign cookie is replaced', async () => {
+    let res = await w.fetch('/cart/sku-1', { headers: { cookie: cookies('cust-h') } });
+    assert.equal(res.headers.get('x-kairos-history'), 'absent');
+    await res.text();
+    const first = setCookieValue(res, 'kairos_h');
+    assert.match(first, /^1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    res = await w.fetch('/cart/sku-1', { headers: { cookie: cookies('cust-h', { extra: [`kairos_h=${first}`] }) } });
+    assert.equal(res.headers.get('x-kairos-history'), 'valid');
+    await res.text();
+    const second = setCookieValue(res, 'kairos_h');
+    assert.ok(second.length > first.length);
+
+    const forged = second.slice(0, 10) + (second[10] === 'A' ? 'B' : 'A') + second.slice(11);
+    for (const cookie of [cookies('cust-h', { extra: [`kairos_h=${forged}`] }), cookies('cust-other', { extra: [`kairos_h=${second}`] })]) {
+      res = await w.fetch('/', { headers: { cookie } });
+      assert.equal(res.headers.get('x-kairos-history'), 'invalid');
+      await res.text();
+      assert.notEqual(setCookieValue(res, 'kairos_h'), second);
+    }
+  });
+});
+
+describe('holdout', () => {
+  test('the worker reproduces the bucketing vectors', async () => {
+    const { vectors } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/bucketing.json'), 'utf8'));
+    const salt = 'holdout-2026';
+    const rules = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/scenarios/19-holdout.json'), 'utf8'));
+    rules.holdout = { salt, percent: 50 };
+    await w.kv.put('bundle', compile(rules));
+    const cases = vectors.filter((v) => v.salt === salt && v.customer_id !== '' && /^[A-Za-z0-9_.:@-]+$/.test(v.customer_id));
+    assert.ok(cases.length >= 10, `${cases.length} vectors`);
+    let held = 0;
+    for (const v of cases) {
+      const expected = v.bucket < 5000;
+      held += expected;
+      const posted = await w.fetch('/v1/decide', {
+        method: 'POST',
+        body: JSON.stringify({ now: Date.now(), customer_id: v.customer_id, consent: { personalization: true } }),
+      });
+      assert.equal((await posted.json()).holdout, expected, `POST ${v.customer_id} bucket ${v.bucket}`);
+      const edge = await w.fetch('/v1/decide', { headers: { cookie: cookies(v.customer_id) } });
+      assert.equal((await edge.json()).holdout, expected, `GET ${v.customer_id} bucket ${v.bucket}`);
+    }
+    assert.ok(held > 0 && held < cases.length, 'vectors on both sides of the line');
+    await w.kv.delete('bundle');
+  });
+});
