@@ -6,12 +6,15 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release --bin kairos
 bash scripts/build-wasm.sh
+bash scripts/build-worker.sh
 K=target/release/kairos
 mkdir -p target/www-bundles
 echo; echo "== kairos check examples/demo/rules.json"; $K check examples/demo/rules.json
 echo; echo "== kairos compile"; $K compile examples/demo/rules.json -o target/www-bundles/demo.bin
 echo; echo "== kairos decide --explain (native, the bundled context)"
 $K decide --bundle target/www-bundles/demo.bin --context examples/demo/context.json --explain
+echo; echo "== kairos rewrite (what the edge Worker does to a page, docs/edge.md)"
+$K rewrite --bundle target/www-bundles/demo.bin --context examples/demo/context.json examples/edge/page.html
 echo
 echo "== serving the demo shop: open http://127.0.0.1:${PORT:-8080}/ (playground: /playground.html); Ctrl-C stops"
 PORT="${PORT:-8080}" exec node www/serve.mjs

@@ -12,13 +12,15 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy (core, CLI, tests, benches)"
 cargo clippy --all-targets -- -D warnings
-step "cargo clippy (wasm bindings)"
+step "cargo clippy (wasm bindings, worker)"
 cargo clippy --lib --no-default-features --features wasm -- -D warnings
-step "cargo test"
+cargo clippy --lib --no-default-features --features worker -- -D warnings
+step "cargo test (core, CLI, edge signals, HTML rewrite)"
 cargo test
-step "build wasm"
+step "build wasm and the worker"
 bash scripts/build-wasm.sh
-step "node tests (wasm in Node, JSON Schema) and browser tests (headless Chromium)"
+bash scripts/build-worker.sh
+step "node tests (wasm in Node, JSON Schema), browser tests (headless Chromium), worker tests (workerd)"
 cargo build --bin kairos
-node --test tests/node/ tests/browser/
+node --test tests/node/ tests/browser/ tests/worker/
 echo; echo "all tests passed"

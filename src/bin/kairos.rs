@@ -1,5 +1,7 @@
-//! `kairos`: check, compile and decide from the command line.
+//! `kairos`: check, compile, decide and rewrite from the command line.
 
+use kairos::edge::customer::bulk_from_jsonl;
+use kairos::html::{patches, PageRewriter};
 use kairos::json::{compile_json, decision_to_json, parse_context};
 use kairos::{Engine, Options};
 use std::io::Read;
@@ -14,6 +16,9 @@ usage:
   kairos decide --bundle FILE --context CTX.json [--explain]
                                         decide every slot (FILE: rules JSON or compiled bundle)
   kairos bucket SALT CUSTOMER_ID        print the customer's bucket (0-9999)
+  kairos rewrite --bundle FILE --context CTX.json PAGE.html
+                                        print the page with its data-kairos-slot elements decided
+  kairos kv-customers RECORDS.jsonl     validate customer records, print `wrangler kv bulk put` JSON
 
 `-` reads standard input.";
 
@@ -99,6 +104,20 @@ fn run(args: &[String]) -> Result<String, String> {
             [salt, id] => Ok(kairos::bucket::bucket(salt, id).to_string()),
             _ => Err("bucket needs SALT CUSTOMER_ID".into()),
         },
+        "rewrite" => {
+            let bundle = flag(rest, &["--bundle", "-b"])?.ok_or("rewrite needs --bundle FILE")?;
+            let ctx_path = flag(rest, &["--context", "-c"])?.ok_or("rewrite needs --context CTX.json")?;
+            let page = rest.last().filter(|p| !p.starts_with('-')).ok_or("rewrite needs a PAGE file")?;
+            let engine = Engine::from_rules_or_bundle(&read(bundle)?).map_err(|e| format!("{bundle}: {e}"))?;
+            let ctx = parse_context(&read_text(ctx_path)?).map_err(|e| format!("{ctx_path}: {e}"))?;
+            let decision = engine.decide(&ctx, Options::default());
+            let html = PageRewriter::rewrite_all(patches(&decision), &read(page)?);
+            String::from_utf8(html).map_err(|_| format!("{page}: the page is not UTF-8"))
+        }
+        "kv-customers" => {
+            let path = rest.first().ok_or("kv-customers needs a RECORDS.jsonl file")?;
+            bulk_from_jsonl(&read_text(path)?).map_err(|e| format!("{path}: {e}"))
+        }
         "help" | "--help" | "-h" => Ok(USAGE.into()),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }

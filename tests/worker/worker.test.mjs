@@ -2,7 +2,9 @@
 // HTML rewrite, pass-through, KV bundle fallback, consent, history cookie, holdout vectors.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import {
   ROOT, compile, cookies, decideNative, IPHONE, page, setCookieValue, startOrigin, startWorker, variantIn,
@@ -261,6 +263,28 @@ describe('consent and history', () => {
       await res.text();
       assert.notEqual(setCookieValue(res, 'kairos_h'), second);
     }
+  });
+});
+
+describe('customer records', () => {
+  test('`kairos kv-customers` writes the keys and values the worker reads', async () => {
+    const bulk = JSON.parse(execFileSync(path.join(ROOT, 'target/debug/kairos'),
+      ['kv-customers', path.join(ROOT, 'examples/edge/customers.jsonl')]).toString());
+    assert.deepEqual(bulk.map((e) => e.key), ['customer/cust-42', 'customer/cust-1401']);
+    for (const { key, value } of bulk) await w.kv.put(key, value);
+    const res = await w.fetch('/v1/decide', { headers: { cookie: cookies('cust-42') } });
+    assert.equal(res.headers.get('x-kairos-customer'), 'found');
+    await res.arrayBuffer();
+    const missing = await w.fetch('/v1/decide', { headers: { cookie: cookies('cust-nobody') } });
+    assert.equal(missing.headers.get('x-kairos-customer'), 'absent');
+    await missing.arrayBuffer();
+  });
+
+  test('worker bundle stays within 1 MB gzipped', () => {
+    const wasm = fs.readFileSync(path.join(ROOT, 'build/worker/index_bg.wasm'));
+    const js = fs.readFileSync(path.join(ROOT, 'build/worker/index.js'));
+    const total = gzipSync(wasm, { level: 9 }).length + gzipSync(js, { level: 9 }).length;
+    assert.ok(total <= 1_000_000, `${total} bytes gzipped`);
   });
 });
 

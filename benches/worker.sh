@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Worker load benchmark with wrk (Debian's) on loopback; see benches/worker.mjs.
+# DURATION=30s CONNECTIONS=16 bash benches/worker.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 1; }
+bash scripts/build-worker.sh >/dev/null
+node benches/worker.mjs
