@@ -22,10 +22,7 @@ cargo_wasm() { # features
     [ -n "$linker" ] || { echo "build-wasm: no wasm linker (install lld-19: scripts/setup.sh)" >&2; exit 1; }
     [ -x /usr/bin/cargo ] || { echo "build-wasm: /usr/bin/cargo missing (install cargo-web: scripts/setup.sh)" >&2; exit 1; }
     # /usr/bin first for this command only: rustup's proxies would pick the toolchain without wasm std.
-    # Debian's rust-web (1.85) is older than lol_html's let-chains: the wrapper enables them
-    # as a feature for registry crates only (see the script).
     PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker" \
-      RUSTC_WRAPPER="$PWD/scripts/rustc-let-chains.sh" \
       /usr/bin/cargo build -Zbuild-std=std,panic_abort "${args[@]}"
   fi
 }

@@ -8,11 +8,11 @@
 
 use crate::edge::{cookies, customer, history, track, CfProperties, CustomerRecord, EdgeEvent, EdgeRequest};
 use crate::edge::{HistoryCookie, HistoryState};
-use crate::html::{patches, PageRewriter};
+use crate::html::patches;
 use crate::{json, Decision, Engine, Options};
-use futures_util::StreamExt;
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use worker::{event, Context, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
@@ -33,6 +33,13 @@ struct CachedBundle {
 thread_local! {
     static BUNDLE: RefCell<Option<CachedBundle>> = const { RefCell::new(None) };
     static BUILTIN: RefCell<Option<Option<Rc<Engine>>>> = const { RefCell::new(None) };
+}
+
+#[wasm_bindgen(module = "/worker/rewrite.mjs")]
+extern "C" {
+    /// Streams `response` through the runtime's HTMLRewriter with the slot patches (JSON).
+    #[wasm_bindgen(js_name = rewriteSlots)]
+    fn rewrite_slots(response: web_sys::Response, patches_json: &str) -> web_sys::Response;
 }
 
 fn now_ms() -> f64 {
@@ -297,7 +304,7 @@ async fn proxy(req: Request, env: Env) -> worker::Result<Response> {
     if !matches!(req.method(), Method::Get | Method::Head) {
         init.with_body(req.inner().body().map(JsValue::from));
     }
-    let mut upstream = match Fetch::Request(Request::new_with_init(&target, &init)?).send().await {
+    let upstream = match Fetch::Request(Request::new_with_init(&target, &init)?).send().await {
         Ok(r) => r,
         Err(_) => return error_response(502, "origin unreachable", None),
     };
@@ -320,25 +327,12 @@ async fn proxy(req: Request, env: Env) -> worker::Result<Response> {
     let _ = headers.append("vary", "Cookie");
     diagnostics(&headers, &d);
 
-    let rewriter = PageRewriter::new(patches(&d.decision));
-    let body = upstream.stream()?;
-    let stream = futures_util::stream::unfold((body, Some(rewriter)), |(mut body, mut rewriter)| async move {
-        let rw = rewriter.as_mut()?;
-        loop {
-            match body.next().await {
-                Some(Ok(chunk)) => {
-                    let out = rw.push(&chunk);
-                    if !out.is_empty() {
-                        return Some((Ok::<Vec<u8>, worker::Error>(out), (body, rewriter)));
-                    }
-                }
-                Some(Err(e)) => return Some((Err(e), (body, None))),
-                None => {
-                    let out = rewriter.take().map(PageRewriter::finish).unwrap_or_default();
-                    return Some((Ok(out), (body, None)));
-                }
-            }
-        }
-    });
-    Ok(Response::from_stream(stream)?.with_status(status).with_headers(headers))
+    let patches = patches(&d.decision);
+    let body = Response::from_body(upstream.body().clone())?.with_status(status).with_headers(headers);
+    if patches.is_empty() {
+        // Every slot shows the page's own default: nothing to rewrite, so no parse at all.
+        return Ok(body);
+    }
+    let patches_json = serde_json::to_string(&patches).unwrap_or_else(|_| "{}".into());
+    Ok(Response::from(rewrite_slots(body.into(), &patches_json)))
 }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import {
@@ -138,6 +139,37 @@ describe('proxy mode', () => {
     assert.ok(received.endsWith('<p id="end">end</p></body></html>'));
     assert.ok(received.includes('<h1 data-kairos-slot="hero" data-kairos-variant="edge_hero">Edge hero</h1>'));
     assert.equal((received.match(/<p>filler<\/p>/g) || []).length, 4000);
+    await w.kv.delete('bundle');
+  });
+
+  test('the runtime HTMLRewriter and `kairos rewrite` (lol_html) give the same page', async () => {
+    const always = { eq: [1, 1] };
+    const rules = {
+      kairos: 1,
+      slots: {
+        hero: { default: { id: 'plain', content: null },
+          variants: [{ id: 'text_hero', priority: 1, when: always, content: { headline: 'Fish & <chips> "tonight"' } }] },
+        cta: { default: { id: 'plain', content: null },
+          variants: [{ id: 'attrs_cta', priority: 1, when: always,
+            content: { text: 'Go', attrs: { href: '/go?a=1&b=2', class: 'hot', onclick: 'x()', src: 'javascript:x' } } }] },
+        offer: { default: { id: 'plain', content: null },
+          variants: [{ id: 'html_offer', priority: 1, when: always, content: { html: '<strong>15%</strong> off' } }] },
+        plan: { default: { id: 'keep', content: { text: 'unused' } }, variants: [] },
+      },
+    };
+    await w.kv.put('bundle', compile(rules));
+    const res = await w.fetch('/twin', { headers: { cookie: cookies('cust-twin'), 'accept-encoding': 'identity' } });
+    const edge = await res.text();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-twin-'));
+    fs.writeFileSync(path.join(dir, 'rules.json'), JSON.stringify(rules));
+    fs.writeFileSync(path.join(dir, 'ctx.json'), JSON.stringify({ now: Date.now(), customer_id: 'cust-twin', consent: { personalization: true } }));
+    fs.writeFileSync(path.join(dir, 'page.html'), page('/twin'));
+    const cli = execFileSync(path.join(ROOT, 'target/debug/kairos'), ['rewrite', '--bundle', path.join(dir, 'rules.json'),
+      '--context', path.join(dir, 'ctx.json'), path.join(dir, 'page.html')]).toString();
+    assert.equal(edge, cli.replace(/\n$/, ''));
+    assert.match(edge, /data-kairos-variant="text_hero">Fish &amp; &lt;chips&gt; "tonight"<\/section>/);
+    assert.match(edge, /<a data-kairos-slot="cta" href="\/go\?a=1&b=2" class="hot" data-kairos-variant="attrs_cta">Go<\/a>/);
+    assert.ok(!edge.includes('onclick') && !edge.includes('javascript:'));
     await w.kv.delete('bundle');
   });
 
