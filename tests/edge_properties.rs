@@ -36,10 +36,11 @@ proptest! {
                 ("sec-ch-ua-mobile".into(), mobile), ("sec-gpc".into(), gpc),
             ],
             cf: CfProperties { country, timezone: tz, latitude: lat.clone(), longitude: lat, ..CfProperties::default() },
+            identity_key: KEY.to_vec(),
         };
         // Clamp like the Worker's clock would be: within the context's valid years.
         let now = now.rem_euclid(4_000_000_000_000);
-        let ctx = req.context(now, None, &[EdgeEvent::new("cart_viewed", now, Some(("path", req.path())))]);
+        let ctx = req.context(now, None, &[EdgeEvent::new("cart_viewed", now, &[("path", req.path())])]);
         let engine = Engine::new(compile_json(include_str!("../examples/demo/rules.json")).unwrap());
         let d = engine.decide(&ctx, Options { explain: true });
         prop_assert_eq!(d.consent, req.consent());
@@ -53,7 +54,7 @@ proptest! {
         let now = 1_795_000_000_000;
         let _ = jar.read(&value, &customer, now);
         let events: Vec<EdgeEvent> = names.iter().enumerate()
-            .map(|(i, n)| EdgeEvent::new(n, now - i as i64 * 60_000, Some(("k", n)))).collect();
+            .map(|(i, n)| EdgeEvent::new(n, now - i as i64 * 60_000, &[("k", n)])).collect();
         let signed = jar.write(&events, &customer, now);
         let back = jar.read(&signed, &customer, now).unwrap();
         prop_assert!(back.len() <= events.len());

@@ -11,6 +11,9 @@ const SESSION_KEY = 'kairos:session';
 const MAX_EVENTS = 500;
 const MAX_HISTORY_BYTES = 200_000;
 const SAFE_URL = /^(https?:|mailto:|tel:|\/|\.|#|[^:]*$)/i;
+// The same allow list as the edge (src/html/mod.rs): a deny list keeps missing one (srcdoc, formaction, style…).
+const ALLOWED_ATTRS = new Set(['class', 'id', 'title', 'alt', 'href', 'src', 'target', 'rel', 'lang', 'dir', 'role', 'width', 'height', 'loading', 'hidden']);
+const allowedAttr = (n) => ALLOWED_ATTRS.has(n) || /^aria-[a-z0-9-]+$/.test(n) || (/^data-[a-z0-9-]+$/.test(n) && !n.startsWith('data-kairos-'));
 
 let warned = false;
 function warnOnce(message, error) {
@@ -87,9 +90,10 @@ function applySlot(el, slot) {
     if (text !== undefined) el.textContent = text;
   }
   for (const [name, value] of Object.entries(c.attrs || {})) {
-    if (!/^[a-z][a-z0-9-]*$/i.test(name) || /^on/i.test(name)) continue; // no event handlers
+    if (!allowedAttr(name.toLowerCase())) continue;
     const v = String(value);
-    if (['href', 'src', 'action', 'formaction'].includes(name.toLowerCase()) && !SAFE_URL.test(v.trim())) continue;
+    // Browsers drop control characters and spaces inside URLs (`jav\tascript:`): test without them.
+    if (['href', 'src'].includes(name.toLowerCase()) && !SAFE_URL.test(v.replace(/[\u0000-\u0020\u007f]/g, ''))) continue;
     el.setAttribute(name, v);
   }
   el.setAttribute('data-kairos-variant', slot.variant);

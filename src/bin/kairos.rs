@@ -1,6 +1,7 @@
 //! `kairos`: check, compile, decide and rewrite from the command line.
 
 use kairos::edge::customer::bulk_from_jsonl;
+use kairos::edge::identity;
 use kairos::html::{patches, PageRewriter};
 use kairos::json::{compile_json, decision_to_json, parse_context};
 use kairos::{Engine, Options};
@@ -19,6 +20,7 @@ usage:
   kairos rewrite --bundle FILE --context CTX.json PAGE.html
                                         print the page with its data-kairos-slot elements decided
   kairos kv-customers RECORDS.jsonl     validate customer records, print `wrangler kv bulk put` JSON
+  kairos sign-id CUSTOMER_ID            the signed kairos_uid cookie value (key: $KAIROS_IDENTITY_KEY)
 
 `-` reads standard input.";
 
@@ -117,6 +119,17 @@ fn run(args: &[String]) -> Result<String, String> {
         "kv-customers" => {
             let path = rest.first().ok_or("kv-customers needs a RECORDS.jsonl file")?;
             bulk_from_jsonl(&read_text(path)?).map_err(|e| format!("{path}: {e}"))
+        }
+        "sign-id" => {
+            let id = rest.first().ok_or("sign-id needs a CUSTOMER_ID")?;
+            // From the environment, not an argument: keys do not belong in shell history.
+            let key = std::env::var("KAIROS_IDENTITY_KEY")
+                .map_err(|_| "set KAIROS_IDENTITY_KEY to the Worker's IDENTITY_KEY")?;
+            if key.len() < identity::MIN_KEY_BYTES {
+                return Err(format!("KAIROS_IDENTITY_KEY must be at least {} bytes", identity::MIN_KEY_BYTES));
+            }
+            identity::sign(key.as_bytes(), id)
+                .ok_or_else(|| format!("`{id}`: ids are ASCII letters, digits and -_:@, at most 128 bytes"))
         }
         "help" | "--help" | "-h" => Ok(USAGE.into()),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),

@@ -6,10 +6,11 @@
 //! for this request's own edge signals), everything else proxied to `ORIGIN` with
 //! `data-kairos-slot` elements rewritten in the streamed HTML.
 
-use crate::edge::{cookies, customer, history, track, CfProperties, CustomerRecord, EdgeEvent, EdgeRequest};
+use crate::edge::{cookies, customer, history, identity, track, CfProperties, CustomerRecord, EdgeEvent, EdgeRequest};
 use crate::edge::{HistoryCookie, HistoryState};
 use crate::html::patches;
 use crate::{json, Decision, Engine, Options};
+use futures_util::StreamExt;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -116,16 +117,34 @@ fn explain_requested(req: &Request) -> bool {
     req.url().is_ok_and(|u| u.query_pairs().any(|(k, v)| k == "explain" && (v == "1" || v == "true")))
 }
 
+/// Explanations of edge decisions show rule logic and the values seen: only for callers holding
+/// `DEBUG_TOKEN` (16+ bytes) in `X-Kairos-Debug`.
+fn debug_allowed(req: &Request, env: &Env) -> bool {
+    let Some(token) = var(env, "DEBUG_TOKEN").filter(|t| t.len() >= 16) else { return false };
+    let given = req.headers().get("x-kairos-debug").ok().flatten().unwrap_or_default();
+    // Every byte compared, whatever the first difference.
+    given.len() == token.len() && given.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
 /// `POST /v1/decide`: the posted context, as given. Bad input is a located 400, never a 500.
 async fn decide_posted(mut req: Request, env: Env) -> worker::Result<Response> {
     let explain = explain_requested(&req);
-    let body = match req.bytes().await {
-        Ok(b) if b.len() <= MAX_BODY_BYTES => b,
-        Ok(b) => {
-            return error_response(413, &format!("body is {} bytes, the limit is {MAX_BODY_BYTES}", b.len()), None)
+    let too_large = || error_response(413, &format!("the body limit is {MAX_BODY_BYTES} bytes"), None);
+    // Refused before reading when declared too large; otherwise read with a running cap, so an
+    // endless chunked body cannot fill the wasm memory.
+    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    let mut body = Vec::new();
+    let Ok(mut stream) = req.stream() else { return error_response(400, "could not read the request body", None) };
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { return error_response(400, "could not read the request body", None) };
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return too_large();
         }
-        Err(_) => return error_response(400, "could not read the request body", None),
-    };
+        body.extend_from_slice(&chunk);
+    }
     let Ok(text) = std::str::from_utf8(&body) else {
         return error_response(400, "body is not UTF-8 text", None);
     };
@@ -162,9 +181,24 @@ struct EdgeDecision {
     set_cookie: Option<String>,
 }
 
-fn edge_request(req: &Request) -> EdgeRequest {
+fn edge_request(req: &Request, env: &Env) -> EdgeRequest {
     let headers = req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-    EdgeRequest { url: req.url().map(|u| u.to_string()).unwrap_or_default(), headers, cf: cf_properties(req) }
+    EdgeRequest {
+        url: req.url().map(|u| u.to_string()).unwrap_or_default(),
+        headers,
+        cf: cf_properties(req),
+        identity_key: secret(env, "IDENTITY_KEY").map(String::into_bytes).unwrap_or_default(),
+    }
+}
+
+/// A secret of at least 32 bytes, or none: the feature it guards is then off (and the log says why).
+fn secret(env: &Env, name: &str) -> Option<String> {
+    let value = var(env, name)?;
+    if value.len() < identity::MIN_KEY_BYTES {
+        worker::console_error!("kairos: {name} is shorter than {} bytes: ignored", identity::MIN_KEY_BYTES);
+        return None;
+    }
+    Some(value)
 }
 
 /// Reads `request.cf` directly: workers-rs's `Cf` getters panic on absent fields.
@@ -206,7 +240,7 @@ async fn customer_record(env: &Env, id: &str) -> (Option<CustomerRecord>, &'stat
 /// Decides for the request's own signals. `record_visit` adds this page's tracked event and the
 /// shown variants to the history cookie (page views do; `GET /v1/decide` only reads).
 async fn decide_for_request(req: &Request, env: &Env, record_visit: bool, explain: bool) -> Option<EdgeDecision> {
-    let edge = edge_request(req);
+    let edge = edge_request(req, env);
     let now = now_ms() as i64;
     let consent = edge.consent();
     let customer_id = edge.customer_id().unwrap_or("").to_owned();
@@ -215,7 +249,7 @@ async fn decide_for_request(req: &Request, env: &Env, record_visit: bool, explai
         (true, true) => (None, "absent"),
         (false, _) => (None, "off"),
     };
-    let key = var(env, "HISTORY_KEY");
+    let key = secret(env, "HISTORY_KEY");
     let had_cookie = edge.cookie(cookies::HISTORY).is_some();
     let (mut events, history) = match (&key, consent, edge.cookie(cookies::HISTORY)) {
         (Some(_), false, _) | (None, _, _) => (Vec::new(), HistoryState::Off),
@@ -234,12 +268,17 @@ async fn decide_for_request(req: &Request, env: &Env, record_visit: bool, explai
     let decision = engine.decide(&ctx, Options { explain });
     let set_cookie = match (&key, history) {
         (Some(k), HistoryState::Absent | HistoryState::Valid | HistoryState::Invalid) if record_visit => {
-            // A variant decided for the page counts as shown (the cookie must be set before the
-            // body streams, so slots absent from the page count too: caps err towards showing less).
-            for slot in decision.slots.iter().filter(|s| !s.is_default) {
-                events.push(EdgeEvent::new("$exposure", now, None));
-                if let Some(last) = events.last_mut() {
-                    last.prop = Some(("variant".into(), format!("{}/{}", slot.slot, slot.variant)));
+            // Exposures matter only to capped or conversion-suppressed variants: only those are
+            // recorded, so page intent is not pushed out of the bounded cookie. A variant decided
+            // for the page counts as shown (the cookie is set before the body streams, so a slot
+            // absent from the page counts too: caps err towards showing less).
+            for (slot, def) in decision.slots.iter().zip(&engine.program.slots).filter(|(s, _)| !s.is_default) {
+                let capped = def
+                    .variants
+                    .iter()
+                    .any(|v| v.id == slot.variant && (v.cap.is_some() || v.suppress_after_conversion));
+                if capped {
+                    events.push(EdgeEvent::new("$exposure", now, &[("slot", &slot.slot), ("variant", &slot.variant)]));
                 }
             }
             let value = HistoryCookie::new(k.as_bytes()).write(&events, &customer_id, now);
@@ -263,7 +302,8 @@ fn diagnostics(headers: &Headers, d: &EdgeDecision) {
 
 /// `GET /v1/decide`: what the proxy would decide for this request, as JSON.
 async fn decide_edge(req: Request, env: Env) -> worker::Result<Response> {
-    let Some(d) = decide_for_request(&req, &env, false, explain_requested(&req)).await else {
+    let explain = explain_requested(&req) && debug_allowed(&req, &env);
+    let Some(d) = decide_for_request(&req, &env, false, explain).await else {
         return error_response(503, "no rule bundle available", None);
     };
     let mut resp = json_response(200, json::decision_to_json(&d.decision))?;
@@ -281,7 +321,35 @@ fn is_html(headers: &Headers) -> bool {
         .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
 
-/// Proxies to `ORIGIN`. Only successful HTML answers to GET are personalised; the rest passes through.
+/// Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded,
+/// nor are the headers a `Connection` header names.
+fn hop_by_hop(headers: &Headers) -> Vec<String> {
+    let mut names: Vec<String> = [
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-authorization",
+        "proxy-authenticate",
+        "proxy-connection",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if let Ok(Some(listed)) = headers.get("connection") {
+        names.extend(listed.split(',').map(|n| n.trim().to_ascii_lowercase()).filter(|n| !n.is_empty()));
+    }
+    names
+}
+
+/// A page that may be personalised must come whole and fresh from the origin: a range or a
+/// validator would let the origin answer 206 or 304 for a body the visitor never saw.
+const PERSONALISED_REQUEST_DROPS: &[&str] =
+    &["range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since"];
+
+/// Proxies to `ORIGIN`. Only `200` HTML answers to GET are personalised; the rest passes through.
 async fn proxy(req: Request, env: Env) -> worker::Result<Response> {
     let Some(origin) = var(&env, "ORIGIN") else {
         return error_response(502, "no ORIGIN configured", None);
@@ -293,15 +361,23 @@ async fn proxy(req: Request, env: Env) -> worker::Result<Response> {
         url.path(),
         url.query().map(|q| format!("?{q}")).unwrap_or_default()
     );
+    let method = req.method();
+    let may_personalise = matches!(method, Method::Get | Method::Head);
+    let skip = hop_by_hop(req.headers());
     let forward = Headers::new();
     for (k, v) in req.headers().entries() {
-        if !k.eq_ignore_ascii_case("host") {
-            let _ = forward.append(&k, &v);
+        let k = k.to_ascii_lowercase();
+        if k == "host" || skip.contains(&k) || (may_personalise && PERSONALISED_REQUEST_DROPS.contains(&k.as_str())) {
+            continue;
         }
+        let _ = forward.append(&k, &v);
     }
+    // The origin builds absolute links and redirects for the host the visitor asked for.
+    let _ = forward.set("x-forwarded-host", url.host_str().unwrap_or_default());
+    let _ = forward.set("x-forwarded-proto", url.scheme());
     let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(forward).with_redirect(RequestRedirect::Manual);
-    if !matches!(req.method(), Method::Get | Method::Head) {
+    init.with_method(method.clone()).with_headers(forward).with_redirect(RequestRedirect::Manual);
+    if !may_personalise {
         init.with_body(req.inner().body().map(JsValue::from));
     }
     let upstream = match Fetch::Request(Request::new_with_init(&target, &init)?).send().await {
@@ -309,19 +385,45 @@ async fn proxy(req: Request, env: Env) -> worker::Result<Response> {
         Err(_) => return error_response(502, "origin unreachable", None),
     };
     let status = upstream.status_code();
-    if req.method() != Method::Get || !(200..300).contains(&status) || !is_html(upstream.headers()) {
-        return Ok(upstream);
+    let html = is_html(upstream.headers());
+    let skip = hop_by_hop(upstream.headers());
+    let copy_headers = |drop_validators: bool| {
+        let headers = Headers::new();
+        for (k, v) in upstream.headers().entries() {
+            let k = k.to_ascii_lowercase();
+            // A rewritten body changes: its length, encoding and validators no longer hold.
+            let body_bound = matches!(
+                k.as_str(),
+                "content-length"
+                    | "content-encoding"
+                    | "etag"
+                    | "last-modified"
+                    | "cache-control"
+                    | "accept-ranges"
+                    | "content-range"
+            );
+            let dropped = skip.contains(&k) || (drop_validators && body_bound);
+            if !dropped {
+                let _ = headers.append(&k, &v);
+            }
+        }
+        headers
+    };
+    if !(may_personalise && status == 200 && html) {
+        let headers = copy_headers(false);
+        return Ok(Response::from_body(upstream.body().clone())?.with_status(status).with_headers(headers));
+    }
+    if method == Method::Head {
+        // What the GET would say about caching, without deciding (no body to personalise).
+        let headers = copy_headers(true);
+        let _ = headers.set("cache-control", "private, no-store");
+        let _ = headers.append("vary", "Cookie");
+        return Ok(Response::empty()?.with_status(status).with_headers(headers));
     }
 
     // No bundle at all: the page as the origin sent it.
     let Some(d) = decide_for_request(&req, &env, true, false).await else { return Ok(upstream) };
-    let headers = Headers::new();
-    for (k, v) in upstream.headers().entries() {
-        // The body changes: its length, encoding and validators no longer hold.
-        if !matches!(k.as_str(), "content-length" | "content-encoding" | "etag" | "last-modified" | "cache-control") {
-            let _ = headers.append(&k, &v);
-        }
-    }
+    let headers = copy_headers(true);
     // A personalised page must never be stored by a shared cache.
     let _ = headers.set("cache-control", "private, no-store");
     let _ = headers.append("vary", "Cookie");

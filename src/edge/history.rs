@@ -29,27 +29,30 @@ pub const MAX_FIELD_BYTES: usize = 64;
 /// Cookie lifetime.
 pub const COOKIE_MAX_AGE_SECONDS: u32 = 30 * 24 * 3600;
 
-/// One remembered event: a name, a time (whole seconds) and at most one property.
+/// Most properties kept per event.
+pub const MAX_PROPS: usize = 2;
+
+/// One remembered event: a name, a time (whole seconds) and at most [`MAX_PROPS`] properties.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgeEvent {
     pub name: String,
     pub at_seconds: i64,
-    pub prop: Option<(String, String)>,
+    pub props: Vec<(String, String)>,
 }
 
 impl EdgeEvent {
     /// An event at `now_ms`, names and values cut to [`MAX_FIELD_BYTES`].
-    pub fn new(name: &str, now_ms: i64, prop: Option<(&str, &str)>) -> EdgeEvent {
+    pub fn new(name: &str, now_ms: i64, props: &[(&str, &str)]) -> EdgeEvent {
         EdgeEvent {
             name: clip(&normalize_event_name(name)).to_owned(),
             at_seconds: now_ms.div_euclid(1000),
-            prop: prop.map(|(k, v)| (clip(k).to_owned(), clip(v).to_owned())),
+            props: props.iter().take(MAX_PROPS).map(|(k, v)| (clip(k).to_owned(), clip(v).to_owned())).collect(),
         }
     }
 
     /// As a core history event.
     pub fn to_event(&self) -> Event {
-        let props = self.prop.iter().map(|(k, v)| (k.clone(), Scalar::Str(v.clone()))).collect();
+        let props = self.props.iter().map(|(k, v)| (k.clone(), Scalar::Str(v.clone()))).collect();
         Event { name: self.name.clone(), at: self.at_seconds.saturating_mul(1000), props }
     }
 }
@@ -119,7 +122,10 @@ impl<'k> HistoryCookie<'k> {
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid)?;
         // Constant-time comparison.
         self.mac(customer, &payload).verify_slice(&tag).map_err(|_| invalid)?;
-        let events: Vec<EdgeEvent> = postcard::from_bytes(&payload).map_err(|_| invalid)?;
+        let mut events: Vec<EdgeEvent> = postcard::from_bytes(&payload).map_err(|_| invalid)?;
+        // Signed by us, so within bounds; cut anyway so a leaked key cannot grow the context.
+        events.truncate(MAX_EVENTS);
+        events.iter_mut().for_each(|e| e.props.truncate(MAX_PROPS));
         Ok(retain_recent(events, now_ms))
     }
 
@@ -155,7 +161,7 @@ mod tests {
     const KEY: &[u8] = b"test key of at least thirty-two bytes!";
 
     fn ev(name: &str, ago_s: i64) -> EdgeEvent {
-        EdgeEvent::new(name, NOW - ago_s * 1000, Some(("path", "/cart")))
+        EdgeEvent::new(name, NOW - ago_s * 1000, &[("path", "/cart")])
     }
 
     #[test]
@@ -197,18 +203,19 @@ mod tests {
         assert!(kept.iter().all(|e| e.name == "page_viewed"));
 
         let long = "x".repeat(500);
-        let big: Vec<EdgeEvent> =
-            (0..32).map(|i| EdgeEvent::new(&long, NOW - i * 1000, Some((&long, &long)))).collect();
+        let big: Vec<EdgeEvent> = (0..32)
+            .map(|i| EdgeEvent::new(&long, NOW - i * 1000, &[(&long, &long), ("b", &long), ("c", "x")]))
+            .collect();
         let value = jar.write(&big, "c", NOW);
         assert!(value.len() <= MAX_COOKIE_BYTES);
         let kept = jar.read(&value, "c", NOW).unwrap();
         assert!(!kept.is_empty() && kept.len() < 32);
-        assert!(kept.iter().all(|e| e.name.len() <= MAX_FIELD_BYTES));
+        assert!(kept.iter().all(|e| e.name.len() <= MAX_FIELD_BYTES && e.props.len() == MAX_PROPS));
     }
 
     #[test]
     fn converts_to_core_events() {
-        let e = EdgeEvent::new("Cart Viewed", NOW + 999, Some(("product_id", "sku-1"))).to_event();
+        let e = EdgeEvent::new("Cart Viewed", NOW + 999, &[("product_id", "sku-1")]).to_event();
         assert_eq!(e.name, "cart_viewed");
         assert_eq!(e.at, NOW);
         assert_eq!(e.prop("product_id"), Some(&Scalar::Str("sku-1".into())));

@@ -8,6 +8,7 @@
 pub mod cookies;
 pub mod customer;
 pub mod history;
+pub mod identity;
 pub mod request;
 pub mod track;
 

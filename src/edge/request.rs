@@ -1,12 +1,9 @@
 //! An edge request (URL, headers, `cf` properties) and the decision context it implies.
 
 use crate::context::{ClientHints, Context, Finite, Geo, HintBool, Session, Text, Timestamp, MAX_STRING_BYTES};
-use crate::edge::cookies;
 use crate::edge::customer::CustomerRecord;
 use crate::edge::history::EdgeEvent;
-
-/// Longest customer id accepted from a cookie.
-pub const MAX_CUSTOMER_ID_BYTES: usize = 128;
+use crate::edge::{cookies, identity};
 
 /// The request's `cf` object, as far as kairos reads it (Cloudflare fills it from the client IP).
 #[derive(Debug, Clone, Default)]
@@ -26,6 +23,8 @@ pub struct EdgeRequest {
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
     pub cf: CfProperties,
+    /// The secret customer-id cookies are signed with; empty: no customer ids (anonymous only).
+    pub identity_key: Vec<u8>,
 }
 
 impl EdgeRequest {
@@ -37,13 +36,13 @@ impl EdgeRequest {
         cookies::get(self.header("cookie")?, name)
     }
 
-    /// The customer id from the `kairos_uid` cookie, when it is a sane id.
+    /// The customer id from the `kairos_uid` cookie, only when its signature checks
+    /// ([`identity`]) under a key of at least [`identity::MIN_KEY_BYTES`].
     pub fn customer_id(&self) -> Option<&str> {
-        let id = self.cookie(cookies::CUSTOMER)?;
-        let sane = !id.is_empty()
-            && id.len() <= MAX_CUSTOMER_ID_BYTES
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:@".contains(&b));
-        sane.then_some(id)
+        if self.identity_key.len() < identity::MIN_KEY_BYTES {
+            return None;
+        }
+        identity::verify(&self.identity_key, self.cookie(cookies::CUSTOMER)?)
     }
 
     /// Consent needs the consent cookie, and Global Privacy Control (`Sec-GPC: 1`) withdraws it.
@@ -126,8 +125,15 @@ mod tests {
     use super::*;
     use crate::context::Scalar;
 
+    const ID_KEY: &[u8] = b"identity-test-key-0123456789abcdef";
+
+    fn uid(id: &str) -> String {
+        format!("kairos_uid={}", identity::sign(ID_KEY, id).unwrap())
+    }
+
     fn request(cookie: &str) -> EdgeRequest {
         EdgeRequest {
+            identity_key: ID_KEY.to_vec(),
             url: "https://shop.example/product/sku-1?utm_source=news#top".into(),
             headers: vec![
                 ("cookie".into(), cookie.into()),
@@ -154,8 +160,8 @@ mod tests {
 
     #[test]
     fn maps_headers_cookies_and_cf() {
-        let req = request("kairos_uid=cust-9; kairos_consent=1");
-        let history = [EdgeEvent::new("cart_viewed", 2000, None)];
+        let req = request(&format!("{}; kairos_consent=1", uid("cust-9")));
+        let history = [EdgeEvent::new("cart_viewed", 2000, &[])];
         let ctx = req.context(5000, Some(&record()), &history);
         assert_eq!(ctx.now, Timestamp(5000));
         assert_eq!(ctx.customer_id, Some(Text("cust-9".into())));
@@ -174,9 +180,9 @@ mod tests {
 
     #[test]
     fn without_consent_no_customer_data_or_history() {
-        let history = [EdgeEvent::new("cart_viewed", 2000, None)];
-        for cookie in ["kairos_uid=cust-9", "kairos_uid=cust-9; kairos_consent=0"] {
-            let ctx = request(cookie).context(5000, Some(&record()), &history);
+        let history = [EdgeEvent::new("cart_viewed", 2000, &[])];
+        for cookie in [uid("cust-9"), format!("{}; kairos_consent=0", uid("cust-9"))] {
+            let ctx = request(&cookie).context(5000, Some(&record()), &history);
             assert!(!ctx.has_consent());
             assert!(ctx.profile.is_empty() && ctx.events.0.is_empty());
         }
@@ -186,9 +192,13 @@ mod tests {
     }
 
     #[test]
-    fn rejects_odd_customer_ids_and_reads_paths() {
+    fn trusts_only_signed_customer_ids_and_reads_paths() {
         assert_eq!(request("kairos_uid=<script>").customer_id(), None);
-        assert_eq!(request(&format!("kairos_uid={}", "a".repeat(200))).customer_id(), None);
+        assert_eq!(request("kairos_uid=cust-9").customer_id(), None, "unsigned ids are not trusted");
+        assert_eq!(request(&uid("cust-9")).customer_id(), Some("cust-9"));
+        let mut weak = request(&uid("cust-9"));
+        weak.identity_key = b"short".to_vec();
+        assert_eq!(weak.customer_id(), None, "no ids under a weak key");
         let mut r = EdgeRequest::default();
         for (url, path) in [("https://a.example", "/"), ("https://a.example/x/y?q=1", "/x/y"), ("/rel#f", "/rel")] {
             r.url = url.into();

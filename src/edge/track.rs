@@ -33,7 +33,7 @@ pub fn event_for(rules: &[TrackRule], path: &str, now_ms: i64) -> Option<EdgeEve
         let id = path[rule.prefix.len()..].split('/').next().filter(|s| !s.is_empty())?;
         Some((name, id))
     });
-    Some(EdgeEvent::new(&rule.event, now_ms, prop))
+    Some(EdgeEvent::new(&rule.event, now_ms, prop.as_slice()))
 }
 
 #[cfg(test)]
@@ -48,10 +48,10 @@ mod tests {
         )
         .unwrap();
         let e = event_for(&rules, "/cart", 5000).unwrap();
-        assert_eq!((e.name.as_str(), e.at_seconds, e.prop), ("cart_viewed", 5, None));
+        assert_eq!((e.name.as_str(), e.at_seconds, e.props), ("cart_viewed", 5, vec![]));
         let e = event_for(&rules, "/product/sku-9/reviews", 0).unwrap();
-        assert_eq!(e.prop, Some(("product_id".into(), "sku-9".into())));
-        assert_eq!(event_for(&rules, "/product/", 0).unwrap().prop, None);
+        assert_eq!(e.props, vec![("product_id".into(), "sku-9".into())]);
+        assert_eq!(event_for(&rules, "/product/", 0).unwrap().props, vec![]);
         assert!(event_for(&rules, "/", 0).is_none());
     }
 

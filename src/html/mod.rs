@@ -48,7 +48,7 @@ fn patch(slot: &SlotDecision) -> SlotPatch {
                         other => other.to_string(),
                     };
                     if safe_attribute(name, &value) {
-                        p.attrs.push((name.clone(), value));
+                        p.attrs.push((name.to_ascii_lowercase(), attr_text(&value)));
                     }
                 }
             }
@@ -58,24 +58,42 @@ fn patch(slot: &SlotDecision) -> SlotPatch {
     p
 }
 
-/// No event handlers, no odd names, and URL attributes only with safe schemes (no `javascript:`).
+/// Attributes a variant may set: presentation and link attributes, `aria-*` and `data-*`.
+/// An allow list, because the deny-list alternative keeps missing one (`srcdoc`, `formaction`, `style`…).
+const ALLOWED_ATTRS: &[&str] = &[
+    "class", "id", "title", "alt", "href", "src", "target", "rel", "lang", "dir", "role", "width", "height", "loading",
+    "hidden",
+];
+const URL_ATTRS: &[&str] = &["href", "src"];
+
+/// Allowed names only (see [`ALLOWED_ATTRS`]), and URL attributes only with safe schemes.
 pub fn safe_attribute(name: &str, value: &str) -> bool {
-    let mut chars = name.chars();
-    let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && name.len() <= 64;
-    if !well_formed || name.to_ascii_lowercase().starts_with("on") {
+    let lower = name.to_ascii_lowercase();
+    let well_formed =
+        name.len() <= 64 && lower.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let allowed = ALLOWED_ATTRS.contains(&lower.as_str())
+        || (lower.starts_with("aria-") || lower.starts_with("data-")) && !lower.starts_with("data-kairos-");
+    if !well_formed || !allowed {
         return false;
     }
-    if ["href", "src", "action", "formaction"].contains(&name.to_ascii_lowercase().as_str()) {
-        return safe_url(value.trim());
-    }
-    true
+    !URL_ATTRS.contains(&lower.as_str()) || safe_url(value)
 }
 
-/// `https:`, `http:`, `mailto:`, `tel:`, relative and fragment URLs.
+/// `https:`, `http:`, `mailto:`, `tel:`, or no scheme (relative and fragment URLs). Browsers drop
+/// tabs, newlines and other control characters inside URLs (`jav\tascript:`), so the scheme is
+/// read with them removed. Entities (`javascript&#58;`) cannot hide one: values are written
+/// with `&` escaped ([`attr_text`]).
 fn safe_url(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    ["https:", "http:", "mailto:", "tel:", "/", ".", "#"].iter().any(|p| lower.starts_with(p))
-        || !url.split(['/', '?', '#']).next().unwrap_or("").contains(':')
+    let squeezed: String =
+        url.chars().filter(|c| !c.is_ascii_control() && *c != ' ').collect::<String>().to_ascii_lowercase();
+    match squeezed.split(['/', '?', '#']).next().unwrap_or("").split_once(':') {
+        None => true,
+        Some((scheme, _)) => matches!(scheme, "https" | "http" | "mailto" | "tel"),
+    }
+}
+
+/// An attribute value as lol_html and HTMLRewriter should receive it: they escape quotes but
+/// not `&`, so `&` is escaped here and character references in data stay literal text.
+pub fn attr_text(value: &str) -> String {
+    value.replace('&', "&amp;")
 }

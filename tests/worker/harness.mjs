@@ -2,6 +2,7 @@
 // Miniflare, with local KV, and a real origin HTTP server on loopback for proxy mode.
 import { Miniflare } from 'miniflare';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -9,6 +10,8 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const HISTORY_KEY = 'test-history-key-0123456789abcdef';
+export const IDENTITY_KEY = 'test-identity-key-0123456789abcdef';
+export const DEBUG_TOKEN = 'test-debug-token-0123';
 export const TRACK = JSON.stringify([
   { prefix: '/cart/', event: 'cart_viewed', id_prop: 'product_id' },
   { prefix: '/product/', event: 'product_viewed', id_prop: 'product_id' },
@@ -75,16 +78,23 @@ export async function startWorker({ origin, bindings = {} } = {}) {
     ],
     compatibilityDate: '2025-09-01',
     kvNamespaces: ['KAIROS'],
-    bindings: { ORIGIN: origin ?? 'http://127.0.0.1:9', HISTORY_KEY, TRACK, BUNDLE_TTL_SECONDS: '0', ...bindings },
+    bindings: {
+      ORIGIN: origin ?? 'http://127.0.0.1:9', HISTORY_KEY, IDENTITY_KEY, DEBUG_TOKEN, TRACK, BUNDLE_TTL_SECONDS: '0', ...bindings,
+    },
   });
   await mf.ready;
   const kv = await mf.getKVNamespace('KAIROS');
   return { mf, kv, fetch: (url, init) => mf.dispatchFetch(new URL(url, 'http://shop.test').href, init) };
 }
 
-/** Consent + customer cookies, plus any extra cookie pairs. */
+/** The customer-id cookie value as a site signs it (src/edge/identity.rs): `<id>.<base64url HMAC-SHA256>`. */
+export function signId(id, key = IDENTITY_KEY) {
+  return `${id}.${crypto.createHmac('sha256', key).update(`kairos-uid1|${id}`).digest('base64url')}`;
+}
+
+/** Consent + signed customer cookies, plus any extra cookie pairs. */
 export function cookies(customer, { consent = true, extra = [] } = {}) {
-  return [`kairos_uid=${customer}`, `kairos_consent=${consent ? 1 : 0}`, ...extra].join('; ');
+  return [`kairos_uid=${signId(customer)}`, `kairos_consent=${consent ? 1 : 0}`, ...extra].join('; ');
 }
 
 export const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148';

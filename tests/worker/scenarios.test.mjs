@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  compile, cookies, DAY, HOUR, IPHONE, iso, setCookieValue, startOrigin, startWorker, variantIn, zoneAtLocalHour,
+  compile, cookies, DAY, DEBUG_TOKEN, HOUR, IPHONE, iso, setCookieValue, startOrigin, startWorker, variantIn, zoneAtLocalHour,
 } from './harness.mjs';
 
 const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36';
@@ -36,7 +36,9 @@ async function browse(customer, paths, { ua = IPHONE, cf = {}, extraHeaders = {}
 }
 
 async function edgeDecision(customer, { ua = IPHONE, cf = {}, headers = {} } = {}) {
-  const res = await w.fetch('/v1/decide?explain=1', { headers: { cookie: cookies(customer), 'user-agent': ua, ...headers }, cf });
+  const res = await w.fetch('/v1/decide?explain=1', {
+    headers: { cookie: cookies(customer), 'user-agent': ua, 'x-kairos-debug': DEBUG_TOKEN, ...headers }, cf,
+  });
   assert.equal(res.status, 200);
   return res.json();
 }
@@ -58,6 +60,7 @@ describe('6: exclusive evening offer', () => {
   test('one cart view, desktop, morning, or a recent email: no offer', async () => {
     const evening = { timezone: zoneAtLocalHour(19) };
     const once = await browse('shopper-6', ['/cart/sku-4471', '/'], { cf: evening });
+    assert.equal(once.res.headers.get('x-kairos-history'), 'valid', 'the one view was remembered');
     assert.equal(variantIn(once.html, 'offer'), null);
     const desktop = await browse('shopper-6', ['/cart/sku-4471', '/cart/sku-4471', '/'], { cf: evening, ua: DESKTOP });
     assert.equal(variantIn(desktop.html, 'offer'), null);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import {
-  ROOT, compile, cookies, decideNative, IPHONE, page, setCookieValue, startOrigin, startWorker, variantIn,
+  ROOT, compile, cookies, DEBUG_TOKEN, decideNative, IPHONE, page, setCookieValue, signId, startOrigin, startWorker, variantIn,
 } from './harness.mjs';
 
 const demoContext = fs.readFileSync(path.join(ROOT, 'examples/demo/context.json'), 'utf8');
@@ -37,12 +37,19 @@ before(async () => {
     },
     '/old': (req, res) => { res.writeHead(302, { location: '/new' }); res.end(); },
     '/gone': (req, res) => { res.writeHead(404, { 'content-type': 'text/html' }); res.end(page('gone')); },
+    '/ranged': (req, res) => {
+      origin.seen.ranged = { range: req.headers.range, inm: req.headers['if-none-match'], fwdHost: req.headers['x-forwarded-host'] };
+      if (req.headers.range) { res.writeHead(206, { 'content-type': 'text/html', 'content-range': 'bytes 0-9/100' }); return res.end('<!doctype '); }
+      res.writeHead(200, { 'content-type': 'text/html', etag: '"v1"', 'accept-ranges': 'bytes' });
+      res.end(page('ranged'));
+    },
     '/echo': (req, res) => {
       let body = '';
       req.on('data', (c) => { body += c; });
       req.on('end', () => { res.writeHead(201, { 'content-type': 'text/plain' }); res.end(`${req.method} ${body}`); });
     },
   });
+  origin.seen = {};
   w = await startWorker({ origin: origin.url });
 });
 
@@ -151,7 +158,7 @@ describe('proxy mode', () => {
           variants: [{ id: 'text_hero', priority: 1, when: always, content: { headline: 'Fish & <chips> "tonight"' } }] },
         cta: { default: { id: 'plain', content: null },
           variants: [{ id: 'attrs_cta', priority: 1, when: always,
-            content: { text: 'Go', attrs: { href: '/go?a=1&b=2', class: 'hot', onclick: 'x()', src: 'javascript:x' } } }] },
+            content: { text: 'Go', attrs: { href: '/go?a=1&b=2', class: 'hot', onclick: 'x()', src: 'jav\tascript:x', srcdoc: '<b>', 'data-x': 'javascript&#58;alert(1)' } } }] },
         offer: { default: { id: 'plain', content: null },
           variants: [{ id: 'html_offer', priority: 1, when: always, content: { html: '<strong>15%</strong> off' } }] },
         plan: { default: { id: 'keep', content: { text: 'unused' } }, variants: [] },
@@ -168,8 +175,8 @@ describe('proxy mode', () => {
       '--context', path.join(dir, 'ctx.json'), path.join(dir, 'page.html')]).toString();
     assert.equal(edge, cli.replace(/\n$/, ''));
     assert.match(edge, /data-kairos-variant="text_hero">Fish &amp; &lt;chips&gt; "tonight"<\/section>/);
-    assert.match(edge, /<a data-kairos-slot="cta" href="\/go\?a=1&b=2" class="hot" data-kairos-variant="attrs_cta">Go<\/a>/);
-    assert.ok(!edge.includes('onclick') && !edge.includes('javascript:'));
+    assert.match(edge, /<a data-kairos-slot="cta" href="\/go\?a=1&amp;b=2" class="hot" data-x="javascript&amp;#58;alert\(1\)" data-kairos-variant="attrs_cta">Go<\/a>/);
+    assert.ok(!edge.includes('onclick') && !edge.includes('ascript:') && !edge.includes('srcdoc'));
     await w.kv.delete('bundle');
   });
 
@@ -194,6 +201,21 @@ describe('proxy mode', () => {
     const post = await w.fetch('/echo', { method: 'POST', body: 'hello' });
     assert.equal(post.status, 201);
     assert.equal(await post.text(), 'POST hello');
+  });
+
+  test('HEAD says what GET would about caching; ranges and validators are not forwarded for pages', async () => {
+    const head = await w.fetch('/', { method: 'HEAD', headers: { cookie: cookies('cust-42') } });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('cache-control'), 'private, no-store');
+    assert.equal(head.headers.get('content-length'), null);
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+
+    const ranged = await w.fetch('/ranged', { headers: { range: 'bytes=0-9', 'if-none-match': '"v1"', cookie: cookies('cust-42') } });
+    assert.equal(ranged.status, 200);
+    assert.equal(ranged.headers.get('content-range'), null);
+    const body = await ranged.text();
+    assert.ok(body.includes('</html>'), 'the whole page');
+    assert.deepEqual(origin.seen.ranged, { range: undefined, inm: undefined, fwdHost: 'shop.test' });
   });
 
   test('an unreachable origin is a 502 with a message', async () => {
@@ -257,7 +279,7 @@ describe('consent and history', () => {
     await w.kv.put('customer/cust-15', JSON.stringify({ profile: { home_country: 'FR' } }));
     for (const headers of [
       { cookie: cookies('cust-15', { consent: false, extra: ['kairos_h=1.abc.def'] }) },
-      { cookie: 'kairos_uid=cust-15' },
+      { cookie: `kairos_uid=${signId('cust-15')}` },
       { cookie: cookies('cust-15'), 'sec-gpc': '1' },
     ]) {
       const res = await w.fetch('/', { headers, cf: { country: 'PT' } });
@@ -269,7 +291,7 @@ describe('consent and history', () => {
       if (headers.cookie.includes('kairos_h=')) assert.equal(h, '', 'cookie cleared');
       else assert.equal(h, undefined, 'nothing stored');
     }
-    const json = await w.fetch('/v1/decide', { headers: { cookie: 'kairos_uid=cust-15' }, cf: { country: 'PT' } });
+    const json = await w.fetch('/v1/decide', { headers: { cookie: `kairos_uid=${signId('cust-15')}` }, cf: { country: 'PT' } });
     const d = await json.json();
     assert.equal(d.consent, false);
     assert.ok(Object.values(d.slots).every((s) => s.reason === 'no_consent'));
@@ -293,8 +315,63 @@ describe('consent and history', () => {
       res = await w.fetch('/', { headers: { cookie } });
       assert.equal(res.headers.get('x-kairos-history'), 'invalid');
       await res.text();
-      assert.notEqual(setCookieValue(res, 'kairos_h'), second);
+      const replaced = setCookieValue(res, 'kairos_h');
+      assert.ok(replaced && replaced !== second, 'a fresh cookie replaces the bad one');
+      const owner = cookie.match(/kairos_uid=([^.;]+)/)[1];
+      const check = await w.fetch('/', { headers: { cookie: cookies(owner, { extra: [`kairos_h=${replaced}`] }) } });
+      assert.equal(check.headers.get('x-kairos-history'), 'valid');
+      await check.text();
     }
+  });
+});
+
+describe('identity, explanations, caps', () => {
+  test('an unsigned or wrongly signed customer id is ignored: anonymous, no KV record read', async () => {
+    await w.kv.put('customer/cust-id', JSON.stringify({ profile: { tier: 'gold' } }));
+    for (const uid of ['cust-id', `cust-id.${'A'.repeat(43)}`, signId('cust-id', 'another-identity-key-0123456789abcd')]) {
+      const res = await w.fetch('/v1/decide', { headers: { cookie: `kairos_uid=${uid}; kairos_consent=1` } });
+      assert.equal(res.headers.get('x-kairos-customer'), 'absent', uid);
+      await res.arrayBuffer();
+    }
+    const ok = await w.fetch('/v1/decide', { headers: { cookie: cookies('cust-id') } });
+    assert.equal(ok.headers.get('x-kairos-customer'), 'found');
+    await ok.arrayBuffer();
+  });
+
+  test('edge explanations need the debug token', async () => {
+    const plain = await (await w.fetch('/v1/decide?explain=1', { headers: { cookie: cookies('cust-42') } })).json();
+    assert.ok(Object.values(plain.slots).every((s) => s.explain === undefined));
+    const wrong = await (await w.fetch('/v1/decide?explain=1', { headers: { cookie: cookies('cust-42'), 'x-kairos-debug': `${DEBUG_TOKEN}x` } })).json();
+    assert.ok(Object.values(wrong.slots).every((s) => s.explain === undefined));
+    const debug = await (await w.fetch('/v1/decide?explain=1', { headers: { cookie: cookies('cust-42'), 'x-kairos-debug': DEBUG_TOKEN } })).json();
+    assert.ok(Object.values(debug.slots).every((s) => typeof s.explain.summary === 'string'));
+  });
+
+  test('frequency caps hold at the edge through the history cookie', async () => {
+    await w.kv.put('bundle', compile({
+      kairos: 1,
+      slots: {
+        offer: { default: { id: 'none', content: null }, variants: [
+          { id: 'once_a_day', priority: 2, when: { eq: [1, 1] }, cap: { max: 1, within: '1d' }, content: { text: 'Once' } },
+          { id: 'always', priority: 1, when: { eq: [1, 1] }, content: { text: 'Always' } },
+        ] },
+        hero: { default: { id: 'plain', content: null }, variants: [{ id: 'uncapped', priority: 1, when: { eq: [1, 1] }, content: { text: 'Hi' } }] },
+      },
+    }));
+    let history;
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await w.fetch('/', { headers: { cookie: cookies('cust-cap', { extra: history ? [`kairos_h=${history}`] : [] }) } });
+      seen.push(variantIn(await res.text(), 'offer'));
+      history = setCookieValue(res, 'kairos_h');
+    }
+    assert.deepEqual(seen, ['once_a_day', 'always', 'always']);
+    // Only the capped variant's exposure is kept: the uncapped hero adds nothing to the cookie.
+    const oneExposure = history.length;
+    const again = await w.fetch('/', { headers: { cookie: cookies('cust-cap', { extra: [`kairos_h=${history}`] }) } });
+    await again.text();
+    assert.equal(setCookieValue(again, 'kairos_h').length, oneExposure);
+    await w.kv.delete('bundle');
   });
 });
 
