@@ -4,6 +4,7 @@
 // Run by benches/worker.sh (builds first); prints a Markdown table.
 import { Miniflare } from 'miniflare';
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,6 +13,7 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DURATION = process.env.DURATION || '10s';
+const IDENTITY_KEY = 'bench-identity-key-0123456789abcdef';
 const CONNECTIONS = process.env.CONNECTIONS || '8';
 
 const slots = '<section data-kairos-slot="hero"><h2>Default</h2></section><a data-kairos-slot="cta" href="/signup">Sign up</a><div data-kairos-slot="offer"></div>';
@@ -32,7 +34,7 @@ const mf = new Miniflare({
   modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
   compatibilityDate: '2025-09-01',
   kvNamespaces: ['KAIROS'],
-  bindings: { ORIGIN: `http://127.0.0.1:${origin.address().port}`, HISTORY_KEY: 'bench-history-key-0123456789abcdef', BUNDLE_TTL_SECONDS: '60' },
+  bindings: { ORIGIN: `http://127.0.0.1:${origin.address().port}`, HISTORY_KEY: 'bench-history-key-0123456789abcdef', IDENTITY_KEY, BUNDLE_TTL_SECONDS: '60' },
   host: '127.0.0.1',
   port: 0,
 });
@@ -40,7 +42,8 @@ const url = await mf.ready;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-wrk-'));
 const context = fs.readFileSync(path.join(ROOT, 'examples/demo/context.json'), 'utf8');
-const cookie = 'kairos_uid=cust-42; kairos_consent=1';
+const signedId = `cust-42.${crypto.createHmac('sha256', IDENTITY_KEY).update('kairos-uid1|cust-42').digest('base64url')}`;
+const cookie = `kairos_uid=${signedId}; kairos_consent=1`;
 const ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148';
 const script = (method, payload, withCookie = true) => {
   const file = path.join(dir, `${method}-${withCookie}.lua`);
