@@ -41,6 +41,9 @@ pub struct Context {
     pub scores: BTreeMap<String, CachedScore>,
     #[serde(default)]
     pub events: Events,
+    /// The event this decision answers (an email's triggering deposit attempt): `event.*` in rules and templates.
+    #[serde(default)]
+    pub event: Option<Event>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -7,10 +7,11 @@
 
 use crate::context::Context;
 use crate::describe::why_not;
-use crate::escape::{template_pieces, Piece, Sink};
+use crate::escape::{push_html_escaped, HtmlScanner, Sink};
 use crate::eval::{Eval, SharedScans, Tri, Val};
 use crate::history::History;
 use crate::program::{Content, SlotDef, Tok, VariantDef};
+use crate::template::{self, Segment};
 use crate::Engine;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -254,10 +255,15 @@ impl Engine {
             }
         }
         let mut vars = Vec::with_capacity(v.vars.len());
+        let mut zone = None;
         for (name, node) in &v.vars {
-            match ev.val(*node) {
-                Val::Unknown => return Err(format!("var `{name}` is unknown, so the content would have a hole")),
-                val => vars.push((name.clone(), val.render())),
+            let val = ev.val(*node);
+            match hole_text(name, &val, || {
+                zone.get_or_insert_with(|| crate::signals::zone(ev.ctx, self.program.default_timezone.as_deref()).ok())
+                    .clone()
+            }) {
+                Some(text) => vars.push((name.clone(), text)),
+                None => return Err(format!("var `{name}` is unknown, so the content would have a hole")),
             }
         }
         Ok(vars)
@@ -282,6 +288,34 @@ fn default_decision(
     }
 }
 
+/// A var's text for the content: conditions (`#if …`) become `true` or empty (unknown is
+/// false), filtered holes are formatted (an unknown value takes its `default`), plain vars render
+/// as is. None: unknown with no default, so the variant cannot be shown.
+fn hole_text(name: &str, val: &Val, zone: impl FnOnce() -> Option<crate::time::TimeZone>) -> Option<String> {
+    if name.starts_with("#if ") {
+        let truthy = match val {
+            Val::Bool(b) => *b,
+            Val::Num(n) => *n != 0.0,
+            Val::Str(s) => !s.is_empty(),
+            Val::Unknown => false,
+        };
+        return Some(if truthy { "true".into() } else { String::new() });
+    }
+    if !name.contains(" | ") {
+        return (!matches!(val, Val::Unknown)).then(|| val.render());
+    }
+    let hole = template::parse_hole(name).ok()?;
+    let value = match val {
+        Val::Unknown => return hole.default_text().map(str::to_owned),
+        Val::Num(n) => template::Value::Num(*n),
+        Val::Str(s) => template::Value::Str(s),
+        Val::Bool(b) => template::Value::Bool(*b),
+    };
+    let needs_zone = hole.filters.iter().any(|f| matches!(f, template::Filter::Date(_)));
+    let zone = if needs_zone { zone() } else { None };
+    Some(template::apply_filters(value, &hole.filters, zone.as_ref()))
+}
+
 fn slots_as_map<S: Serializer>(slots: &[SlotDecision], s: S) -> Result<S::Ok, S::Error> {
     let mut m = s.serialize_map(Some(slots.len()))?;
     for d in slots {
@@ -298,19 +332,56 @@ fn pairs_as_map<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok
     m.end()
 }
 
-/// Replaces `{{name}}` with the variant's var values, escaped for `sink` (unknown names are left as written).
+/// Renders a content template with the variant's var values, each escaped for where it lands:
+/// by field (`sink`), and inside HTML fields by its spot (text, attribute, URL). `{{#if}}` blocks
+/// keep the branch their condition var chose. Unknown names are left as written.
 pub fn substitute(s: &str, vars: &[(String, String)], sink: Sink) -> String {
-    if vars.is_empty() || !s.contains("{{") {
+    if !s.contains("{{") {
         return s.to_owned();
     }
+    let lookup = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let mut out = String::with_capacity(s.len());
-    for piece in template_pieces(s) {
-        match piece {
-            Piece::Text(t) => out.push_str(t),
-            Piece::Ref { name, raw } => match vars.iter().find(|(k, _)| k == name) {
-                Some((_, v)) => sink.push_escaped(&mut out, v),
-                None => out.push_str(raw),
-            },
+    let mut html = HtmlScanner::default();
+    // Per open #if: (was the enclosing text shown, did the condition hold).
+    let mut blocks: Vec<(bool, bool)> = Vec::new();
+    let mut shown = true;
+    for seg in template::segments(s) {
+        match seg {
+            Segment::Text(t) if shown => {
+                out.push_str(t);
+                html.feed(t);
+            }
+            Segment::Text(_) => {}
+            Segment::If(inner) => {
+                let holds = template::parse_hole(inner)
+                    .ok()
+                    .and_then(|h| lookup(&template::condition_var(&h)))
+                    .is_some_and(|v| !v.is_empty());
+                blocks.push((shown, holds));
+                shown = shown && holds;
+            }
+            Segment::Else => {
+                if let Some((outer, holds)) = blocks.last() {
+                    shown = *outer && !holds;
+                }
+            }
+            Segment::EndIf => {
+                if let Some((outer, _)) = blocks.pop() {
+                    shown = outer;
+                }
+            }
+            Segment::Hole { .. } if !shown => {}
+            Segment::Hole { inner, raw } => {
+                let hole = template::parse_hole(inner).ok();
+                let value = hole.as_ref().and_then(|h| lookup(&h.canonical())).or_else(|| lookup(inner));
+                match (value, hole) {
+                    (Some(v), Some(h)) if h.is_raw() && sink == Sink::Html => out.push_str(v),
+                    (Some(v), _) if sink == Sink::Html => push_html_escaped(&mut out, &html.spot(), v),
+                    (Some(v), _) => sink.push_escaped(&mut out, v),
+                    (None, _) => out.push_str(raw),
+                }
+                html.feed(template::HOLE_STAND_IN);
+            }
         }
     }
     out

@@ -78,6 +78,7 @@ fn describe_depth(p: &Program, node: u32, depth: usize) -> String {
         Node::Coalesce(ks) => format!("coalesce({})", join(ks, ", ")),
         Node::Signal(s) => s.name().into(),
         Node::Profile(a) => format!("profile.{a}"),
+        Node::Trigger(p) => format!("event.{p}"),
         Node::Consent(f) => format!("consent.{f}"),
         Node::Score { name, max_age } => format!("score {name} (max age {})", format_duration(*max_age)),
         Node::LocalTimeBetween(f, t) => format!("local time between {} and {}", clock(*f), clock(*t)),

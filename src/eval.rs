@@ -381,6 +381,10 @@ impl<'a> Eval<'a> {
                 Val::Unknown
             }
             Node::Signal(s) => self.signal(*s),
+            Node::Trigger(prop) => match self.ctx.event.as_ref().and_then(|e| e.prop(prop)) {
+                Some(v) if *v != Scalar::Null => scalar_val(v),
+                _ => self.miss(format!("event.{prop}")),
+            },
             Node::Profile(name) => match self.ctx.profile.get(name) {
                 Some(v) if *v != Scalar::Null => scalar_val(v),
                 _ => self.miss(format!("profile.{name}")),

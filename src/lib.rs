@@ -32,6 +32,7 @@ pub mod program;
 pub mod rules;
 pub mod signals;
 mod suggest;
+pub mod template;
 pub mod time;
 
 pub mod bindings;

@@ -245,6 +245,9 @@ pub enum Node {
     Segment(u32),
     Tier(u32),
     Bucket(String),
+    /// A property of the triggering event (`event.amount`): the context's `event`, if any.
+    /// Last in the enum so bundles compiled before it keep their encoding.
+    Trigger(String),
 }
 
 impl Node {

@@ -72,6 +72,11 @@ pub enum ZoneProblem {
 
 /// Resolves the visitor's zone: name, then explicit offset, then the bundle default.
 pub fn local_time(ctx: &Context, default_zone: Option<&str>) -> Result<LocalTime, ZoneProblem> {
+    Ok(LocalTime::at(ctx.now.0, &zone(ctx, default_zone)?))
+}
+
+/// The customer's zone: the context's zone name, else its UTC offset, else the bundle's default.
+pub fn zone(ctx: &Context, default_zone: Option<&str>) -> Result<TimeZone, ZoneProblem> {
     let zone = if let Some(name) = &ctx.timezone {
         TimeZone::named(&name.0).map_err(|e| ZoneProblem::Unknown(e.to_string()))?
     } else if let Some(off) = &ctx.utc_offset {
@@ -81,7 +86,7 @@ pub fn local_time(ctx: &Context, default_zone: Option<&str>) -> Result<LocalTime
     } else {
         return Err(ZoneProblem::NoZone);
     };
-    Ok(LocalTime::at(ctx.now.0, &zone))
+    Ok(zone)
 }
 
 /// Host of a URL (`https://www.google.com/search?q=x` → `www.google.com`), lower-cased.

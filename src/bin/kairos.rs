@@ -17,6 +17,8 @@ usage:
   kairos decide --bundle FILE --context CTX.json [--explain]
                                         decide every slot (FILE: rules JSON or compiled bundle)
   kairos bucket SALT CUSTOMER_ID        print the customer's bucket (0-9999)
+  kairos render --bundle FILE --context CTX.json --slot SLOT
+                                        print one slot's rendered content (its `html`, its text, or JSON)
   kairos rewrite --bundle FILE --context CTX.json PAGE.html
                                         print the page with its data-kairos-slot elements decided
   kairos kv-customers RECORDS.jsonl     validate customer records, print `wrangler kv bulk put` JSON
@@ -106,6 +108,27 @@ fn run(args: &[String]) -> Result<String, String> {
             [salt, id] => Ok(kairos::bucket::bucket(salt, id).to_string()),
             _ => Err("bucket needs SALT CUSTOMER_ID".into()),
         },
+        "render" => {
+            let bundle = flag(rest, &["--bundle", "-b"])?.ok_or("render needs --bundle FILE")?;
+            let ctx_path = flag(rest, &["--context", "-c"])?.ok_or("render needs --context CTX.json")?;
+            let slot = flag(rest, &["--slot", "-s"])?.ok_or("render needs --slot SLOT")?;
+            let engine = Engine::from_rules_or_bundle(&read(bundle)?).map_err(|e| format!("{bundle}: {e}"))?;
+            let ctx = parse_context(&read_text(ctx_path)?).map_err(|e| format!("{ctx_path}: {e}"))?;
+            let decision = engine.decide(&ctx, Options::default());
+            let found = decision.slots.iter().find(|s| s.slot == slot);
+            let Some(found) = found else {
+                let names: Vec<&str> = decision.slots.iter().map(|s| s.slot.as_str()).collect();
+                return Err(format!("no slot `{slot}`; the bundle has: {}", names.join(", ")));
+            };
+            let content = serde_json::to_value(&found.content).map_err(|e| e.to_string())?;
+            Ok(match content {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Object(ref fields) if fields.get("html").is_some_and(|h| h.is_string()) => {
+                    fields["html"].as_str().unwrap_or_default().to_owned()
+                }
+                other => serde_json::to_string_pretty(&other).map_err(|e| e.to_string())?,
+            })
+        }
         "rewrite" => {
             let bundle = flag(rest, &["--bundle", "-b"])?.ok_or("rewrite needs --bundle FILE")?;
             let ctx_path = flag(rest, &["--context", "-c"])?.ok_or("rewrite needs --context CTX.json")?;

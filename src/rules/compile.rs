@@ -6,9 +6,10 @@
 
 use super::ast::{self, AggOp, ArithOp, CmpOp, Expr, Json};
 use crate::error::{CompileError, Location};
-use crate::escape::{template_pieces, Piece};
+use crate::escape::{HtmlScanner, HtmlSpot, Sink};
 use crate::program::{self, Content, Lit, Node, Program, Query, SeqSpec, SlotDef, Tok, VariantDef, SIGNALS};
 use crate::suggest::nearest;
+use crate::template::{self, Segment};
 use crate::time::{parse_clock, parse_duration, TimeZone, WEEKDAYS};
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,6 +60,10 @@ struct Compiler {
     slots: Vec<SlotDef>,
     holdout: Option<program::HoldoutSpec>,
     max_history: u32,
+    /// Vars implied by the content being compiled (`{{ profile.balance | money("USD") }}`).
+    implicit_vars: Vec<(String, u32)>,
+    /// Whether the content being compiled may hold templates (defaults must render without data).
+    templates_allowed: bool,
 }
 
 impl Compiler {
@@ -299,7 +304,10 @@ impl Compiler {
             })?;
             vars.push((name.clone(), root));
         }
+        self.templates_allowed = true;
         let content = self.at("content", |c| c.content(&v.content, &v.vars))?;
+        self.templates_allowed = false;
+        vars.append(&mut self.implicit_vars);
         let cap = match &v.cap {
             None => None,
             Some(cap) => Some(self.at("cap", |c| {
@@ -322,11 +330,103 @@ impl Compiler {
         })
     }
 
-    /// Flattens content to tokens, checking `{{var}}` references against the variant's vars.
+    /// Flattens content to tokens, checking its templates (src/template.rs) and compiling the
+    /// vars they imply.
     fn content(&mut self, json: &Json, vars: &BTreeMap<String, Expr>) -> Result<Content, CompileError> {
         let mut toks = Vec::new();
-        self.content_into(json, vars, &mut toks, 0)?;
+        self.content_into(json, vars, &mut toks, 0, Sink::Text)?;
         Ok(Content(toks))
+    }
+
+    /// Checks one content string: block structure, each hole's syntax and HTML context, and the
+    /// var each hole names (declared, or a context path compiled here as an implicit var).
+    fn template(&mut self, s: &str, vars: &BTreeMap<String, Expr>, sink: Sink) -> Result<(), CompileError> {
+        let segs = template::segments(s);
+        if segs.iter().all(|seg| matches!(seg, Segment::Text(_))) {
+            return Ok(());
+        }
+        if !self.templates_allowed {
+            return Err(
+                self.err("E_TEMPLATE", "a slot's default content cannot use {{…}}: it must render without data")
+            );
+        }
+        template::check_blocks(&segs).map_err(|m| self.err("E_TEMPLATE", m))?;
+        let mut html = HtmlScanner::default();
+        let mut branch_starts: Vec<HtmlScanner> = Vec::new();
+        for seg in &segs {
+            let (inner, is_if) = match seg {
+                Segment::Text(t) => {
+                    html.feed(t);
+                    continue;
+                }
+                Segment::Else | Segment::EndIf => {
+                    let start =
+                        if matches!(seg, Segment::Else) { branch_starts.last().cloned() } else { branch_starts.pop() };
+                    if sink == Sink::Html && start.as_ref().is_some_and(|st| *st != html) {
+                        return Err(self
+                            .err("E_TEMPLATE", "an {{#if}} branch must not end inside a tag or attribute it opened"));
+                    }
+                    if let Some(st) = start {
+                        html = st;
+                    }
+                    continue;
+                }
+                Segment::Hole { inner, .. } => (*inner, false),
+                Segment::If(inner) => (*inner, true),
+            };
+            let hole =
+                template::parse_hole(inner).map_err(|m| self.err("E_TEMPLATE", format!("`{{{{{inner}}}}}`: {m}")))?;
+            let spot = if sink == Sink::Html { html.spot() } else { HtmlSpot::Text };
+            if let HtmlSpot::Unsafe(what) = spot {
+                return Err(self.err(
+                    "E_TEMPLATE_CONTEXT",
+                    format!("`{{{{{inner}}}}}` sits in {what}, where no escaping makes a value safe"),
+                ));
+            }
+            if hole.is_raw() && !(sink == Sink::Html && spot == HtmlSpot::Text) {
+                return Err(self.err("E_TEMPLATE_CONTEXT", "`raw` is only allowed in HTML fields, between tags"));
+            }
+            if is_if {
+                branch_starts.push(html.clone());
+            }
+            let name = if is_if { template::condition_var(&hole) } else { hole.canonical() };
+            self.implicit_var(name, &hole, vars)?;
+            if !is_if {
+                // The value occupies the spot: an unquoted value has begun, a URL is no longer at its start.
+                html.feed(template::HOLE_STAND_IN);
+            }
+        }
+        Ok(())
+    }
+
+    /// Registers the var a hole needs unless it is a declared var used as is.
+    fn implicit_var(
+        &mut self,
+        name: String,
+        hole: &template::Hole,
+        vars: &BTreeMap<String, Expr>,
+    ) -> Result<(), CompileError> {
+        if vars.contains_key(&name) || self.implicit_vars.iter().any(|(n, _)| *n == name) {
+            return Ok(());
+        }
+        let expr = match vars.get(&hole.subject) {
+            Some(declared) => declared.clone(),
+            None if hole.subject.contains('.') || SIGNALS.iter().any(|(n, _)| *n == hole.subject) => {
+                Expr::Var(hole.subject.clone())
+            }
+            None => {
+                let hint = nearest(&hole.subject, vars.keys().map(String::as_str))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(self.err(
+                    "E_UNKNOWN_VAR",
+                    format!("`{{{{{}}}}}` names no var of the variant and no context path{hint}", hole.subject),
+                ));
+            }
+        };
+        let (node, _) = self.expr(&expr)?;
+        self.implicit_vars.push((name, node));
+        Ok(())
     }
 
     fn content_into(
@@ -335,6 +435,7 @@ impl Compiler {
         vars: &BTreeMap<String, Expr>,
         out: &mut Vec<Tok>,
         depth: usize,
+        sink: Sink,
     ) -> Result<(), CompileError> {
         if depth > program::MAX_CONTENT_DEPTH {
             return Err(self.err("E_DEPTH", format!("content nested deeper than {}", program::MAX_CONTENT_DEPTH)));
@@ -344,33 +445,20 @@ impl Compiler {
             Json::Bool(b) => out.push(Tok::Bool(*b)),
             Json::Num(n) => out.push(Tok::Num(*n)),
             Json::Str(s) => {
-                for name in template_pieces(s).filter_map(|p| match p {
-                    Piece::Ref { name, .. } => Some(name),
-                    Piece::Text(_) => None,
-                }) {
-                    if !vars.contains_key(name) {
-                        let hint = nearest(name, vars.keys().map(String::as_str))
-                            .map(|s| format!(" (did you mean `{s}`?)"))
-                            .unwrap_or_default();
-                        return Err(self.err(
-                            "E_UNKNOWN_VAR",
-                            format!("content uses `{{{{{name}}}}}` but the variant defines no var `{name}`{hint}"),
-                        ));
-                    }
-                }
+                self.template(s, vars, sink)?;
                 out.push(Tok::Str(s.clone()));
             }
             Json::Arr(items) => {
                 out.push(Tok::Arr(items.len() as u32));
                 for (i, item) in items.iter().enumerate() {
-                    self.at(format!("[{i}]"), |c| c.content_into(item, vars, out, depth + 1))?;
+                    self.at(format!("[{i}]"), |c| c.content_into(item, vars, out, depth + 1, sink))?;
                 }
             }
             Json::Obj(entries) => {
                 out.push(Tok::Obj(entries.len() as u32));
                 for (k, v) in entries {
                     out.push(Tok::Str(k.clone()));
-                    self.at(k.clone(), |c| c.content_into(v, vars, out, depth + 1))?;
+                    self.at(k.clone(), |c| c.content_into(v, vars, out, depth + 1, Sink::for_key(k)))?;
                 }
             }
         }
@@ -659,6 +747,10 @@ impl Compiler {
             self.check_name("attribute name", attr)?;
             return Ok((Node::Profile(attr.to_owned()), Ty::Any));
         }
+        if let Some(prop) = name.strip_prefix("event.") {
+            self.check_name("event property", prop)?;
+            return Ok((Node::Trigger(prop.to_owned()), Ty::Any));
+        }
         if let Some(flag) = name.strip_prefix("consent.") {
             self.check_name("consent flag", flag)?;
             return Ok((Node::Consent(flag.to_owned()), Ty::Bool));
@@ -687,7 +779,7 @@ impl Compiler {
                 let hint = nearest(name, SIGNALS.iter().map(|(n, _)| *n))
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                Err(self.err("E_UNKNOWN_SIGNAL", format!("unknown signal `{name}`{hint}: expected session.*, geo.*, local.*, customer.id, now, profile.<attribute> or consent.<flag>")))
+                Err(self.err("E_UNKNOWN_SIGNAL", format!("unknown signal `{name}`{hint}: expected session.*, geo.*, local.*, customer.id, now, profile.<attribute>, event.<property> or consent.<flag>")))
             }
         }
     }

@@ -1,0 +1,471 @@
+//! Content templates: `{{ name }}`, `{{ path | filter(arg) }}` and `{{#if x}}…{{else}}…{{/if}}`.
+//!
+//! A hole names a variant var or a context path (`profile.balance`, `event.amount`), then
+//! optional filters: `money("USD")`, `number(2)`, `date("short")`, `default("…")`, `upper`,
+//! `lower`, `raw`. The compiler turns every distinct hole into a var named by its canonical
+//! text (so the whole checking and evaluation machinery applies), and decisions format the
+//! value with the filters before escaping it for where it lands.
+
+use crate::time;
+
+/// What the HTML scanner reads in place of a hole's value: one plain character, which moves it
+/// past the start of an attribute value exactly as any escaped value would.
+pub const HOLE_STAND_IN: &str = "x";
+
+/// A formatting step applied to a hole's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// Currency amount: symbol for USD/EUR/GBP/JPY, code suffix otherwise; two decimals (JPY none).
+    Money(String),
+    /// Thousands separators and a fixed number of decimals.
+    Number(u8),
+    /// Date in the customer's zone: `iso` (2026-11-23), `short` (23 Nov 2026), `long` (Monday 23 November 2026), `time` (18:30).
+    Date(DateStyle),
+    /// Used when the value is missing, instead of falling back to the slot's default.
+    Default(String),
+    Upper,
+    Lower,
+    /// Inserted without escaping; only allowed in HTML fields, outside tags.
+    Raw,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateStyle {
+    Iso,
+    Short,
+    Long,
+    Time,
+}
+
+/// A parsed `{{ … }}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hole {
+    /// A var name or a dotted context path.
+    pub subject: String,
+    pub filters: Vec<Filter>,
+}
+
+impl Hole {
+    pub fn is_raw(&self) -> bool {
+        self.filters.contains(&Filter::Raw)
+    }
+
+    pub fn default_text(&self) -> Option<&str> {
+        self.filters.iter().find_map(|f| match f {
+            Filter::Default(d) => Some(d.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The text that names this hole's var: subject and filters, spaced one way.
+    pub fn canonical(&self) -> String {
+        let mut out = self.subject.clone();
+        for f in &self.filters {
+            out.push_str(" | ");
+            match f {
+                Filter::Money(c) => out.push_str(&format!("money({})", quote(c))),
+                Filter::Number(d) => out.push_str(&format!("number({d})")),
+                Filter::Date(s) => out.push_str(&format!("date({})", quote(style_name(*s)))),
+                Filter::Default(d) => out.push_str(&format!("default({})", quote(d))),
+                Filter::Upper => out.push_str("upper"),
+                Filter::Lower => out.push_str("lower"),
+                Filter::Raw => out.push_str("raw"),
+            }
+        }
+        out
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn style_name(s: DateStyle) -> &'static str {
+    match s {
+        DateStyle::Iso => "iso",
+        DateStyle::Short => "short",
+        DateStyle::Long => "long",
+        DateStyle::Time => "time",
+    }
+}
+
+/// The name under which an `{{#if x}}` condition's var is stored.
+pub fn condition_var(hole: &Hole) -> String {
+    format!("#if {}", hole.canonical())
+}
+
+/// Parses the inside of `{{ … }}`.
+pub fn parse_hole(inner: &str) -> Result<Hole, String> {
+    let mut parts = split_pipes(inner)?.into_iter();
+    let subject = parts.next().unwrap_or_default();
+    let subject = subject.trim();
+    let valid = !subject.is_empty()
+        && subject.split('.').all(|seg| {
+            !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
+        });
+    if !valid {
+        return Err(format!("`{subject}` is not a var name or a context path"));
+    }
+    let filters = parts.map(|p| parse_filter(p.trim())).collect::<Result<Vec<_>, _>>()?;
+    if filters.iter().filter(|f| matches!(f, Filter::Default(_))).count() > 1 {
+        return Err("more than one default(…)".into());
+    }
+    Ok(Hole { subject: subject.to_owned(), filters })
+}
+
+/// Splits on `|` outside quoted strings.
+fn split_pipes(s: &str) -> Result<Vec<String>, String> {
+    let (mut out, mut cur, mut in_str, mut escaped) = (Vec::new(), String::new(), false, false);
+    for c in s.chars() {
+        match (in_str, escaped, c) {
+            (true, true, _) => {
+                cur.push(c);
+                escaped = false;
+                continue;
+            }
+            (true, false, '\\') => escaped = true,
+            (_, _, '"') => in_str = !in_str,
+            (false, _, '|') => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if in_str {
+        return Err("unterminated string".into());
+    }
+    out.push(cur);
+    Ok(out)
+}
+
+fn parse_filter(f: &str) -> Result<Filter, String> {
+    let (name, arg) = match f.split_once('(') {
+        Some((name, rest)) => {
+            let arg = rest.strip_suffix(')').ok_or_else(|| format!("`{f}`: missing `)`"))?.trim();
+            (name.trim(), Some(arg))
+        }
+        None => (f, None),
+    };
+    let string_arg = || -> Result<String, String> {
+        let a = arg.ok_or_else(|| format!("{name} needs an argument: {name}(\"…\")"))?;
+        let inner = a
+            .strip_prefix('"')
+            .and_then(|a| a.strip_suffix('"'))
+            .ok_or_else(|| format!("{name}'s argument must be a quoted string"))?;
+        Ok(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
+    };
+    let no_arg = |filter: Filter| match arg {
+        None => Ok(filter),
+        Some(_) => Err(format!("{name} takes no argument")),
+    };
+    match name {
+        "money" => {
+            let code = string_arg()?;
+            if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(format!("money needs an ISO currency code such as \"USD\", not \"{code}\""));
+            }
+            Ok(Filter::Money(code))
+        }
+        "number" => match arg {
+            None => Ok(Filter::Number(0)),
+            Some(a) => a
+                .parse::<u8>()
+                .ok()
+                .filter(|d| *d <= 6)
+                .map(Filter::Number)
+                .ok_or_else(|| format!("number's argument is the count of decimals, 0 to 6, not `{a}`")),
+        },
+        "date" => {
+            let style = if arg.is_none() { "short".to_owned() } else { string_arg()? };
+            let style = match style.as_str() {
+                "iso" => DateStyle::Iso,
+                "short" => DateStyle::Short,
+                "long" => DateStyle::Long,
+                "time" => DateStyle::Time,
+                other => return Err(format!("date style `{other}`: use \"iso\", \"short\", \"long\" or \"time\"")),
+            };
+            Ok(Filter::Date(style))
+        }
+        "default" => Ok(Filter::Default(string_arg()?)),
+        "upper" => no_arg(Filter::Upper),
+        "lower" => no_arg(Filter::Lower),
+        "raw" => no_arg(Filter::Raw),
+        other => {
+            let hint = crate::suggest::nearest(other, FILTERS.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            Err(format!("unknown filter `{other}`{hint}; filters: {}", FILTERS.join(", ")))
+        }
+    }
+}
+
+pub const FILTERS: &[&str] = &["money", "number", "date", "default", "upper", "lower", "raw"];
+
+/// A piece of a template string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Segment<'a> {
+    Text(&'a str),
+    /// `{{ … }}`; `raw` is the text as written.
+    Hole {
+        inner: &'a str,
+        raw: &'a str,
+    },
+    If(&'a str),
+    Else,
+    EndIf,
+}
+
+/// Splits a template into segments; an unclosed `{{` is text.
+pub fn segments(s: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        match rest.find("{{") {
+            Some(0) => match rest[2..].find("}}") {
+                Some(end) => {
+                    let raw = &rest[..end + 4];
+                    let inner = raw[2..raw.len() - 2].trim();
+                    out.push(if let Some(cond) = inner.strip_prefix("#if ") {
+                        Segment::If(cond.trim())
+                    } else if inner == "else" {
+                        Segment::Else
+                    } else if inner == "/if" {
+                        Segment::EndIf
+                    } else {
+                        Segment::Hole { inner, raw }
+                    });
+                    rest = &rest[raw.len()..];
+                }
+                None => {
+                    out.push(Segment::Text(rest));
+                    rest = "";
+                }
+            },
+            Some(start) => {
+                out.push(Segment::Text(&rest[..start]));
+                rest = &rest[start..];
+            }
+            None => {
+                out.push(Segment::Text(rest));
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+/// Checks that `{{#if}}`/`{{else}}`/`{{/if}}` nest properly (at most 8 deep).
+pub fn check_blocks(segs: &[Segment]) -> Result<(), String> {
+    let mut open: Vec<bool> = Vec::new(); // per open #if: whether its else was seen
+    for s in segs {
+        match s {
+            Segment::If(_) if open.len() == 8 => return Err("{{#if}} nested deeper than 8".into()),
+            Segment::If(_) => open.push(false),
+            Segment::Else => match open.last_mut() {
+                Some(seen) if !*seen => *seen = true,
+                Some(_) => return Err("two {{else}} in one {{#if}}".into()),
+                None => return Err("{{else}} outside {{#if}}".into()),
+            },
+            Segment::EndIf => {
+                open.pop().ok_or("{{/if}} without {{#if}}")?;
+            }
+            _ => {}
+        }
+    }
+    if open.is_empty() {
+        Ok(())
+    } else {
+        Err("{{#if}} without {{/if}}".into())
+    }
+}
+
+/// A hole's value as decided: a number, a timestamp-capable number, text, or a boolean.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Num(f64),
+    Str(&'a str),
+    Bool(bool),
+}
+
+/// Formats a value through the filters (`default` and `raw` are handled by the caller).
+/// `zone` converts dates to the customer's local time.
+pub fn apply_filters(value: Value, filters: &[Filter], zone: Option<&time::TimeZone>) -> String {
+    let mut text = match value {
+        Value::Num(n) => crate::eval::fmt_num(n),
+        Value::Str(s) => s.to_owned(),
+        Value::Bool(b) => b.to_string(),
+    };
+    let num = match value {
+        Value::Num(n) => Some(n),
+        Value::Str(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+        Value::Bool(_) => None,
+    };
+    for f in filters {
+        text = match f {
+            Filter::Money(code) => match num {
+                Some(n) => money(n, code),
+                None => text,
+            },
+            Filter::Number(decimals) => match num {
+                Some(n) => group(n, *decimals),
+                None => text,
+            },
+            Filter::Date(style) => {
+                let ms = match value {
+                    Value::Num(n) => Some(n as i64),
+                    Value::Str(s) => time::parse_timestamp(s).ok(),
+                    Value::Bool(_) => None,
+                };
+                match ms {
+                    Some(ms) => date(ms, *style, zone),
+                    None => text,
+                }
+            }
+            Filter::Upper => text.to_uppercase(),
+            Filter::Lower => text.to_lowercase(),
+            Filter::Default(_) | Filter::Raw => text,
+        };
+    }
+    text
+}
+
+fn money(n: f64, code: &str) -> String {
+    let decimals = if code == "JPY" { 0 } else { 2 };
+    let amount = group(n.abs(), decimals);
+    let sign = if n < 0.0 && amount.trim_start_matches(['0', '.', ',']).is_empty() {
+        ""
+    } else if n < 0.0 {
+        "-"
+    } else {
+        ""
+    };
+    match code {
+        "USD" => format!("{sign}${amount}"),
+        "EUR" => format!("{sign}€{amount}"),
+        "GBP" => format!("{sign}£{amount}"),
+        "JPY" => format!("{sign}¥{amount}"),
+        _ => format!("{sign}{amount} {code}"),
+    }
+}
+
+/// `1234567.891` with 2 decimals → `1,234,567.89`.
+fn group(n: f64, decimals: u8) -> String {
+    let fixed = format!("{:.*}", decimals as usize, n.abs());
+    let (int, frac) = fixed.split_once('.').map_or((fixed.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let negative = n < 0.0 && fixed.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    format!("{}{grouped}{}", if negative { "-" } else { "" }, frac.map(|f| format!(".{f}")).unwrap_or_default())
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+fn date(ms: i64, style: DateStyle, zone: Option<&time::TimeZone>) -> String {
+    let local = zone.map_or(ms, |z| ms.saturating_add(z.offset_at(ms.div_euclid(1000)) as i64 * 1000));
+    let days = local.div_euclid(86_400_000);
+    let (y, m, d) = time::civil_from_days(days);
+    let minute_of_day = local.rem_euclid(86_400_000) / 60_000;
+    let weekday = (time::weekday_from_days(days) as usize + 6) % 7; // WEEKDAYS starts on Monday
+    let month = MONTHS[(m as usize).clamp(1, 12) - 1];
+    match style {
+        DateStyle::Iso => format!("{y:04}-{m:02}-{d:02}"),
+        DateStyle::Short => format!("{d} {} {y}", &month[..3]),
+        DateStyle::Long => format!("{} {d} {month} {y}", WEEKDAYS[weekday]),
+        DateStyle::Time => format!("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_holes_and_filters() {
+        let h = parse_hole(" profile.balance |money( \"USD\" )| default(\"a | b\") ").unwrap();
+        assert_eq!(h.subject, "profile.balance");
+        assert_eq!(h.filters, vec![Filter::Money("USD".into()), Filter::Default("a | b".into())]);
+        assert_eq!(h.canonical(), "profile.balance | money(\"USD\") | default(\"a | b\")");
+        assert_eq!(parse_hole(&h.canonical()).unwrap(), h);
+        for bad in [
+            "",
+            "a b",
+            "x | monee(\"USD\")",
+            "x | money(\"usd\")",
+            "x | number(9)",
+            "x | date(\"soon\")",
+            "x | upper(1)",
+            "x | default(\"a)",
+            "x | default(\"a\") | default(\"b\")",
+        ] {
+            assert!(parse_hole(bad).is_err(), "{bad}");
+        }
+        assert!(parse_hole("x | monee(\"USD\")").unwrap_err().contains("did you mean `money`"));
+    }
+
+    #[test]
+    fn segments_and_blocks() {
+        let s = segments("Hi {{ name }}{{#if vip}}, VIP{{else}}!{{/if}} {{open");
+        assert_eq!(
+            s,
+            vec![
+                Segment::Text("Hi "),
+                Segment::Hole { inner: "name", raw: "{{ name }}" },
+                Segment::If("vip"),
+                Segment::Text(", VIP"),
+                Segment::Else,
+                Segment::Text("!"),
+                Segment::EndIf,
+                Segment::Text(" "),
+                Segment::Text("{{open"),
+            ]
+        );
+        assert!(check_blocks(&s).is_ok());
+        for bad in ["{{#if a}}", "{{/if}}", "{{else}}", "{{#if a}}{{else}}{{else}}{{/if}}"] {
+            assert!(check_blocks(&segments(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats() {
+        let f = |v: Value, filters: &[Filter]| apply_filters(v, filters, None);
+        assert_eq!(f(Value::Num(1234.5), &[Filter::Money("USD".into())]), "$1,234.50");
+        assert_eq!(f(Value::Num(-0.001), &[Filter::Money("EUR".into())]), "€0.00");
+        assert_eq!(f(Value::Num(-1234567.0), &[Filter::Money("CHF".into())]), "-1,234,567.00 CHF");
+        assert_eq!(f(Value::Num(1500.0), &[Filter::Money("JPY".into())]), "¥1,500");
+        assert_eq!(f(Value::Str("42.126"), &[Filter::Number(2)]), "42.13");
+        assert_eq!(f(Value::Num(999.0), &[Filter::Number(0)]), "999");
+        assert_eq!(f(Value::Str("not a number"), &[Filter::Money("USD".into())]), "not a number");
+        assert_eq!(f(Value::Str("gold"), &[Filter::Upper]), "GOLD");
+        let ms: i64 = 1_795_458_600_000; // 2026-11-23T18:30:00Z, a Monday
+        assert_eq!(f(Value::Num(ms as f64), &[Filter::Date(DateStyle::Iso)]), "2026-11-23");
+        assert_eq!(f(Value::Num(ms as f64), &[Filter::Date(DateStyle::Short)]), "23 Nov 2026");
+        assert_eq!(f(Value::Str("2026-11-23T18:30:00Z"), &[Filter::Date(DateStyle::Long)]), "Monday 23 November 2026");
+        let tokyo = time::TimeZone::named("Asia/Tokyo").unwrap();
+        assert_eq!(
+            apply_filters(Value::Num(ms as f64), &[Filter::Date(DateStyle::Long)], Some(&tokyo)),
+            "Tuesday 24 November 2026"
+        );
+        assert_eq!(apply_filters(Value::Num(ms as f64), &[Filter::Date(DateStyle::Time)], Some(&tokyo)), "03:30");
+    }
+}
