@@ -288,6 +288,21 @@ fn default_decision(
     }
 }
 
+impl Engine {
+    /// Decides for `ctx` and returns one slot's decision: what an email server renders at open
+    /// time. Errors name the slots the bundle has.
+    pub fn render(&self, ctx: &Context, slot: &str) -> Result<SlotDecision, String> {
+        let mut decision = self.decide(ctx, Options::default());
+        match decision.slots.iter().position(|s| s.slot == slot) {
+            Some(i) => Ok(decision.slots.swap_remove(i)),
+            None => {
+                let names: Vec<&str> = decision.slots.iter().map(|s| s.slot.as_str()).collect();
+                Err(format!("no slot `{slot}`; the bundle has: {}", names.join(", ")))
+            }
+        }
+    }
+}
+
 /// A var's text for the content: conditions (`#if …`) become `true` or empty (unknown is
 /// false), filtered holes are formatted (an unknown value takes its `default`), plain vars render
 /// as is. None: unknown with no default, so the variant cannot be shown.

@@ -114,12 +114,7 @@ fn run(args: &[String]) -> Result<String, String> {
             let slot = flag(rest, &["--slot", "-s"])?.ok_or("render needs --slot SLOT")?;
             let engine = Engine::from_rules_or_bundle(&read(bundle)?).map_err(|e| format!("{bundle}: {e}"))?;
             let ctx = parse_context(&read_text(ctx_path)?).map_err(|e| format!("{ctx_path}: {e}"))?;
-            let decision = engine.decide(&ctx, Options::default());
-            let found = decision.slots.iter().find(|s| s.slot == slot);
-            let Some(found) = found else {
-                let names: Vec<&str> = decision.slots.iter().map(|s| s.slot.as_str()).collect();
-                return Err(format!("no slot `{slot}`; the bundle has: {}", names.join(", ")));
-            };
+            let found = engine.render(&ctx, slot)?;
             let content = serde_json::to_value(&found.content).map_err(|e| e.to_string())?;
             Ok(match content {
                 serde_json::Value::String(s) => s,

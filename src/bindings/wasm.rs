@@ -47,6 +47,14 @@ impl Kairos {
         to_js(&self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) }))
     }
 
+    /// Decides for `context` and returns one slot: `{variant, is_default, content, reason}`,
+    /// its content templates filled and escaped. For email servers rendering at open time.
+    pub fn render(&self, slot: &str, context: JsValue) -> Result<JsValue, JsValue> {
+        let ctx = read_context(context)?;
+        let decision = self.engine.render(&ctx, slot).map_err(|e| coded_error("E_SLOT", &e))?;
+        to_js(&decision)
+    }
+
     /// Slot names in bundle order.
     #[wasm_bindgen(js_name = slotNames)]
     pub fn slot_names(&self) -> Vec<String> {
