@@ -83,4 +83,21 @@ proptest! {
             prop_assert_eq!(out, page);
         }
     }
+
+    #[test]
+    fn tokens_and_templates_never_panic(text in any_text(), value in any_text(), now in any::<i64>()) {
+        let _ = kairos::edge::open_token::verify(KEY, &text, now);
+        let _ = kairos::edge::open_token::unverified_slot(&text);
+        let _ = kairos::edge::identity::verify(KEY, &text);
+        let _ = kairos::template::parse_hole(&text);
+        let segs = kairos::template::segments(&text);
+        let _ = kairos::template::check_blocks(&segs);
+        let vars = vec![(text.trim().to_string(), value.clone()), ("#if x".to_string(), value)];
+        for sink in [kairos::escape::Sink::Html, kairos::escape::Sink::Url, kairos::escape::Sink::Text] {
+            let _ = kairos::decide::substitute(&text, &vars, sink);
+        }
+        let mut scanner = kairos::escape::HtmlScanner::default();
+        scanner.feed(&text);
+        let _ = scanner.spot();
+    }
 }

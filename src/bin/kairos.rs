@@ -1,7 +1,7 @@
 //! `kairos`: check, compile, decide and rewrite from the command line.
 
 use kairos::edge::customer::bulk_from_jsonl;
-use kairos::edge::identity;
+use kairos::edge::{identity, open_token};
 use kairos::html::{patches, PageRewriter};
 use kairos::json::{compile_json, decision_to_json, parse_context};
 use kairos::{Engine, Options};
@@ -23,6 +23,8 @@ usage:
                                         print the page with its data-kairos-slot elements decided
   kairos kv-customers RECORDS.jsonl     validate customer records, print `wrangler kv bulk put` JSON
   kairos sign-id CUSTOMER_ID            the signed kairos_uid cookie value (key: $KAIROS_IDENTITY_KEY)
+  kairos token --customer ID --slot SLOT [--campaign C] [--event EVENT.json] [--ttl 30d]
+                                        an email open token for GET /v1/open/<token> (key: $KAIROS_OPEN_KEY)
 
 `-` reads standard input.";
 
@@ -63,6 +65,23 @@ fn flag<'a>(args: &'a [String], names: &[&str]) -> Result<Option<&'a str>, Strin
         Some(i) => args.get(i + 1).map(|s| Some(s.as_str())).ok_or_else(|| format!("{} needs a value", names[0])),
         None => Ok(None),
     }
+}
+
+/// An event file for a token: `{"e": name, "p": {props}, "t": RFC 3339 or epoch ms}`.
+fn read_token_event(text: &str) -> Result<open_token::TokenEvent, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let name = v["e"].as_str().ok_or("the event needs a name in `e`")?.to_owned();
+    let at_ms = match &v["t"] {
+        serde_json::Value::Number(n) => n.as_i64().ok_or("`t` must be whole epoch milliseconds")?,
+        serde_json::Value::String(s) => kairos::time::parse_timestamp(s)?,
+        _ => return Err("the event needs a time in `t`".into()),
+    };
+    let props = match &v["p"] {
+        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        serde_json::Value::Null => Default::default(),
+        _ => return Err("`p` must be an object".into()),
+    };
+    Ok(open_token::TokenEvent { name, at_ms, props })
 }
 
 fn run(args: &[String]) -> Result<String, String> {
@@ -148,6 +167,34 @@ fn run(args: &[String]) -> Result<String, String> {
             }
             identity::sign(key.as_bytes(), id)
                 .ok_or_else(|| format!("`{id}`: ids are ASCII letters, digits and -_:@, at most 128 bytes"))
+        }
+        "token" => {
+            let key =
+                std::env::var("KAIROS_OPEN_KEY").map_err(|_| "set KAIROS_OPEN_KEY to the Worker's OPEN_TOKEN_KEY")?;
+            if key.len() < identity::MIN_KEY_BYTES {
+                return Err(format!("KAIROS_OPEN_KEY must be at least {} bytes", identity::MIN_KEY_BYTES));
+            }
+            let customer = flag(rest, &["--customer"])?.ok_or("token needs --customer ID")?;
+            if !identity::sane_id(customer) {
+                return Err(format!("`{customer}`: ids are ASCII letters, digits and -_:@, at most 128 bytes"));
+            }
+            let slot = flag(rest, &["--slot"])?.ok_or("token needs --slot SLOT")?;
+            let ttl = kairos::time::parse_duration(flag(rest, &["--ttl"])?.unwrap_or("30d"))
+                .map_err(|e| format!("--ttl: {e}"))?;
+            let event = match flag(rest, &["--event"])? {
+                None => None,
+                Some(path) => Some(read_token_event(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?),
+            };
+            // The CLI may read the clock; the core never does.
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
+            let token = open_token::OpenToken {
+                campaign: flag(rest, &["--campaign"])?.unwrap_or("").to_owned(),
+                customer_id: customer.to_owned(),
+                slot: slot.to_owned(),
+                event,
+                expires_at: now.as_secs() as i64 + ttl / 1000,
+            };
+            Ok(open_token::mint(key.as_bytes(), &token))
         }
         "help" | "--help" | "-h" => Ok(USAGE.into()),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),

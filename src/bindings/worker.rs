@@ -6,7 +6,9 @@
 //! for this request's own edge signals), everything else proxied to `ORIGIN` with
 //! `data-kairos-slot` elements rewritten in the streamed HTML.
 
-use crate::edge::{cookies, customer, history, identity, track, CfProperties, CustomerRecord, EdgeEvent, EdgeRequest};
+use crate::edge::{
+    cookies, customer, history, identity, open_token, track, CfProperties, CustomerRecord, EdgeEvent, EdgeRequest,
+};
 use crate::edge::{HistoryCookie, HistoryState};
 use crate::html::patches;
 use crate::{json, Decision, Engine, Options};
@@ -102,6 +104,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         (Method::Post, "/v1/decide") => decide_posted(req, env).await,
         (Method::Get, "/v1/decide") => decide_edge(req, env).await,
         (_, "/v1/decide") => error_response(405, "use GET or POST", None),
+        (Method::Get, path) if path.starts_with("/v1/open/") => open_email(req, env).await,
+        (Method::Options, path) if path.starts_with("/v1/open/") => {
+            let headers = amp_cors(&req);
+            let _ = headers.set("access-control-allow-methods", "GET");
+            let _ = headers.set("access-control-allow-headers", "AMP-Email-Sender, Accept");
+            Ok(Response::empty()?.with_status(204).with_headers(headers))
+        }
         _ => proxy(req, env).await,
     }
 }
@@ -319,6 +328,116 @@ fn is_html(headers: &Headers) -> bool {
         .ok()
         .flatten()
         .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/html"))
+}
+
+/// CORS for AMP for Email (`amp-list`): the mail client's origin may read the response, and the
+/// sender check is answered both ways AMP has asked for it (`AMP-Email-Sender` header,
+/// `__amp_source_origin` parameter). Nothing personal depends on the origin.
+fn amp_cors(req: &Request) -> Headers {
+    let headers = Headers::new();
+    let get =
+        |name: &str| req.headers().get(name).ok().flatten().filter(|v| v.len() <= 256 && !v.contains(['\r', '\n']));
+    if let Some(origin) = get("origin") {
+        let _ = headers.set("access-control-allow-origin", &origin);
+        let _ = headers.set("access-control-allow-credentials", "true");
+        let _ = headers.append("vary", "Origin");
+    }
+    if let Some(sender) = get("amp-email-sender") {
+        let _ = headers.set("amp-email-allow-sender", &sender);
+    }
+    let source = req
+        .url()
+        .ok()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "__amp_source_origin").map(|(_, v)| v.to_string()));
+    if let Some(source) = source.filter(|s| s.len() <= 256) {
+        let _ = headers.set("amp-access-control-allow-source-origin", &source);
+        let _ = headers.set("access-control-expose-headers", "AMP-Access-Control-Allow-Source-Origin");
+    }
+    headers
+}
+
+fn wants_json(req: &Request) -> bool {
+    let accept = req.headers().get("accept").ok().flatten().unwrap_or_default();
+    accept.contains("application/json")
+        || req.url().is_ok_and(|u| u.query_pairs().any(|(k, v)| k == "format" && v == "json"))
+}
+
+/// `GET /v1/open/<token>`: an email opened now. A valid token's customer gets content from
+/// their live KV record; a tampered, expired or unsigned token gets the slot's generic default
+/// and no customer's data. HTML by default; AMP `amp-list` JSON on request.
+async fn open_email(req: Request, env: Env) -> worker::Result<Response> {
+    let path = req.path();
+    let token = path.trim_start_matches("/v1/open/");
+    let now = now_ms() as i64;
+    let verified = match secret(&env, "OPEN_TOKEN_KEY") {
+        None => Err("off"),
+        Some(key) => open_token::verify(key.as_bytes(), token, now).map_err(|e| e.as_str()),
+    };
+    let Some((engine, _)) = engine(&env).await else {
+        return error_response(503, "no rule bundle available", None);
+    };
+    let (ctx, slot, state) = match &verified {
+        Ok(t) => {
+            let (record, _) = customer_record(&env, &t.customer_id).await;
+            (t.context(now, record.as_ref()), t.slot.clone(), "ok")
+        }
+        Err(why) => {
+            // The slot only picks which generic default to show.
+            let slot = open_token::unverified_slot(token)
+                .or_else(|| engine.program.slots.first().map(|s| s.name.clone()))
+                .unwrap_or_default();
+            (crate::Context { now: crate::context::Timestamp(now), ..crate::Context::default() }, slot, *why)
+        }
+    };
+    let rendered = match engine.render(&ctx, &slot) {
+        Ok(r) => r,
+        Err(message) => return error_response(404, &message, None),
+    };
+    let content = serde_json::to_value(&rendered.content).unwrap_or(serde_json::Value::Null);
+    let mut resp = if wants_json(&req) {
+        let mut item = serde_json::json!({ "variant": rendered.variant, "is_default": rendered.is_default });
+        match content {
+            serde_json::Value::Object(fields) => {
+                if let Some(o) = item.as_object_mut() {
+                    o.extend(fields);
+                }
+            }
+            other => item["content"] = other,
+        }
+        json_response(200, serde_json::json!({ "items": [item] }).to_string())?
+    } else {
+        let html = match &content {
+            serde_json::Value::Object(f) if f.get("html").is_some_and(|h| h.is_string()) => {
+                f["html"].as_str().unwrap_or_default().to_owned()
+            }
+            serde_json::Value::String(s) => html_text(s),
+            serde_json::Value::Object(f) => ["text", "body", "headline", "title"]
+                .iter()
+                .find_map(|k| f.get(*k)?.as_str())
+                .map(html_text)
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let headers = Headers::new();
+        headers.set("content-type", "text/html; charset=utf-8")?;
+        headers.set("cache-control", "private, no-store")?;
+        Response::from_bytes(html.into_bytes())?.with_headers(headers)
+    };
+    let headers = resp.headers_mut();
+    for (k, v) in amp_cors(&req).entries() {
+        let _ = headers.append(&k, &v);
+    }
+    let _ = headers.set("x-kairos-token", state);
+    let _ = headers.set("x-kairos-variant", &rendered.variant);
+    Ok(resp)
+}
+
+/// Plain content text as an HTML paragraph.
+fn html_text(s: &str) -> String {
+    let mut out = String::from("<p>");
+    crate::escape::Sink::Html.push_escaped(&mut out, s);
+    out.push_str("</p>");
+    out
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded,

@@ -28,6 +28,13 @@ pub struct CustomerRecord {
     /// Server-side events (transactions, emails opened, orders) the web never sees.
     #[serde(default)]
     pub events: Events,
+    /// Consent as the customer's account records it; email opens use it (a browser's cookie
+    /// does not come with an email client). Absent: no personalisation.
+    #[serde(default)]
+    pub consent: BTreeMap<String, bool>,
+    /// The customer's IANA zone, for local-time rules and dates where no request gives one (email opens).
+    #[serde(default)]
+    pub timezone: Option<crate::context::Text>,
 }
 
 impl CustomerRecord {
@@ -51,6 +58,12 @@ struct UploadLine {
     #[serde(default)]
     #[allow(dead_code)]
     events: Events,
+    #[serde(default)]
+    #[allow(dead_code)]
+    consent: BTreeMap<String, bool>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    timezone: Option<crate::context::Text>,
 }
 
 /// Turns JSON Lines of `{"customer_id": …, "profile": …, "scores": …, "events": …}` into

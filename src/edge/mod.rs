@@ -9,6 +9,7 @@ pub mod cookies;
 pub mod customer;
 pub mod history;
 pub mod identity;
+pub mod open_token;
 pub mod request;
 pub mod track;
 
