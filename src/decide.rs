@@ -133,7 +133,9 @@ impl Engine {
             History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
         let shared = self.shared.get_or_init(|| SharedScans::of(prog));
         let mut ev = Eval::new(prog, ctx, &hist).sharing(shared);
-        let slots = prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts)).collect();
+        let mut slots: Vec<SlotDecision> =
+            prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts)).collect();
+        resolve_decision_refs(prog, &mut slots, opts);
         for m in ev.missing {
             if !missing.contains(&m) {
                 missing.push(m);
@@ -267,6 +269,112 @@ impl Engine {
             }
         }
         Ok(vars)
+    }
+}
+
+/// Fills `{{decision.SLOT.FIELD}}` holes from the other slots' decisions, once every slot is
+/// decided (one level: a field that itself reads another decision is used as written). A hole
+/// with no value and no `default` sends its slot to the default, like any unknown var.
+fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDecision], opts: Options) {
+    for i in 0..slots.len() {
+        if slots[i].is_default {
+            continue;
+        }
+        let holes = decision_holes(&slots[i].content.tokens);
+        if holes.is_empty() {
+            continue;
+        }
+        let mut filled = Vec::new();
+        let mut unfilled = None;
+        for (name, hole, is_if) in holes {
+            let target = hole.subject.trim_start_matches("decision.");
+            let (slot, field) = target.split_once('.').unwrap_or((target, ""));
+            let value = slots.iter().find(|s| s.slot == slot).and_then(|s| top_field(s, field));
+            let text = match (value, is_if) {
+                (v, true) => {
+                    Some(if v.is_some_and(|v| !v.is_empty() && v != "false") { "true".into() } else { String::new() })
+                }
+                (Some(v), false) => Some(template::apply_filters(template::Value::Str(&v), &hole.filters, None)),
+                (None, false) => hole.default_text().map(str::to_owned),
+            };
+            match text {
+                Some(t) => filled.push((name, t)),
+                None => {
+                    unfilled = Some(hole.subject.clone());
+                    break;
+                }
+            }
+        }
+        match unfilled {
+            None => {
+                slots[i].content.vars.extend(filled.iter().cloned());
+                slots[i].vars.extend(filled);
+            }
+            Some(subject) => {
+                let summary =
+                    format!("{{{{{subject}}}}} has no value, so the content would have a hole: default shown");
+                slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new());
+            }
+        }
+    }
+}
+
+/// The `decision.*` holes and conditions of some content: (var name, hole, is a condition).
+fn decision_holes(content: &Content) -> Vec<(String, template::Hole, bool)> {
+    let mut out: Vec<(String, template::Hole, bool)> = Vec::new();
+    for tok in &content.0 {
+        let Tok::Str(s) = tok else { continue };
+        if !s.contains("{{decision.") && !s.contains("{{#if decision.") && !s.contains("{{ decision.") {
+            continue;
+        }
+        for seg in template::segments(s) {
+            let (inner, is_if) = match seg {
+                Segment::Hole { inner, .. } => (inner, false),
+                Segment::If(inner) => (inner, true),
+                _ => continue,
+            };
+            let Ok(hole) = template::parse_hole(inner) else { continue };
+            if hole.subject.starts_with("decision.") {
+                let name = if is_if { template::condition_var(&hole) } else { hole.canonical() };
+                if !out.iter().any(|(n, _, _)| *n == name) {
+                    out.push((name, hole, is_if));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A top-level content field of a decided slot, as text with its vars filled.
+fn top_field(slot: &SlotDecision, field: &str) -> Option<String> {
+    let toks = &slot.content.tokens.0;
+    let Some(Tok::Obj(n)) = toks.first() else { return None };
+    let mut i = 1;
+    for _ in 0..*n {
+        let key = match toks.get(i)? {
+            Tok::Str(k) => k.as_str(),
+            _ => return None,
+        };
+        i += 1;
+        if key == field {
+            return match toks.get(i)? {
+                Tok::Str(v) => Some(substitute(v, &slot.content.vars, Sink::Text)),
+                Tok::Num(x) => Some(crate::eval::fmt_num(*x)),
+                Tok::Bool(b) => Some(b.to_string()),
+                _ => None,
+            };
+        }
+        i = skip_value(toks, i)?;
+    }
+    None
+}
+
+/// The index after the value starting at `i` (depth was bounded at load).
+fn skip_value(toks: &[Tok], i: usize) -> Option<usize> {
+    match toks.get(i)? {
+        Tok::Arr(n) => (0..*n).try_fold(i + 1, |j, _| skip_value(toks, j)),
+        Tok::Obj(n) => (0..*n).try_fold(i + 1, |j, _| skip_value(toks, j + 1)),
+        _ => Some(i + 1),
     }
 }
 

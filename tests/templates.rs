@@ -261,3 +261,44 @@ fn kairos_render_prints_the_fragment_with_the_balance_at_opening() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no slot `hero`; the bundle has: email_body"));
 }
+
+#[test]
+fn another_slots_decision_and_scores_fill_holes() {
+    let rules = json!({
+        "kairos": 1,
+        "slots": {
+            "email_body": { "default": { "id": "generic", "content": { "text": "Hello" } }, "variants": [ {
+                "id": "with_offer", "priority": 1, "when": { "eq": [1, 1] },
+                "content": { "html": "<p>Use {{decision.offer.code}} ({{decision.offer.percent | default(\"some\")}}% off){{#if decision.offer.code}}!{{/if}} Score {{scores.ltv | number(1)}}</p>" }
+            } ] },
+            "offer": { "default": { "id": "none", "content": { "label": "none" } }, "variants": [ {
+                "id": "code", "priority": 1, "when": { "gt": [ { "var": "profile.balance" }, 10 ] },
+                "vars": { "who": { "var": "profile.name" } },
+                "content": { "code": "SAVE<{{who}}>", "percent": 15 }
+            } ] }
+        }
+    });
+    let engine = Engine::new(compile_json(&rules.to_string()).unwrap());
+    let decide = |profile: Value| {
+        let c = json!({ "now": 1000, "consent": { "personalization": true }, "profile": profile,
+                         "scores": { "ltv": { "value": 1234.56, "computed_at": 0 } } });
+        serde_json::to_value(engine.decide(&parse_context(&c.to_string()).unwrap(), Options::default())).unwrap()
+    };
+    let d = decide(json!({ "balance": 20, "name": "A&B" }));
+    assert_eq!(d["slots"]["email_body"]["content"]["html"], "<p>Use SAVE&lt;A&amp;B&gt; (15% off)! Score 1,234.6</p>");
+    // The offer slot shows its default, which has no `code`: the body cannot be filled, so it falls back.
+    let d = decide(json!({ "balance": 5, "name": "A" }));
+    assert_eq!(d["slots"]["email_body"]["variant"], "generic");
+
+    let mut bad = rules.clone();
+    bad["slots"]["email_body"]["variants"][0]["content"]["html"] = json!("{{decision.ofer.code}}");
+    let e = compile_json(&bad.to_string()).unwrap_err();
+    assert_eq!(e.code, "E_UNKNOWN_SLOT");
+    assert!(e.message.contains("did you mean `offer`"), "{e}");
+    bad["slots"]["email_body"]["variants"][0]["content"]["html"] = json!("{{decision.offer.cod}}");
+    let e = compile_json(&bad.to_string()).unwrap_err();
+    assert_eq!(e.code, "E_UNKNOWN_FIELD");
+    assert!(e.message.contains("did you mean `code`"), "{e}");
+    bad["slots"]["email_body"]["variants"][0]["content"]["html"] = json!("{{decision.email_body.html}}");
+    assert_eq!(compile_json(&bad.to_string()).unwrap_err().code, "E_TEMPLATE");
+}

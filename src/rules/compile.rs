@@ -64,6 +64,11 @@ struct Compiler {
     implicit_vars: Vec<(String, u32)>,
     /// Whether the content being compiled may hold templates (defaults must render without data).
     templates_allowed: bool,
+    /// Slot names of the bundle and the slot being compiled, for `{{decision.SLOT.FIELD}}`.
+    slot_names: Vec<String>,
+    /// Top-level content fields each slot's variants and default may have.
+    slot_fields: BTreeMap<String, Vec<String>>,
+    current_slot: String,
 }
 
 impl Compiler {
@@ -103,6 +108,18 @@ impl Compiler {
         }
         if b.slots.is_empty() {
             return self.at("slots", |c| Err(c.err("E_EMPTY", "a bundle needs at least one slot")));
+        }
+        self.slot_names = b.slots.keys().cloned().collect();
+        for (name, slot) in &b.slots {
+            let mut fields = Vec::new();
+            for content in std::iter::once(&slot.default.content).chain(slot.variants.iter().map(|v| &v.content)) {
+                if let Json::Obj(entries) = content {
+                    fields.extend(
+                        entries.iter().map(|(k, _)| k.clone()).filter(|k| !fields.contains(k)).collect::<Vec<_>>(),
+                    );
+                }
+            }
+            self.slot_fields.insert(name.clone(), fields);
         }
         if b.slots.len() > MAX_SLOTS {
             return self
@@ -260,6 +277,7 @@ impl Compiler {
     }
 
     fn slot(&mut self, name: &str, slot: &ast::Slot) -> Result<SlotDef, CompileError> {
+        self.current_slot = name.to_owned();
         self.check_ident(name)?;
         if slot.variants.len() > MAX_VARIANTS {
             return self.at("variants", |c| {
@@ -389,12 +407,44 @@ impl Compiler {
             if is_if {
                 branch_starts.push(html.clone());
             }
-            let name = if is_if { template::condition_var(&hole) } else { hole.canonical() };
-            self.implicit_var(name, &hole, vars)?;
+            if let Some(target) = hole.subject.strip_prefix("decision.") {
+                // Filled from another slot's winner after every slot is decided (decide.rs).
+                self.check_decision_ref(target)?;
+            } else {
+                let name = if is_if { template::condition_var(&hole) } else { hole.canonical() };
+                self.implicit_var(name, &hole, vars)?;
+            }
             if !is_if {
                 // The value occupies the spot: an unquoted value has begun, a URL is no longer at its start.
                 html.feed(template::HOLE_STAND_IN);
             }
+        }
+        Ok(())
+    }
+
+    /// `decision.SLOT.FIELD`: another slot of this bundle, and one content field of it.
+    fn check_decision_ref(&self, target: &str) -> Result<(), CompileError> {
+        let Some((slot, field)) = target.split_once('.').filter(|(_, f)| !f.is_empty() && !f.contains('.')) else {
+            return Err(self.err("E_TEMPLATE", format!("`decision.{target}`: write decision.<slot>.<content field>")));
+        };
+        if slot == self.current_slot {
+            return Err(self.err("E_TEMPLATE", format!("`decision.{target}`: a slot cannot read its own decision")));
+        }
+        if !self.slot_names.iter().any(|s| s == slot) {
+            let hint = nearest(slot, self.slot_names.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(self.err("E_UNKNOWN_SLOT", format!("`decision.{target}`: no slot named `{slot}`{hint}")));
+        }
+        let fields = self.slot_fields.get(slot).map(Vec::as_slice).unwrap_or_default();
+        if !fields.iter().any(|f| f == field) {
+            let hint = nearest(field, fields.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(self.err(
+                "E_UNKNOWN_FIELD",
+                format!("`decision.{target}`: no content of slot `{slot}` has a field `{field}`{hint}"),
+            ));
         }
         Ok(())
     }
@@ -747,6 +797,11 @@ impl Compiler {
             self.check_name("attribute name", attr)?;
             return Ok((Node::Profile(attr.to_owned()), Ty::Any));
         }
+        if let Some(score) = name.strip_prefix("scores.") {
+            // A score read as a value, whatever its age (conditions use `score` with a max_age).
+            self.check_name("score name", score)?;
+            return Ok((Node::Score { name: score.to_owned(), max_age: i64::MAX }, Ty::Num));
+        }
         if let Some(prop) = name.strip_prefix("event.") {
             self.check_name("event property", prop)?;
             return Ok((Node::Trigger(prop.to_owned()), Ty::Any));
@@ -779,7 +834,7 @@ impl Compiler {
                 let hint = nearest(name, SIGNALS.iter().map(|(n, _)| *n))
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                Err(self.err("E_UNKNOWN_SIGNAL", format!("unknown signal `{name}`{hint}: expected session.*, geo.*, local.*, customer.id, now, profile.<attribute>, event.<property> or consent.<flag>")))
+                Err(self.err("E_UNKNOWN_SIGNAL", format!("unknown signal `{name}`{hint}: expected session.*, geo.*, local.*, customer.id, now, profile.<attribute>, scores.<name>, event.<property> or consent.<flag>")))
             }
         }
     }
