@@ -274,47 +274,55 @@ impl Engine {
 
 /// Fills `{{decision.SLOT.FIELD}}` holes from the other slots' decisions, once every slot is
 /// decided (one level: a field that itself reads another decision is used as written). A hole
-/// with no value and no `default` sends its slot to the default, like any unknown var.
+/// with no value and no `default` sends its slot to the default, like any unknown var; that can
+/// take a field away from another slot, so this repeats until nothing changes.
 fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDecision], opts: Options) {
-    for i in 0..slots.len() {
-        if slots[i].is_default {
-            continue;
-        }
-        let holes = decision_holes(&slots[i].content.tokens);
-        if holes.is_empty() {
-            continue;
-        }
+    let holes: Vec<_> = slots.iter().map(|s| decision_holes(&s.content.tokens)).collect();
+    if holes.iter().all(Vec::is_empty) {
+        return;
+    }
+    let fill = |slots: &[SlotDecision], i: usize| -> Result<Vec<(String, String)>, String> {
         let mut filled = Vec::new();
-        let mut unfilled = None;
-        for (name, hole, is_if) in holes {
+        for (name, hole, is_if) in &holes[i] {
             let target = hole.subject.trim_start_matches("decision.");
             let (slot, field) = target.split_once('.').unwrap_or((target, ""));
             let value = slots.iter().find(|s| s.slot == slot).and_then(|s| top_field(s, field));
             let text = match (value, is_if) {
-                (v, true) => {
-                    Some(if v.is_some_and(|v| !v.is_empty() && v != "false") { "true".into() } else { String::new() })
-                }
+                // Same truth as other conditions: known and non-empty.
+                (v, true) => Some(if v.is_some_and(|v| !v.is_empty()) { "true".into() } else { String::new() }),
                 (Some(v), false) => Some(template::apply_filters(template::Value::Str(&v), &hole.filters, None)),
                 (None, false) => hole.default_text().map(str::to_owned),
             };
-            match text {
-                Some(t) => filled.push((name, t)),
-                None => {
-                    unfilled = Some(hole.subject.clone());
-                    break;
-                }
-            }
+            filled.push((name.clone(), text.ok_or_else(|| hole.subject.clone())?));
         }
-        match unfilled {
-            None => {
-                slots[i].content.vars.extend(filled.iter().cloned());
-                slots[i].vars.extend(filled);
+        Ok(filled)
+    };
+    // Each pass that changes something sends at least one more slot to its default, so n + 1
+    // passes always end with one that changes nothing.
+    for _ in 0..=slots.len() {
+        let mut changed = false;
+        for i in 0..slots.len() {
+            if slots[i].is_default || holes[i].is_empty() {
+                continue;
             }
-            Some(subject) => {
+            if let Err(subject) = fill(slots, i) {
                 let summary =
                     format!("{{{{{subject}}}}} has no value, so the content would have a hole: default shown");
                 slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new());
+                changed = true;
             }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for i in 0..slots.len() {
+        if slots[i].is_default || holes[i].is_empty() {
+            continue;
+        }
+        if let Ok(filled) = fill(slots, i) {
+            slots[i].content.vars.extend(filled.iter().cloned());
+            slots[i].vars.extend(filled);
         }
     }
 }
@@ -324,7 +332,7 @@ fn decision_holes(content: &Content) -> Vec<(String, template::Hole, bool)> {
     let mut out: Vec<(String, template::Hole, bool)> = Vec::new();
     for tok in &content.0 {
         let Tok::Str(s) = tok else { continue };
-        if !s.contains("{{decision.") && !s.contains("{{#if decision.") && !s.contains("{{ decision.") {
+        if !s.contains("decision.") {
             continue;
         }
         for seg in template::segments(s) {
@@ -503,6 +511,7 @@ pub fn substitute(s: &str, vars: &[(String, String)], sink: Sink) -> String {
                     (Some(v), _) => sink.push_escaped(&mut out, v),
                     (None, _) => out.push_str(raw),
                 }
+                html.note_hole();
                 html.feed(template::HOLE_STAND_IN);
             }
         }

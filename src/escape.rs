@@ -60,10 +60,11 @@ impl Sink {
 pub enum HtmlSpot {
     /// Between tags: HTML-escaped.
     Text,
-    /// Inside an attribute value. URL attributes get scheme checks or percent-encoding.
-    Attr { quoted: bool, url: bool, at_start: bool },
-    /// Places no escaping makes safe: tag names, between attributes, event-handler and style
-    /// attributes, `<script>`/`<style>` bodies, comments. The compiler rejects holes there.
+    /// Inside a quoted attribute value. URL attributes get scheme checks or percent-encoding.
+    Attr { url: bool, at_start: bool },
+    /// Places no escaping makes safe: tag names, between attributes, unquoted values, event
+    /// handlers, `style`, `srcdoc`, `<script>`/`<style>` and other raw-text bodies, comments.
+    /// The compiler rejects holes there.
     Unsafe(&'static str),
 }
 
@@ -81,6 +82,10 @@ enum Scan {
         tag: String,
         name: String,
     },
+    AfterAttrName {
+        tag: String,
+        name: String,
+    },
     BeforeValue {
         tag: String,
         name: String,
@@ -91,6 +96,8 @@ enum Scan {
         quote: Option<char>,
         empty: bool,
     },
+    /// Inside `<script>`, `<style>` and the like, until `</tag` and a delimiter. `seen` keeps the
+    /// last few characters, ASCII only.
     RawText {
         tag: String,
         seen: String,
@@ -105,50 +112,107 @@ enum Scan {
     },
 }
 
-/// Tracks the HTML context across the literal parts of a template.
+/// Tracks the HTML context across the literal parts of a template, and whether a URL attribute
+/// got a literal `:` after a hole but before its first `/`, `?` or `#` (a scheme built from data).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HtmlScanner(Scan);
+pub struct HtmlScanner {
+    state: Scan,
+    url_hole: bool,
+    url_past_scheme: bool,
+    url_scheme_after_hole: bool,
+}
 
 impl Default for HtmlScanner {
     fn default() -> Self {
-        HtmlScanner(Scan::Text)
+        HtmlScanner { state: Scan::Text, url_hole: false, url_past_scheme: false, url_scheme_after_hole: false }
     }
 }
 
-const URL_ATTRS: &[&str] =
-    &["href", "src", "action", "formaction", "poster", "cite", "background", "srcset", "xlink:href", "ping", "data"];
+/// Attributes whose value is a URL (HTML, SVG animation values, legacy attributes).
+const URL_ATTRS: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "cite",
+    "background",
+    "srcset",
+    "xlink:href",
+    "ping",
+    "data",
+    "codebase",
+    "manifest",
+    "icon",
+    "archive",
+    "classid",
+    "longdesc",
+    "usemap",
+    "dynsrc",
+    "lowsrc",
+    "to",
+    "from",
+    "values",
+    "by",
+    "imagesrcset",
+];
+/// Elements whose content is not markup until their end tag.
+const RAW_TEXT: &[&str] =
+    &["script", "style", "textarea", "title", "xmp", "iframe", "noscript", "noembed", "noframes", "plaintext"];
+
+fn unsafe_attr(name: &str) -> bool {
+    name.starts_with("on") || matches!(name, "style" | "srcdoc")
+}
 
 impl HtmlScanner {
     pub fn feed(&mut self, text: &str) {
         for c in text.chars() {
-            self.0 = step(std::mem::replace(&mut self.0, Scan::Text), c);
+            let was_value = matches!(self.state, Scan::Value { .. });
+            self.state = step(std::mem::replace(&mut self.state, Scan::Text), c);
+            match &self.state {
+                Scan::Value { name, .. } if URL_ATTRS.contains(&name.as_str()) => {
+                    if !was_value {
+                        (self.url_hole, self.url_past_scheme) = (false, false);
+                    }
+                    match c {
+                        '/' | '?' | '#' => self.url_past_scheme = true,
+                        ':' if self.url_hole && !self.url_past_scheme => self.url_scheme_after_hole = true,
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
         }
     }
 
+    /// Records that a hole's value was written at the current spot.
+    pub fn note_hole(&mut self) {
+        if matches!(&self.state, Scan::Value { name, .. } if URL_ATTRS.contains(&name.as_str())) {
+            self.url_hole = true;
+        }
+    }
+
+    /// Whether some URL attribute so far had its scheme separator after a hole.
+    pub fn scheme_after_hole(&self) -> bool {
+        self.url_scheme_after_hole
+    }
+
     pub fn spot(&self) -> HtmlSpot {
-        match &self.0 {
+        match &self.state {
             Scan::Text => HtmlSpot::Text,
-            Scan::Value { name, quote, empty, .. } => {
-                if name.starts_with("on") || name == "style" {
-                    HtmlSpot::Unsafe("an event-handler or style attribute")
-                } else {
-                    HtmlSpot::Attr {
-                        quoted: quote.is_some(),
-                        url: URL_ATTRS.contains(&name.as_str()),
-                        at_start: *empty,
-                    }
-                }
+            Scan::Value { name, .. } | Scan::BeforeValue { name, .. } if unsafe_attr(name) => {
+                HtmlSpot::Unsafe("an event-handler, style or srcdoc attribute")
             }
-            Scan::BeforeValue { name, .. } if name.starts_with("on") || name == "style" => {
-                HtmlSpot::Unsafe("an event-handler or style attribute")
+            Scan::Value { name, quote: Some(_), empty, .. } => {
+                HtmlSpot::Attr { url: URL_ATTRS.contains(&name.as_str()), at_start: *empty }
             }
-            Scan::BeforeValue { name, .. } => {
-                HtmlSpot::Attr { quoted: false, url: URL_ATTRS.contains(&name.as_str()), at_start: true }
+            Scan::Value { quote: None, .. } | Scan::BeforeValue { .. } => {
+                HtmlSpot::Unsafe("an attribute value without quotes (quote it)")
             }
-            Scan::TagName { .. } | Scan::InTag { .. } | Scan::AttrName { .. } => {
+            Scan::TagName { .. } | Scan::InTag { .. } | Scan::AttrName { .. } | Scan::AfterAttrName { .. } => {
                 HtmlSpot::Unsafe("a tag, outside attribute values")
             }
-            Scan::RawText { .. } => HtmlSpot::Unsafe("a <script> or <style> element"),
+            Scan::RawText { .. } => HtmlSpot::Unsafe("a <script>, <style> or other raw-text element"),
             Scan::Comment { .. } | Scan::Bang { .. } | Scan::Decl => HtmlSpot::Unsafe("an HTML comment or declaration"),
         }
     }
@@ -160,7 +224,7 @@ fn step(state: Scan, c: char) -> Scan {
         Scan::Text => Scan::Text,
         Scan::TagName { name, .. } if name.is_empty() && c == '/' => Scan::TagName { name, closing: true },
         Scan::TagName { name, .. } if name.is_empty() && c == '!' => Scan::Bang { dashes: 0 },
-        Scan::TagName { mut name, closing } if c.is_ascii_alphanumeric() || c == '-' => {
+        Scan::TagName { mut name, closing } if c.is_ascii_alphanumeric() || c == '-' || c == ':' => {
             name.push(c.to_ascii_lowercase());
             Scan::TagName { name, closing }
         }
@@ -172,11 +236,17 @@ fn step(state: Scan, c: char) -> Scan {
         Scan::InTag { tag } => Scan::AttrName { tag, name: c.to_ascii_lowercase().to_string() },
         Scan::AttrName { tag, .. } if c == '>' => after_tag(tag, false),
         Scan::AttrName { tag, name } if c == '=' => Scan::BeforeValue { tag, name },
-        Scan::AttrName { tag, .. } if c.is_whitespace() => Scan::InTag { tag },
+        Scan::AttrName { tag, .. } if c == '/' => Scan::InTag { tag },
+        Scan::AttrName { tag, name } if c.is_whitespace() => Scan::AfterAttrName { tag, name },
         Scan::AttrName { tag, mut name } => {
             name.push(c.to_ascii_lowercase());
             Scan::AttrName { tag, name }
         }
+        Scan::AfterAttrName { tag, name } if c.is_whitespace() => Scan::AfterAttrName { tag, name },
+        Scan::AfterAttrName { tag, name } if c == '=' => Scan::BeforeValue { tag, name },
+        Scan::AfterAttrName { tag, .. } if c == '>' => after_tag(tag, false),
+        Scan::AfterAttrName { tag, .. } if c == '/' => Scan::InTag { tag },
+        Scan::AfterAttrName { tag, .. } => Scan::AttrName { tag, name: c.to_ascii_lowercase().to_string() },
         Scan::BeforeValue { tag, name } if c == '"' || c == '\'' => {
             Scan::Value { tag, name, quote: Some(c), empty: true }
         }
@@ -188,16 +258,17 @@ fn step(state: Scan, c: char) -> Scan {
         Scan::Value { tag, quote: None, .. } if c == '>' => after_tag(tag, false),
         Scan::Value { tag, name, quote, .. } => Scan::Value { tag, name, quote, empty: false },
         Scan::RawText { tag, mut seen } => {
-            seen.push(c.to_ascii_lowercase());
             let end = format!("</{tag}");
-            if seen.ends_with(&end) {
-                Scan::InTag { tag: String::new() }
-            } else {
-                if seen.len() > 64 {
-                    seen.drain(..seen.len() - 16);
-                }
-                Scan::RawText { tag, seen }
+            // The end tag counts only when a delimiter follows (`</scripty>` is still script).
+            if (c.is_whitespace() || c == '/' || c == '>') && seen.ends_with(&end) && tag != "plaintext" {
+                return if c == '>' { Scan::Text } else { Scan::InTag { tag: String::new() } };
             }
+            seen.push(if c.is_ascii() { c.to_ascii_lowercase() } else { '?' });
+            if seen.len() > 64 {
+                // ASCII only, so any byte index is a char boundary.
+                seen.drain(..seen.len() - 16);
+            }
+            Scan::RawText { tag, seen }
         }
         Scan::Bang { dashes } if c == '-' && dashes == 1 => Scan::Comment { dashes: 0 },
         Scan::Bang { .. } if c == '-' => Scan::Bang { dashes: 1 },
@@ -212,35 +283,23 @@ fn step(state: Scan, c: char) -> Scan {
 /// Appends a hole's value escaped for its spot in an HTML template (the compiler has rejected `Unsafe`).
 pub fn push_html_escaped(out: &mut String, spot: &HtmlSpot, value: &str) {
     match spot {
-        HtmlSpot::Attr { url: true, at_start: true, .. } => {
-            // A whole URL from data: only safe schemes, as in the page script's SAFE_URL.
-            let v = value.trim_start();
+        HtmlSpot::Attr { url: true, at_start: true } => {
+            // A whole URL from data: only safe schemes, judged without the characters browsers
+            // ignore in URLs, as in the page script's SAFE_URL.
+            let squeezed: String =
+                value.chars().filter(|c| !c.is_ascii_control() && *c != ' ').collect::<String>().to_ascii_lowercase();
             let scheme =
-                v.split(['/', '?', '#']).next().unwrap_or("").split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+                squeezed.split(['/', '?', '#', '\\']).next().unwrap_or("").split_once(':').map(|(s, _)| s.to_owned());
             let safe = matches!(scheme.as_deref(), None | Some("http" | "https" | "mailto" | "tel"));
-            push_attr(out, if safe { value } else { "#blocked-url" });
+            Sink::Html.push_escaped(out, if safe { value } else { "#blocked-url" });
         }
-        HtmlSpot::Attr { url: true, at_start: false, .. } => Sink::Url.push_escaped(out, value),
-        HtmlSpot::Attr { quoted: false, .. } => {
-            // Unquoted values end at any space, quote or `>`: encode everything but letters and digits.
-            for c in value.chars() {
-                if c.is_alphanumeric() {
-                    out.push(c);
-                } else {
-                    out.push_str(&format!("&#x{:X};", c as u32));
-                }
-            }
-        }
+        HtmlSpot::Attr { url: true, at_start: false } => Sink::Url.push_escaped(out, value),
         HtmlSpot::Attr { .. } | HtmlSpot::Text | HtmlSpot::Unsafe(_) => Sink::Html.push_escaped(out, value),
     }
 }
 
-fn push_attr(out: &mut String, value: &str) {
-    Sink::Html.push_escaped(out, value)
-}
-
 fn after_tag(tag: String, closing: bool) -> Scan {
-    if !closing && matches!(tag.as_str(), "script" | "style" | "textarea" | "title" | "xmp" | "iframe" | "noscript") {
+    if !closing && RAW_TEXT.contains(&tag.as_str()) {
         Scan::RawText { tag, seen: String::new() }
     } else {
         Scan::Text
@@ -250,6 +309,7 @@ fn after_tag(tag: String, closing: bool) -> Scan {
 #[cfg(test)]
 mod tests {
     use super::{push_html_escaped, HtmlScanner, HtmlSpot, Sink};
+    const HOLE: &str = "x";
 
     fn esc(sink: Sink, v: &str) -> String {
         let mut s = String::new();
@@ -286,9 +346,22 @@ mod tests {
     fn html_spots() {
         assert_eq!(spot_after("<p class=\"a\">"), HtmlSpot::Text);
         assert_eq!(spot_after("<!doctype html><p>"), HtmlSpot::Text);
-        assert_eq!(spot_after("<a title=\""), HtmlSpot::Attr { quoted: true, url: false, at_start: true });
-        assert_eq!(spot_after("<a href='/x?q="), HtmlSpot::Attr { quoted: true, url: true, at_start: false });
-        assert_eq!(spot_after("<img src="), HtmlSpot::Attr { quoted: false, url: true, at_start: true });
+        assert_eq!(spot_after("<a title=\""), HtmlSpot::Attr { url: false, at_start: true });
+        assert_eq!(spot_after("<a href='/x?q="), HtmlSpot::Attr { url: true, at_start: false });
+        assert_eq!(spot_after("<A HREF = \""), HtmlSpot::Attr { url: true, at_start: true });
+        assert_eq!(spot_after("<a class =\"x\" title=\""), HtmlSpot::Attr { url: false, at_start: true });
+        assert!(matches!(spot_after("<img src="), HtmlSpot::Unsafe(_)));
+        assert!(matches!(spot_after("<img src=x"), HtmlSpot::Unsafe(_)));
+        assert!(matches!(spot_after("<iframe srcdoc=\""), HtmlSpot::Unsafe(_)));
+        assert!(matches!(spot_after("<a x/onclick=\""), HtmlSpot::Unsafe(_)));
+        assert_eq!(spot_after("<svg><set to=\""), HtmlSpot::Attr { url: true, at_start: true });
+        assert!(matches!(spot_after("<script></scripty>"), HtmlSpot::Unsafe(_)));
+        assert!(matches!(spot_after("<noembed>"), HtmlSpot::Unsafe(_)));
+        assert!(matches!(
+            spot_after(&format!("<title>{}", "ご入金を完了してください€".repeat(10))),
+            HtmlSpot::Unsafe(_)
+        ));
+        assert_eq!(spot_after(&format!("<style>{}</style ><p>", "€".repeat(40))), HtmlSpot::Text);
         assert!(matches!(spot_after("<a onclick=\""), HtmlSpot::Unsafe(_)));
         assert!(matches!(spot_after("<script>var x = "), HtmlSpot::Unsafe(_)));
         assert_eq!(spot_after("<script>x</script><p>"), HtmlSpot::Text);
@@ -300,12 +373,29 @@ mod tests {
 
     #[test]
     fn url_holes() {
-        let at_start = HtmlSpot::Attr { quoted: true, url: true, at_start: true };
+        let at_start = HtmlSpot::Attr { url: true, at_start: true };
         let mut out = String::new();
         push_html_escaped(&mut out, &at_start, "JaVaScRiPt:alert(1)");
         assert_eq!(out, "#blocked-url");
         out.clear();
         push_html_escaped(&mut out, &at_start, "https://a.example/?x=1&y=\"2\"");
         assert_eq!(out, "https://a.example/?x=1&amp;y=&quot;2&quot;");
+        for evil in ["java\tscript:x", " javascript:x", "vbscript:x", "data:text/html,x", "JAVA\nSCRIPT:x"] {
+            out.clear();
+            push_html_escaped(&mut out, &at_start, evil);
+            assert_eq!(out, "#blocked-url", "{evil:?}");
+        }
+        let mut scanner = HtmlScanner::default();
+        scanner.feed("<a href=\"");
+        scanner.note_hole();
+        scanner.feed(HOLE);
+        scanner.feed("://x\">");
+        assert!(scanner.scheme_after_hole());
+        let mut fine = HtmlScanner::default();
+        fine.feed("<a href=\"/p/");
+        fine.note_hole();
+        fine.feed(HOLE);
+        fine.feed("?t=10:30\">");
+        assert!(!fine.scheme_after_hole());
     }
 }

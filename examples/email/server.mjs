@@ -1,5 +1,6 @@
 // An email server's open-time endpoint, in plain Node: when a message is opened, the image or
-// link points at /open/<customer>/<message>, and the body is rendered from the customer's state
+// link points at /open/<customer>/<message> (message ids must be unguessable in production: they
+// are the only secret in the link), and the body is rendered from the customer's state
 // at that moment (balance, profile) and the event that triggered the send (kept per message).
 //
 //   node examples/email/server.mjs [BUNDLE] [PORT]     (BUNDLE: `kairos compile` output)
@@ -40,7 +41,13 @@ export async function startEmailServer({ bundle, store, port = 0, now = () => Da
     } catch (e) {
       // Bad data in the store: log the code, not the data, and send the generic content.
       console.error('render failed:', e.code);
-      slot = engine.render('email_body', { now: now() });
+      try {
+        slot = engine.render('email_body', { now: now() });
+      } catch (e2) {
+        console.error('generic render failed:', e2.code);
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        return res.end('unavailable');
+      }
     }
     const { subject, html } = slot.content;
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'private, no-store' });

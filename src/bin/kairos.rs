@@ -181,6 +181,9 @@ fn run(args: &[String]) -> Result<String, String> {
             let slot = flag(rest, &["--slot"])?.ok_or("token needs --slot SLOT")?;
             let ttl = kairos::time::parse_duration(flag(rest, &["--ttl"])?.unwrap_or("30d"))
                 .map_err(|e| format!("--ttl: {e}"))?;
+            if ttl / 1000 > open_token::MAX_TTL_SECONDS {
+                return Err(format!("--ttl: at most {} days", open_token::MAX_TTL_SECONDS / 86_400));
+            }
             let event = match flag(rest, &["--event"])? {
                 None => None,
                 Some(path) => Some(read_token_event(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?),

@@ -106,7 +106,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         (_, "/v1/decide") => error_response(405, "use GET or POST", None),
         (Method::Get, path) if path.starts_with("/v1/open/") => open_email(req, env).await,
         (Method::Options, path) if path.starts_with("/v1/open/") => {
-            let headers = amp_cors(&req);
+            let headers = amp_cors(&req, &env);
             let _ = headers.set("access-control-allow-methods", "GET");
             let _ = headers.set("access-control-allow-headers", "AMP-Email-Sender, Accept");
             Ok(Response::empty()?.with_status(204).with_headers(headers))
@@ -333,16 +333,21 @@ fn is_html(headers: &Headers) -> bool {
 /// CORS for AMP for Email (`amp-list`): the mail client's origin may read the response, and the
 /// sender check is answered both ways AMP has asked for it (`AMP-Email-Sender` header,
 /// `__amp_source_origin` parameter). Nothing personal depends on the origin.
-fn amp_cors(req: &Request) -> Headers {
+fn amp_cors(req: &Request, env: &Env) -> Headers {
     let headers = Headers::new();
     let get =
         |name: &str| req.headers().get(name).ok().flatten().filter(|v| v.len() <= 256 && !v.contains(['\r', '\n']));
     if let Some(origin) = get("origin") {
+        // No credentials: the answer depends on the bearer token alone, never on cookies.
         let _ = headers.set("access-control-allow-origin", &origin);
-        let _ = headers.set("access-control-allow-credentials", "true");
         let _ = headers.append("vary", "Origin");
     }
-    if let Some(sender) = get("amp-email-sender") {
+    // Only senders the site lists (AMP_SENDERS, comma-separated) are allowed: echoing any sender
+    // would switch AMP's sender check off.
+    let allowed = var(env, "AMP_SENDERS").unwrap_or_default();
+    if let Some(sender) =
+        get("amp-email-sender").filter(|s| allowed.split(',').any(|a| a.trim().eq_ignore_ascii_case(s)))
+    {
         let _ = headers.set("amp-email-allow-sender", &sender);
     }
     let source = req
@@ -382,16 +387,14 @@ async fn open_email(req: Request, env: Env) -> worker::Result<Response> {
             (t.context(now, record.as_ref()), t.slot.clone(), "ok")
         }
         Err(why) => {
-            // The slot only picks which generic default to show.
-            let slot = open_token::unverified_slot(token)
-                .or_else(|| engine.program.slots.first().map(|s| s.name.clone()))
-                .unwrap_or_default();
+            // Nothing from a refused token is trusted, not even its slot: the bundle's first.
+            let slot = engine.program.slots.first().map(|s| s.name.clone()).unwrap_or_default();
             (crate::Context { now: crate::context::Timestamp(now), ..crate::Context::default() }, slot, *why)
         }
     };
     let rendered = match engine.render(&ctx, &slot) {
         Ok(r) => r,
-        Err(message) => return error_response(404, &message, None),
+        Err(_) => return error_response(404, "no such slot in the bundle", None),
     };
     let content = serde_json::to_value(&rendered.content).unwrap_or(serde_json::Value::Null);
     let mut resp = if wants_json(&req) {
@@ -421,10 +424,18 @@ async fn open_email(req: Request, env: Env) -> worker::Result<Response> {
         let headers = Headers::new();
         headers.set("content-type", "text/html; charset=utf-8")?;
         headers.set("cache-control", "private, no-store")?;
+        // Served on the site's own origin: no scripts, no forms, no same-origin rights, and the
+        // token in the URL is not sent on as a referrer.
+        headers.set(
+            "content-security-policy",
+            "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:",
+        )?;
+        headers.set("referrer-policy", "no-referrer")?;
+        headers.set("x-content-type-options", "nosniff")?;
         Response::from_bytes(html.into_bytes())?.with_headers(headers)
     };
     let headers = resp.headers_mut();
-    for (k, v) in amp_cors(&req).entries() {
+    for (k, v) in amp_cors(&req, &env).entries() {
         let _ = headers.append(&k, &v);
     }
     let _ = headers.set("x-kairos-token", state);

@@ -46,6 +46,28 @@ pub fn compile(bundle: &ast::Bundle) -> Result<Program, CompileError> {
     Ok(c.finish(bundle))
 }
 
+/// Whether a URL template has a literal `:` after a hole and before its first `/`, `?` or `#`:
+/// a scheme assembled from data (`{{s}}:{{rest}}`).
+fn url_scheme_after_hole(segs: &[Segment]) -> bool {
+    let mut hole_seen = false;
+    for seg in segs {
+        match seg {
+            Segment::Hole { .. } => hole_seen = true,
+            Segment::Text(t) => {
+                for c in t.chars() {
+                    match c {
+                        '/' | '?' | '#' => return false,
+                        ':' if hole_seen => return true,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 #[derive(Default)]
 struct Compiler {
     nodes: Vec<Node>,
@@ -369,6 +391,10 @@ impl Compiler {
             );
         }
         template::check_blocks(&segs).map_err(|m| self.err("E_TEMPLATE", m))?;
+        if sink == Sink::Url && url_scheme_after_hole(&segs) {
+            return Err(self
+                .err("E_TEMPLATE_CONTEXT", "a URL's scheme must be written literally, not built from a {{…}} value"));
+        }
         let mut html = HtmlScanner::default();
         let mut branch_starts: Vec<HtmlScanner> = Vec::new();
         for seg in &segs {
@@ -404,6 +430,13 @@ impl Compiler {
             if hole.is_raw() && !(sink == Sink::Html && spot == HtmlSpot::Text) {
                 return Err(self.err("E_TEMPLATE_CONTEXT", "`raw` is only allowed in HTML fields, between tags"));
             }
+            // Unescaped output only of text the bundle itself wrote: a var that is a literal string.
+            if hole.is_raw() && !matches!(vars.get(&hole.subject), Some(Expr::Lit(_))) {
+                return Err(self.err(
+                    "E_TEMPLATE_CONTEXT",
+                    format!("`{{{{{inner}}}}}`: `raw` only applies to a var that is a literal string, never to data"),
+                ));
+            }
             if is_if {
                 branch_starts.push(html.clone());
             }
@@ -415,9 +448,14 @@ impl Compiler {
                 self.implicit_var(name, &hole, vars)?;
             }
             if !is_if {
-                // The value occupies the spot: an unquoted value has begun, a URL is no longer at its start.
+                // The value occupies the spot: a URL is no longer at its start.
+                html.note_hole();
                 html.feed(template::HOLE_STAND_IN);
             }
+        }
+        if html.scheme_after_hole() {
+            return Err(self
+                .err("E_TEMPLATE_CONTEXT", "a URL's scheme must be written literally, not built from a {{…}} value"));
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ const CLI = path.join(ROOT, 'target/debug/kairos');
 let w;
 
 before(async () => {
-  w = await startWorker({ bindings: { OPEN_TOKEN_KEY: OPEN_KEY } });
+  w = await startWorker({ bindings: { OPEN_TOKEN_KEY: OPEN_KEY, AMP_SENDERS: 'news@wallet.example' } });
 });
 after(() => w?.mf.dispose());
 
@@ -91,6 +91,8 @@ describe('live values and refused tokens', () => {
     await w.kv.put('customer/cust-501', JSON.stringify(record));
     const second = await w.fetch(`/v1/open/${t}`);
     assert.equal(second.headers.get('cache-control'), 'private, no-store');
+    assert.match(second.headers.get('content-security-policy'), /^sandbox; default-src 'none'/);
+    assert.equal(second.headers.get('referrer-policy'), 'no-referrer');
     assert.match(await second.text(), /balance right now: \$31\.00\./);
     record.profile.balance = 12.4;
     await w.kv.put('customer/cust-501', JSON.stringify(record));
@@ -123,7 +125,7 @@ describe('live values and refused tokens', () => {
       headers: { accept: 'application/json', origin: 'https://mail.google.com', 'amp-email-sender': 'news@wallet.example' },
     });
     assert.equal(res.headers.get('access-control-allow-origin'), 'https://mail.google.com');
-    assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
+    assert.equal(res.headers.get('access-control-allow-credentials'), null, 'the answer never depends on cookies');
     assert.equal(res.headers.get('amp-email-allow-sender'), 'news@wallet.example');
     assert.equal(res.headers.get('amp-access-control-allow-source-origin'), 'news@wallet.example');
     assert.match(res.headers.get('access-control-expose-headers'), /AMP-Access-Control-Allow-Source-Origin/);
@@ -131,6 +133,9 @@ describe('live values and refused tokens', () => {
     assert.equal(body.items.length, 1);
     assert.equal(body.items[0].variant, 'deposit_match');
     assert.equal(body.items[0].subject, 'Finish your $120.00 deposit');
+    const stranger = await w.fetch(`/v1/open/${t}`, { headers: { accept: 'application/json', 'amp-email-sender': 'spoof@evil.example' } });
+    assert.equal(stranger.headers.get('amp-email-allow-sender'), null, 'only listed senders');
+    await stranger.arrayBuffer();
     const pre = await w.fetch(`/v1/open/${t}`, { method: 'OPTIONS', headers: { origin: 'https://mail.google.com' } });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), 'https://mail.google.com');
