@@ -15,6 +15,8 @@ echo; echo "== kairos decide --explain (native, the bundled context)"
 $K decide --bundle target/www-bundles/demo.bin --context examples/demo/context.json --explain
 echo; echo "== kairos rewrite (what the edge Worker does to a page, docs/edge.md)"
 $K rewrite --bundle target/www-bundles/demo.bin --context examples/demo/context.json examples/edge/page.html
+echo; echo "== kairos render (an email body at open time, docs/email.md)"
+$K render --bundle examples/email/rules.json --context examples/email/context.json --slot email_body
 echo
 echo "== serving the demo shop: open http://127.0.0.1:${PORT:-8080}/ (playground: /playground.html); Ctrl-C stops"
 PORT="${PORT:-8080}" exec node www/serve.mjs
