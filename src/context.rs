@@ -244,6 +244,15 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
+/// `s` cut to at most `max` bytes, at a character boundary.
+pub fn clip(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 fn check_len<E: de::Error>(s: &str) -> Result<(), E> {
     if s.len() > MAX_STRING_BYTES {
         Err(E::custom(format!("string of {} bytes exceeds the {MAX_STRING_BYTES}-byte limit", s.len())))

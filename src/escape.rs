@@ -284,17 +284,23 @@ fn step(state: Scan, c: char) -> Scan {
 pub fn push_html_escaped(out: &mut String, spot: &HtmlSpot, value: &str) {
     match spot {
         HtmlSpot::Attr { url: true, at_start: true } => {
-            // A whole URL from data: only safe schemes, judged without the characters browsers
-            // ignore in URLs, as in the page script's SAFE_URL.
-            let squeezed: String =
-                value.chars().filter(|c| !c.is_ascii_control() && *c != ' ').collect::<String>().to_ascii_lowercase();
-            let scheme =
-                squeezed.split(['/', '?', '#', '\\']).next().unwrap_or("").split_once(':').map(|(s, _)| s.to_owned());
-            let safe = matches!(scheme.as_deref(), None | Some("http" | "https" | "mailto" | "tel"));
-            Sink::Html.push_escaped(out, if safe { value } else { "#blocked-url" });
+            // A whole URL from data: only safe schemes.
+            Sink::Html.push_escaped(out, if safe_url(value) { value } else { "#blocked-url" });
         }
         HtmlSpot::Attr { url: true, at_start: false } => Sink::Url.push_escaped(out, value),
         HtmlSpot::Attr { .. } | HtmlSpot::Text | HtmlSpot::Unsafe(_) => Sink::Html.push_escaped(out, value),
+    }
+}
+
+/// `https:`, `http:`, `mailto:`, `tel:`, or no scheme (relative and fragment URLs). Browsers drop
+/// tabs, newlines and other control characters inside URLs (`jav\tascript:`), so the scheme is
+/// read with them removed, as the page script's SAFE_URL does.
+pub fn safe_url(url: &str) -> bool {
+    let squeezed: String =
+        url.chars().filter(|c| !c.is_ascii_control() && *c != ' ').collect::<String>().to_ascii_lowercase();
+    match squeezed.split(['/', '?', '#']).next().unwrap_or("").split_once(':') {
+        None => true,
+        Some((scheme, _)) => matches!(scheme, "https" | "http" | "mailto" | "tel"),
     }
 }
 

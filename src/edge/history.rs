@@ -10,13 +10,13 @@
 //! Format: `1.<base64url(postcard events)>.<base64url(HMAC-SHA256(key, "kairos-h1|" customer "|" payload))>`.
 //! The MAC binds the history to the customer id, so a cookie copied to another id is rejected.
 
+use crate::context::clip;
 use crate::context::{normalize_event_name, Event, Scalar};
+use crate::edge::sign::{self, HmacSha256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
-
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// Newest events kept.
 pub const MAX_EVENTS: usize = 32;
@@ -44,9 +44,13 @@ impl EdgeEvent {
     /// An event at `now_ms`, names and values cut to [`MAX_FIELD_BYTES`].
     pub fn new(name: &str, now_ms: i64, props: &[(&str, &str)]) -> EdgeEvent {
         EdgeEvent {
-            name: clip(&normalize_event_name(name)).to_owned(),
+            name: clip(&normalize_event_name(name), MAX_FIELD_BYTES).to_owned(),
             at_seconds: now_ms.div_euclid(1000),
-            props: props.iter().take(MAX_PROPS).map(|(k, v)| (clip(k).to_owned(), clip(v).to_owned())).collect(),
+            props: props
+                .iter()
+                .take(MAX_PROPS)
+                .map(|(k, v)| (clip(k, MAX_FIELD_BYTES).to_owned(), clip(v, MAX_FIELD_BYTES).to_owned()))
+                .collect(),
         }
     }
 
@@ -55,14 +59,6 @@ impl EdgeEvent {
         let props = self.props.iter().map(|(k, v)| (k.clone(), Scalar::Str(v.clone()))).collect();
         Event { name: self.name.clone(), at: self.at_seconds.saturating_mul(1000), props }
     }
-}
-
-fn clip(s: &str) -> &str {
-    let mut end = s.len().min(MAX_FIELD_BYTES);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// What became of the cookie sent with a request.
@@ -101,13 +97,7 @@ impl<'k> HistoryCookie<'k> {
     }
 
     fn mac(&self, customer: &str, payload: &[u8]) -> HmacSha256 {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(self.key).unwrap_or_else(|_| unreachable!());
-        mac.update(b"kairos-h1|");
-        mac.update(customer.as_bytes());
-        mac.update(b"|");
-        mac.update(payload);
-        mac
+        sign::mac(self.key, b"kairos-h1|", &[customer.as_bytes(), b"|", payload])
     }
 
     /// Reads a cookie value: the events still within [`MAX_AGE_MS`] of `now_ms`, oldest first.

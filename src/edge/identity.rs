@@ -4,11 +4,10 @@
 //!
 //! Format: `<id>.<base64url(HMAC-SHA256(key, "kairos-uid1|" id))>`.
 
+use crate::edge::sign::{self, HmacSha256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{KeyInit, Mac};
-
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+use hmac::Mac;
 
 /// Shortest secret accepted for signing (bytes).
 pub const MIN_KEY_BYTES: usize = 32;
@@ -16,11 +15,7 @@ pub const MIN_KEY_BYTES: usize = 32;
 pub const MAX_CUSTOMER_ID_BYTES: usize = 128;
 
 fn mac(key: &[u8], id: &str) -> HmacSha256 {
-    // HMAC takes keys of any length.
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(b"kairos-uid1|");
-    mac.update(id.as_bytes());
-    mac
+    sign::mac(key, b"kairos-uid1|", &[id.as_bytes()])
 }
 
 /// Whether an id is plain enough to be a cookie value and a KV key part.

@@ -11,6 +11,7 @@ pub mod history;
 pub mod identity;
 pub mod open_token;
 pub mod request;
+mod sign;
 pub mod track;
 
 pub use customer::CustomerRecord;

@@ -6,12 +6,11 @@
 //! Format: `base64url(JSON payload).base64url(HMAC-SHA256(key, "kairos-open1|" payload))`.
 
 use crate::context::{Event, Scalar};
+use crate::edge::sign::{self, HmacSha256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
-
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// Longest token accepted (a URL path segment).
 pub const MAX_TOKEN_BYTES: usize = 4096;
@@ -111,11 +110,7 @@ impl TokenError {
 }
 
 fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
-    // HMAC takes keys of any length.
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(b"kairos-open1|");
-    mac.update(payload);
-    mac
+    sign::mac(key, b"kairos-open1|", &[payload])
 }
 
 /// Signs a token.

@@ -1,6 +1,6 @@
 //! An edge request (URL, headers, `cf` properties) and the decision context it implies.
 
-use crate::context::{ClientHints, Context, Finite, Geo, HintBool, Session, Text, Timestamp, MAX_STRING_BYTES};
+use crate::context::{clip, ClientHints, Context, Finite, Geo, HintBool, Session, Text, Timestamp, MAX_STRING_BYTES};
 use crate::edge::customer::CustomerRecord;
 use crate::edge::history::EdgeEvent;
 use crate::edge::{cookies, identity};
@@ -101,11 +101,7 @@ impl EdgeRequest {
 
 /// Header values become context strings cut to the context's string limit.
 fn text(s: &str) -> Text {
-    let mut end = s.len().min(MAX_STRING_BYTES);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    Text(s[..end].to_owned())
+    Text(clip(s, MAX_STRING_BYTES).to_owned())
 }
 
 fn hint_bool(v: &str) -> Option<HintBool> {

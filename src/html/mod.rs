@@ -76,20 +76,8 @@ pub fn safe_attribute(name: &str, value: &str) -> bool {
     if !well_formed || !allowed {
         return false;
     }
-    !URL_ATTRS.contains(&lower.as_str()) || safe_url(value)
-}
-
-/// `https:`, `http:`, `mailto:`, `tel:`, or no scheme (relative and fragment URLs). Browsers drop
-/// tabs, newlines and other control characters inside URLs (`jav\tascript:`), so the scheme is
-/// read with them removed. Entities (`javascript&#58;`) cannot hide one: values are written
-/// with `&` escaped ([`attr_text`]).
-fn safe_url(url: &str) -> bool {
-    let squeezed: String =
-        url.chars().filter(|c| !c.is_ascii_control() && *c != ' ').collect::<String>().to_ascii_lowercase();
-    match squeezed.split(['/', '?', '#']).next().unwrap_or("").split_once(':') {
-        None => true,
-        Some((scheme, _)) => matches!(scheme, "https" | "http" | "mailto" | "tel"),
-    }
+    // Entities (`javascript&#58;`) cannot hide a scheme: values are written with `&` escaped ([`attr_text`]).
+    !URL_ATTRS.contains(&lower.as_str()) || crate::escape::safe_url(value)
 }
 
 /// An attribute value as lol_html and HTMLRewriter should receive it: they escape quotes but
