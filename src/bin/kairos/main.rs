@@ -5,8 +5,10 @@ use kairos::edge::{identity, open_token};
 use kairos::html::{patches, PageRewriter};
 use kairos::json::{compile_json, decision_to_json, parse_context};
 use kairos::{Engine, Options};
-use std::io::Read;
+use args::{flag, read, read_text};
 use std::process::ExitCode;
+
+mod args;
 
 const USAGE: &str = "\
 kairos: real-time personalisation rules
@@ -43,27 +45,6 @@ fn main() -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn read(path: &str) -> Result<Vec<u8>, String> {
-    if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("reading stdin: {e}"))?;
-        return Ok(buf);
-    }
-    std::fs::read(path).map_err(|e| format!("{path}: {e}"))
-}
-
-fn read_text(path: &str) -> Result<String, String> {
-    String::from_utf8(read(path)?).map_err(|_| format!("{path}: not UTF-8 text"))
-}
-
-/// The value after `flag`, if present.
-fn flag<'a>(args: &'a [String], names: &[&str]) -> Result<Option<&'a str>, String> {
-    match args.iter().position(|a| names.contains(&a.as_str())) {
-        Some(i) => args.get(i + 1).map(|s| Some(s.as_str())).ok_or_else(|| format!("{} needs a value", names[0])),
-        None => Ok(None),
     }
 }
 
