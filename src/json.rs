@@ -55,14 +55,32 @@ pub fn compile_json(text: &str) -> Result<Program, CompileError> {
     })
 }
 
+/// Parses rules in either form: JSON when the text opens with `{`, the text language otherwise.
+pub fn parse_source(text: &str) -> Result<Bundle, CompileError> {
+    if crate::rules::text::is_json(text) {
+        parse_bundle(text)
+    } else {
+        crate::rules::text::parse_text(text)
+    }
+}
+
+/// Parses and compiles rules in either form (see [`parse_source`]); every error is located.
+pub fn compile_source(text: &str) -> Result<Program, CompileError> {
+    if crate::rules::text::is_json(text) {
+        compile_json(text)
+    } else {
+        crate::rules::text::compile_text(text)
+    }
+}
+
 impl Engine {
-    /// Compiles rules JSON, or loads a compiled bundle, judging by the header.
+    /// Compiles rules (JSON or text), or loads a compiled bundle, judging by the header.
     pub fn from_rules_or_bundle(bytes: &[u8]) -> Result<Engine, String> {
         if bytes.starts_with(crate::program::MAGIC) {
             return Engine::load(bytes).map_err(|e| e.to_string());
         }
         let text = std::str::from_utf8(bytes).map_err(|e| format!("rules are not UTF-8 text: {e}"))?;
-        compile_json(text).map(Engine::new).map_err(|e| e.to_string())
+        compile_source(text).map(Engine::new).map_err(|e| e.to_string())
     }
 }
 

@@ -1,21 +1,25 @@
 //! `kairos`: check, compile, decide and rewrite from the command line.
 
+use args::{flag, read, read_text};
 use kairos::edge::customer::bulk_from_jsonl;
 use kairos::edge::{identity, open_token};
 use kairos::html::{patches, PageRewriter};
-use kairos::json::{compile_json, decision_to_json, parse_context};
+use kairos::json::{decision_to_json, parse_context};
 use kairos::{Engine, Options};
-use args::{flag, read, read_text};
 use std::process::ExitCode;
 
 mod args;
+mod fmt;
 
 const USAGE: &str = "\
 kairos: real-time personalisation rules
 
 usage:
-  kairos check RULES                    validate rules JSON (located errors, exit 1 on error)
-  kairos compile RULES -o BUNDLE        compile rules JSON to a postcard bundle
+  kairos check RULES                    validate rules, JSON or text (located errors, exit 1 on error)
+  kairos compile RULES -o BUNDLE        compile rules (JSON or text) to a postcard bundle
+  kairos fmt RULES [--json] [--check | -w]
+                                        print rules as canonical text (or JSON); --check: exit 1 if not
+                                        canonical; -w: rewrite the file
   kairos decide --bundle FILE --context CTX.json [--explain]
                                         decide every slot (FILE: rules JSON or compiled bundle)
   kairos bucket SALT CUSTOMER_ID        print the customer's bucket (0-9999)
@@ -42,7 +46,12 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(msg) => {
-            eprintln!("error: {msg}");
+            // Located rule errors come already headed (`error[E_…]: …`, then the line and a caret).
+            if msg.starts_with("error[") {
+                eprint!("{msg}");
+            } else {
+                eprintln!("error: {msg}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -65,13 +74,19 @@ fn read_token_event(text: &str) -> Result<open_token::TokenEvent, String> {
     Ok(open_token::TokenEvent { name, at_ms, props })
 }
 
+/// Rules from a file in either form; errors are shown with the line and a caret.
+fn compile_rules(path: &str) -> Result<kairos::Program, String> {
+    let src = read_text(path)?;
+    kairos::json::compile_source(&src).map_err(|e| kairos::rules::text::render_error(&src, path, &e))
+}
+
 fn run(args: &[String]) -> Result<String, String> {
     let Some(cmd) = args.first() else { return Err(USAGE.into()) };
     let rest = &args[1..];
     match cmd.as_str() {
         "check" => {
             let path = rest.first().ok_or("check needs a RULES file")?;
-            let program = compile_json(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?;
+            let program = compile_rules(path)?;
             let variants: usize = program.slots.iter().map(|s| s.variants.len()).sum();
             Ok(format!(
                 "ok: {} slot(s), {variants} variant(s), {} segment(s), {} tier table(s)",
@@ -83,7 +98,7 @@ fn run(args: &[String]) -> Result<String, String> {
         "compile" => {
             let path = rest.first().ok_or("compile needs a RULES file")?;
             let out = flag(rest, &["-o", "--output"])?.ok_or("compile needs -o BUNDLE")?;
-            let program = compile_json(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?;
+            let program = compile_rules(path)?;
             let bytes = program.to_bytes();
             if out == "-" {
                 use std::io::Write;
@@ -180,6 +195,7 @@ fn run(args: &[String]) -> Result<String, String> {
             };
             Ok(open_token::mint(key.as_bytes(), &token))
         }
+        "fmt" => fmt::run(rest),
         "help" | "--help" | "-h" => Ok(USAGE.into()),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
