@@ -672,7 +672,10 @@ impl Serialize for Json {
         match self {
             Json::Null => s.serialize_unit(),
             Json::Bool(v) => s.serialize_bool(*v),
-            Json::Num(n) if n.fract() == 0.0 && n.abs() < 9e15 => s.serialize_i64(*n as i64),
+            // Whole numbers print without `.0`; -0 keeps its sign so it reads back as written.
+            Json::Num(n) if n.fract() == 0.0 && n.abs() < 9e15 && !(*n == 0.0 && n.is_sign_negative()) => {
+                s.serialize_i64(*n as i64)
+            }
             Json::Num(n) => s.serialize_f64(*n),
             Json::Str(v) => s.serialize_str(v),
             Json::Arr(items) => {
