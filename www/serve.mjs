@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
-  '.json': 'application/json', '.bin': 'application/octet-stream', '.css': 'text/css', '.svg': 'image/svg+xml', '.ts': 'text/plain' };
+  '.json': 'application/json', '.bin': 'application/octet-stream', '.css': 'text/css', '.svg': 'image/svg+xml', '.ts': 'text/plain', '.kairos': 'text/plain; charset=utf-8' };
 
 async function file(res, path) {
   try {

@@ -89,3 +89,19 @@ pub fn compile_rules(rules: JsValue) -> Result<Vec<u8>, JsValue> {
     let program = crate::rules::compile::compile(&bundle).map_err(|e| located(e.code, &e.at.path, &e.message))?;
     Ok(program.to_bytes())
 }
+
+/// Compiles rules written in the text language into bundle bytes (playground build only).
+/// Errors carry `code`, `line` and `column`; the message shows the line with a caret.
+#[cfg(feature = "playground")]
+#[wasm_bindgen(js_name = compileText)]
+pub fn compile_text(source: &str) -> Result<Vec<u8>, JsValue> {
+    let program = crate::rules::text::compile_text(source).map_err(|e| {
+        let err = coded_error(e.code, &crate::rules::text::render_error(source, "rules", &e));
+        for (key, n) in [("line", e.at.line), ("column", e.at.column)] {
+            let _ = js_sys::Reflect::set(&err, &JsValue::from_str(key), &JsValue::from_f64(n as f64));
+        }
+        let _ = js_sys::Reflect::set(&err, &JsValue::from_str("path"), &JsValue::from_str(&e.at.path));
+        err
+    })?;
+    Ok(program.to_bytes())
+}

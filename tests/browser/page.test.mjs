@@ -318,11 +318,25 @@ test('playground: edits to rules and session re-decide live with explanations', 
   await page.uncheck('#consent');
   await page.waitForFunction(() => /no_consent/.test(document.getElementById('out').textContent));
   await page.check('#consent');
-  // Break the rules: a located error appears, the page keeps working.
+  // The rules are in the text language. Break them: a located error with a caret appears, the page keeps working.
   const rules = await page.inputValue('#rules');
-  await page.fill('#rules', rules.replace('"segment": "cart_abandoner"', '"segment": "cart_abandonr"'));
+  assert.match(rules, /^kairos 1$/m);
+  const typo = rules.replace('when segment cart_abandoner', 'when segment cart_abandonr');
+  assert.notEqual(typo, rules);
+  await page.fill('#rules', typo);
   await page.waitForFunction(() => /E_UNKNOWN_SEGMENT/.test(document.getElementById('error').textContent));
-  assert.match(await page.textContent('#error'), /did you mean `cart_abandoner`/);
+  const shown = await page.textContent('#error');
+  assert.match(shown, /did you mean `cart_abandoner`/);
+  const line = typo.split('\n').findIndex((l) => l.includes('cart_abandonr')) + 1;
+  assert.match(shown, new RegExp(`--> rules:${line}:\\d+`));
+  assert.match(shown, /\^{7,}/, 'a caret under the misspelt name');
+  // A syntax error points at the token.
+  await page.fill('#rules', rules.replace('kairos 1', 'kairos 1\nsegment broken: count(x within 1d) >='));
+  await page.waitForFunction(() => /E_SYNTAX/.test(document.getElementById('error').textContent));
+  assert.match(await page.textContent('#error'), /expected a value or a condition/);
+  // JSON rules still work.
+  await page.fill('#rules', readFileSync(new URL('../../examples/scenarios/06-exclusive-evening-offer.json', import.meta.url), 'utf8'));
+  await page.waitForFunction(() => document.getElementById('error').textContent === '' && document.querySelectorAll('.slot').length === 1);
   assert.deepEqual(errors, []);
   await context.close();
 });
