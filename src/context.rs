@@ -2,18 +2,20 @@
 //! It is read with serde, so the same types accept JSON (CLI, worker) and JS
 //! values (wasm, through serde-wasm-bindgen).
 
+use crate::limits::{Nesting, MAX_SKIPPED_DEPTH};
 use crate::time::parse_timestamp;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+// The limits live in src/limits.rs.
 /// Longest string accepted anywhere in a context (longer input is an error, not truncated).
-pub const MAX_STRING_BYTES: usize = 4096;
+pub use crate::limits::MAX_CONTEXT_STRING_BYTES as MAX_STRING_BYTES;
 /// Most events accepted in one context; rules read at most the bundle's `max_history` newest.
-pub const MAX_EVENTS: usize = 10_000;
+pub use crate::limits::MAX_EVENTS;
 /// Most bytes of event data (names, property keys and values) in one context.
-pub const MAX_HISTORY_BYTES: usize = 1 << 20;
+pub use crate::limits::MAX_HISTORY_BYTES;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,16 +84,16 @@ pub struct Session {
     pub coupon_searches: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Read by hand (below): unknown keys are skipped with a depth bound.
+#[derive(Debug, Clone, Default)]
 pub struct ClientHints {
     /// `Sec-CH-UA-Mobile` (`?1`/`?0`) or a boolean.
-    #[serde(default)]
     pub mobile: Option<HintBool>,
-    #[serde(default)]
     pub platform: Option<Text>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+/// Read by hand (below): unknown keys are skipped with a depth bound.
+#[derive(Debug, Clone, Copy)]
 pub struct Viewport {
     pub width: Finite,
     pub height: Finite,
@@ -186,8 +188,8 @@ pub struct Text(pub String);
 pub struct HintBool(pub bool);
 
 /// Timestamps must fall in years 1000–9999 so arithmetic on them cannot overflow.
-const MIN_MS: i64 = -30_610_224_000_000;
-const MAX_MS: i64 = 253_402_300_799_999;
+pub(crate) const MIN_MS: i64 = -30_610_224_000_000;
+pub(crate) const MAX_MS: i64 = 253_402_300_799_999;
 
 fn check_ms<E: de::Error>(ms: i64) -> Result<i64, E> {
     if (MIN_MS..=MAX_MS).contains(&ms) {
@@ -326,12 +328,131 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     // Nested values in analytics payloads (product arrays, context objects) are
     // not readable by rules; they are skipped rather than rejected.
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Skip>()?.is_some() {}
         Ok(Scalar::Null)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
         Ok(Scalar::Null)
+    }
+}
+
+/// A value a context carries but rules never read (analytics payloads, nested properties):
+/// skipped, at most [`MAX_SKIPPED_DEPTH`] levels deep. Walked value by value rather than with
+/// serde_json's own skipping, so that JSON text and JS values (wasm, where nothing else bounds
+/// the recursion) are refused alike, with the same error.
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = Skip;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Skip, D::Error> {
+        Skip::deserialize(d)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Skip, D::Error> {
+        Skip::deserialize(d)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        let _level = Nesting::enter(MAX_SKIPPED_DEPTH, "value")?;
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        let _level = Nesting::enter(MAX_SKIPPED_DEPTH, "value")?;
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Skip, A::Error> {
+        use de::VariantAccess;
+        data.variant::<Skip>()?.1.newtype_variant::<Skip>()
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientHints {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ClientHints;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("client hints: {\"mobile\", \"platform\"}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClientHints, A::Error> {
+                let mut out = ClientHints::default();
+                while let Some(key) = map.next_key::<Text>()? {
+                    match key.0.as_str() {
+                        "mobile" => out.mobile = map.next_value()?,
+                        "platform" => out.platform = map.next_value()?,
+                        // Other hints (brands, architecture …) are not signals.
+                        _ => {
+                            map.next_value::<Skip>()?;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Viewport {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Viewport;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a viewport: {\"width\", \"height\"}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Viewport, A::Error> {
+                let (mut width, mut height) = (None, None);
+                while let Some(key) = map.next_key::<Text>()? {
+                    match key.0.as_str() {
+                        "width" => width = Some(map.next_value()?),
+                        "height" => height = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<Skip>()?;
+                        }
+                    }
+                }
+                Ok(Viewport {
+                    width: width.ok_or_else(|| de::Error::missing_field("width"))?,
+                    height: height.ok_or_else(|| de::Error::missing_field("height"))?,
+                })
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -403,7 +524,7 @@ impl<'de> Visitor<'de> for EventVisitor {
                 "type" => kind = Some(map.next_value::<Text>()?.0),
                 // Analytics envelopes carry much more (messageId, context, userId …): ignored.
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Skip>()?;
                 }
             }
         }

@@ -10,6 +10,7 @@ use crate::describe::why_not;
 use crate::escape::{push_html_escaped, HtmlScanner, Sink};
 use crate::eval::{Eval, SharedScans, Tri, Val};
 use crate::history::History;
+use crate::limits::MAX_RENDERED_BYTES;
 use crate::program::{Content, SlotDef, Tok, VariantDef};
 use crate::template::{self, Segment};
 use crate::Engine;
@@ -268,8 +269,35 @@ impl Engine {
                 None => return Err(format!("var `{name}` is unknown, so the content would have a hole")),
             }
         }
+        if let Some(size) = rendered_over_limit(&v.content, &vars) {
+            return Err(too_large(size));
+        }
         Ok(vars)
     }
+}
+
+fn too_large(size: usize) -> String {
+    format!("its content would render to {size} bytes, the limit is {MAX_RENDERED_BYTES}")
+}
+
+/// `Some(size)` when `content` filled with `vars` would render past [`MAX_RENDERED_BYTES`].
+/// A cheap bound first (escaping at most sextuples a value; a blocked URL becomes 12 bytes);
+/// only content that may be over it is rendered, for each string in whichever of the three
+/// escapings is longest.
+fn rendered_over_limit(content: &Content, vars: &[(String, String)]) -> Option<usize> {
+    let longest = vars.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    let per_hole = longest.saturating_mul(6).saturating_add(12);
+    let strings = || content.0.iter().filter_map(|t| if let Tok::Str(s) = t { Some(s.as_str()) } else { None });
+    let bound =
+        strings().fold(0usize, |n, s| n.saturating_add(s.len()).saturating_add(s.matches("{{").count() * per_hole));
+    if bound <= MAX_RENDERED_BYTES {
+        return None;
+    }
+    let size = strings().fold(0usize, |n, s| {
+        let widest = [Sink::Text, Sink::Html, Sink::Url].iter().map(|k| substitute(s, vars, *k).len()).max();
+        n.saturating_add(widest.unwrap_or(0))
+    });
+    (size > MAX_RENDERED_BYTES).then_some(size)
 }
 
 /// Fills `{{decision.SLOT.FIELD}}` holes from the other slots' decisions, once every slot is
@@ -323,6 +351,11 @@ fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDecision], opts
         if let Ok(filled) = fill(slots, i) {
             slots[i].content.vars.extend(filled.iter().cloned());
             slots[i].vars.extend(filled);
+            // Another slot's field can be large: the filled content is held to the limit too.
+            if let Some(size) = rendered_over_limit(&slots[i].content.tokens, &slots[i].content.vars) {
+                let summary = format!("{}: default shown", too_large(size));
+                slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new());
+            }
         }
     }
 }

@@ -52,6 +52,14 @@ pub enum LoadError {
     Corrupt(String),
     /// Over the size limit.
     TooLarge { bytes: usize, limit: usize },
+    /// Over another limit of src/limits.rs (slots, variants, nodes, nesting…).
+    OverLimit(String),
+    /// A signature is required and the bundle is not signed.
+    Unsigned,
+    /// Signed, but by another key than the one required (key ids in hex).
+    WrongKey { found: String, expected: String },
+    /// The signed envelope is malformed, or its signature does not match the bundle.
+    BadSignature(String),
 }
 
 impl LoadError {
@@ -62,6 +70,10 @@ impl LoadError {
             LoadError::WrongVersion { .. } => "E_BUNDLE_VERSION",
             LoadError::Corrupt(_) => "E_BUNDLE_CORRUPT",
             LoadError::TooLarge { .. } => "E_BUNDLE_TOO_LARGE",
+            LoadError::OverLimit(_) => "E_BUNDLE_LIMIT",
+            LoadError::Unsigned => "E_BUNDLE_UNSIGNED",
+            LoadError::WrongKey { .. } => "E_BUNDLE_KEY",
+            LoadError::BadSignature(_) => "E_BUNDLE_SIGNATURE",
         }
     }
 }
@@ -75,6 +87,12 @@ impl fmt::Display for LoadError {
             }
             LoadError::Corrupt(why) => write!(f, "corrupt bundle: {why}"),
             LoadError::TooLarge { bytes, limit } => write!(f, "bundle is {bytes} bytes, the limit is {limit}"),
+            LoadError::OverLimit(what) => write!(f, "bundle over a limit: {what}"),
+            LoadError::Unsigned => f.write_str("the bundle is not signed, and a signature is required"),
+            LoadError::WrongKey { found, expected } => {
+                write!(f, "the bundle is signed by key {found}, not by the required key {expected}")
+            }
+            LoadError::BadSignature(why) => write!(f, "bad bundle signature: {why}"),
         }
     }
 }

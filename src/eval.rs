@@ -16,8 +16,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-/// Deepest evaluation recursion; compiled bundles stay far below, crafted ones stop here.
-const MAX_EVAL_DEPTH: u32 = 96;
+use crate::limits::MAX_EVAL_DEPTH;
 
 /// A value during evaluation.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ use crate::{Decision, Engine, Program};
 use serde::de::DeserializeOwned;
 
 /// Largest JSON input accepted (rules or context).
-pub const MAX_JSON_BYTES: usize = 8 << 20;
+pub use crate::limits::MAX_JSON_BYTES;
 
 pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (Location, String)> {
     if text.len() > MAX_JSON_BYTES {
@@ -40,7 +40,11 @@ fn strip_position(msg: &str) -> String {
 
 /// Parses an authored bundle without compiling it.
 pub fn parse_bundle(text: &str) -> Result<Bundle, CompileError> {
-    parse(text).map_err(|(at, message)| CompileError { code: "E_SYNTAX", at, message })
+    parse(text).map_err(|(at, message)| {
+        // Too deep for the reader (ours, or serde_json's recursion limit) is a depth error.
+        let code = if crate::limits::is_depth_error(&message) { "E_DEPTH" } else { "E_SYNTAX" };
+        CompileError { code, at, message }
+    })
 }
 
 /// Parses and compiles rules JSON; every error is located.

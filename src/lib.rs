@@ -28,9 +28,11 @@ pub mod history;
 pub mod html;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod limits;
 pub mod program;
 pub mod rules;
 pub mod signals;
+pub mod signing;
 mod suggest;
 pub mod template;
 pub mod time;
@@ -73,9 +75,23 @@ impl Engine {
         Engine { program, event_ids, event_names, exposure_id, conversion_id, shared: Default::default() }
     }
 
-    /// Loads a compiled bundle (header, checksum and structure are checked; rules are not re-validated).
+    /// Loads a compiled bundle (header, checksum, limits and structure are checked; rules are not
+    /// re-validated). A signed bundle loads too, its signature unchecked: use
+    /// [`Engine::load_verified`] where a signature is required.
     pub fn load(bytes: &[u8]) -> Result<Engine, LoadError> {
         Program::from_bytes(bytes).map(Engine::new)
+    }
+
+    /// Loads a bundle only if it is signed by `key` (docs/signing.md): an unsigned bundle, another
+    /// key's, or any altered byte is refused with `E_BUNDLE_UNSIGNED`, `E_BUNDLE_KEY` or
+    /// `E_BUNDLE_SIGNATURE` before anything is decoded.
+    #[cfg(feature = "signing")]
+    pub fn load_verified(bytes: &[u8], key: &signing::PublicKey) -> Result<Engine, LoadError> {
+        let limit = limits::MAX_BUNDLE_BYTES + signing::HEADER_LEN;
+        if bytes.len() > limit {
+            return Err(LoadError::TooLarge { bytes: bytes.len(), limit });
+        }
+        Program::decode(key.verify(bytes)?).map(Engine::new)
     }
 
     /// Compiles an authored bundle.

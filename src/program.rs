@@ -16,10 +16,10 @@ pub const MAGIC: &[u8; 6] = b"KAIROS";
 pub const FORMAT_VERSION: u16 = 1;
 /// Header: magic, version (u16 LE), payload length (u32 LE), FNV-1a 32 checksum of the payload (u32 LE).
 pub const HEADER_LEN: usize = 6 + 2 + 4 + 4;
-/// Largest compiled bundle accepted.
-pub const MAX_BUNDLE_BYTES: usize = 4 << 20;
+/// Largest compiled bundle accepted ([`crate::limits::MAX_BUNDLE_BYTES`]).
+pub use crate::limits::MAX_BUNDLE_BYTES;
 /// Deepest content nesting accepted (content is serialised recursively).
-pub const MAX_CONTENT_DEPTH: usize = 64;
+pub use crate::limits::MAX_CONTENT_DEPTH;
 
 /// A compiled, ready-to-evaluate bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -304,10 +304,19 @@ impl Program {
         out
     }
 
-    /// Decodes a compiled bundle, checking header, checksum and structure.
+    /// Decodes a compiled bundle, checking header, checksum, limits and structure. A signed
+    /// envelope is opened without checking its signature: see [`crate::Engine::load_verified`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Program, LoadError> {
+        Program::decode(crate::signing::unwrap(bytes)?)
+    }
+
+    /// Decodes a plain compiled bundle (no envelope).
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Program, LoadError> {
         if bytes.len() > MAX_BUNDLE_BYTES {
             return Err(LoadError::TooLarge { bytes: bytes.len(), limit: MAX_BUNDLE_BYTES });
+        }
+        if bytes.starts_with(crate::signing::MAGIC) {
+            return Err(LoadError::BadSignature("a signed envelope inside a signed envelope".into()));
         }
         if bytes.len() < HEADER_LEN || &bytes[..6] != MAGIC {
             return Err(LoadError::NotABundle);
@@ -327,8 +336,33 @@ impl Program {
         }
         let program: Program =
             postcard::from_bytes(payload).map_err(|e| LoadError::Corrupt(format!("undecodable payload: {e}")))?;
+        program.check_limits()?;
         program.check_structure()?;
         Ok(program)
+    }
+
+    /// The counts of src/limits.rs, which the compiler enforces, hold for loaded bundles too.
+    fn check_limits(&self) -> Result<(), LoadError> {
+        use crate::limits::*;
+        let variants: usize = self.slots.iter().map(|s| s.variants.len()).sum();
+        let widest = self.slots.iter().map(|s| s.variants.len()).max().unwrap_or(0);
+        let levels = self.tiers.iter().map(|t| t.levels.len()).max().unwrap_or(0);
+        let counts = [
+            ("slots", self.slots.len(), MAX_SLOTS),
+            ("variants in a slot", widest, MAX_VARIANTS),
+            ("variants", variants, MAX_TOTAL_VARIANTS),
+            ("segments", self.segments.len(), MAX_SEGMENTS),
+            ("tier tables", self.tiers.len(), MAX_TIERS),
+            ("levels in a tier table", levels, MAX_TIER_LEVELS),
+            ("expression nodes", self.nodes.len(), MAX_NODES),
+            ("max_history", self.max_history as usize, MAX_HISTORY as usize),
+        ];
+        for (what, n, limit) in counts {
+            if n > limit {
+                return Err(LoadError::OverLimit(format!("{n} {what}, the limit is {limit}")));
+            }
+        }
+        Ok(())
     }
 
     /// The invariants evaluation relies on: children before parents, references in range,
@@ -339,8 +373,12 @@ impl Program {
         // Compiled expressions are trees: a node shared by two parents could make
         // evaluation exponential in a crafted bundle, so sharing is rejected.
         let mut has_parent = vec![false; self.nodes.len()];
+        // Levels of the tree each node roots: the compiler's nesting limit holds for loaded
+        // bundles too, so a crafted chain of 100,000 `Not`s is refused here, not evaluated.
+        let mut depth = vec![0u8; self.nodes.len()];
         let mut buf = [0; 3];
         for (i, node) in self.nodes.iter().enumerate() {
+            let mut below = 0;
             for &c in node.children_in(&mut buf) {
                 if c >= i as u32 {
                     return bad(format!("node {i} refers forward"));
@@ -348,7 +386,15 @@ impl Program {
                 if std::mem::replace(&mut has_parent[c as usize], true) {
                     return bad(format!("node {c} has two parents"));
                 }
+                below = below.max(depth[c as usize]);
             }
+            if usize::from(below) >= crate::limits::MAX_EXPR_DEPTH {
+                return Err(LoadError::OverLimit(format!(
+                    "node {i}: {}",
+                    crate::limits::too_deep("expression", crate::limits::MAX_EXPR_DEPTH)
+                )));
+            }
+            depth[i] = below + 1;
             let query_ok = |q: &Query| (q.event as usize) < self.events.len();
             let ok = match node {
                 Node::Agg(_, q) => query_ok(q),
@@ -415,4 +461,33 @@ fn check_content(content: &Content, owed: &mut Vec<u64>) -> Result<(), LoadError
         return Err(LoadError::Corrupt("content has trailing tokens".into()));
     }
     Ok(())
+}
+
+impl Program {
+    /// How far before `now` any rule of this bundle reads the history, in ms: the longest
+    /// aggregate window, sequence start window (`first.within`: the follow-up is only read after
+    /// the start) or frequency-cap window; 0 for a bundle that reads no history. `None` when some
+    /// rule reads the whole (bounded) history: an aggregate or a sequence start without `within`,
+    /// or `suppress_after_conversion`. Events older than this can never change a decision, which
+    /// is what lets a replay (src/replay/) forget them.
+    pub fn longest_window_ms(&self) -> Option<i64> {
+        let mut longest = 0i64;
+        for node in &self.nodes {
+            let within = match node {
+                Node::Agg(_, q) => q.within,
+                Node::Sequence(s) => s.first.within,
+                _ => continue,
+            };
+            longest = longest.max(within?);
+        }
+        for v in self.slots.iter().flat_map(|s| &s.variants) {
+            if v.suppress_after_conversion {
+                return None;
+            }
+            if let Some((_, within)) = v.cap {
+                longest = longest.max(within);
+            }
+        }
+        Some(longest)
+    }
 }

@@ -25,7 +25,7 @@ fn rule_cases() -> Vec<(&'static str, String, &'static str, &'static str, &'stat
         ("huge number", bundle_with(r#"{"gt": [1e400, 1]}"#), "E_SYNTAX", "variants[0].when", "number out of range"),
         ("NaN is not JSON", bundle_with(r#"{"gt": [NaN, 1]}"#), "E_SYNTAX", "variants[0].when", "expected value"),
         ("depth bomb past the limit", bundle_with(&deep(40)), "E_DEPTH", "variants[0].when", "deeper than 32"),
-        ("depth bomb past the parser", bundle_with(&deep(100_000)), "E_SYNTAX", "variants[0].when", "recursion limit"),
+        ("depth bomb past the parser", bundle_with(&deep(100_000)), "E_DEPTH", "variants[0].when.not.not", "deeper than 32 levels"),
         ("empty bundle", "{\"kairos\": 1, \"slots\": {}}".into(), "E_EMPTY", "slots", "at least one slot"),
         ("language version", "{\"kairos\": 7, \"slots\": {}}".into(), "E_VERSION", "kairos", "expected 1"),
         (

@@ -2,6 +2,7 @@
 //! conditions are expression trees. JSON is one spelling of this tree (see
 //! docs/rules.md); every JSON operator object has exactly one key, the operator.
 
+use crate::limits::{Nesting, MAX_CONTENT_DEPTH, MAX_EXPR_DEPTH};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -401,9 +402,12 @@ impl<'de> Visitor<'de> for ExprVisitor {
         Ok(Expr::Lit(Lit::Str(v.to_owned())))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Expr, A::Error> {
+        let _level = Nesting::enter(MAX_EXPR_DEPTH, "expression")?;
         Ok(Expr::List(LitListVisitor.visit_seq(seq)?))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Expr, A::Error> {
+        // Readers of JS values (wasm) have no recursion limit of their own: this is the one.
+        let _level = Nesting::enter(MAX_EXPR_DEPTH, "expression")?;
         let op: String = map.next_key()?.ok_or_else(|| de::Error::custom("empty object: expected one operator key"))?;
         let expr = parse_operator(&op, &mut map)?;
         if map.next_key::<de::IgnoredAny>()?.is_some() {
@@ -619,6 +623,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Str(v.to_owned()))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let _level = Nesting::enter(MAX_CONTENT_DEPTH, "content")?;
         let mut out = Vec::new();
         while let Some(v) = seq.next_element()? {
             out.push(v);
@@ -626,6 +631,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Arr(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let _level = Nesting::enter(MAX_CONTENT_DEPTH, "content")?;
         let mut out = Vec::new();
         while let Some((k, v)) = map.next_entry()? {
             out.push((k, v));

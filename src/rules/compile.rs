@@ -13,18 +13,16 @@ use crate::template::{self, Segment};
 use crate::time::{parse_clock, parse_duration, TimeZone, WEEKDAYS};
 use std::collections::{BTreeMap, HashMap};
 
-/// Deepest expression nesting accepted.
-pub const MAX_DEPTH: usize = 32;
-/// Most expression nodes in one bundle.
-pub const MAX_NODES: usize = 50_000;
-/// Most slots, and variants in one slot.
-pub const MAX_SLOTS: usize = 256;
-pub const MAX_VARIANTS: usize = 1_000;
-/// Default and largest `max_history`.
+// The limits live in src/limits.rs; these names are kept for callers of this module.
+use crate::limits::{
+    too_deep, MAX_CONTENT_STRING_BYTES, MAX_IDENT_BYTES, MAX_LITERAL_BYTES, MAX_SEGMENTS, MAX_TIERS, MAX_TIER_LEVELS,
+    MAX_TOTAL_VARIANTS,
+};
+pub use crate::limits::{MAX_HISTORY, MAX_NAME_BYTES, MAX_NODES, MAX_SLOTS, MAX_VARIANTS};
+/// Deepest expression nesting accepted ([`crate::limits::MAX_EXPR_DEPTH`]).
+pub const MAX_DEPTH: usize = crate::limits::MAX_EXPR_DEPTH;
+/// Default `max_history`.
 pub const DEFAULT_HISTORY: u32 = 1_000;
-pub const MAX_HISTORY: u32 = 10_000;
-/// Longest name or string literal in a rule.
-pub const MAX_NAME_BYTES: usize = 256;
 
 /// Value kinds, inferred so mistakes surface at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +145,23 @@ impl Compiler {
             return self
                 .at("slots", |c| Err(c.err("E_LIMIT", format!("{} slots, the limit is {MAX_SLOTS}", b.slots.len()))));
         }
+        let total: usize = b.slots.values().map(|s| s.variants.len()).sum();
+        if total > MAX_TOTAL_VARIANTS {
+            return self.at("slots", |c| {
+                Err(c.err("E_LIMIT", format!("{total} variants in the bundle, the limit is {MAX_TOTAL_VARIANTS}")))
+            });
+        }
+        // Counted before the cycle check, whose search recurses along chains of references.
+        if b.segments.len() > MAX_SEGMENTS {
+            return self.at("segments", |c| {
+                Err(c.err("E_LIMIT", format!("{} segments, the limit is {MAX_SEGMENTS}", b.segments.len())))
+            });
+        }
+        if b.tiers.len() > MAX_TIERS {
+            return self.at("tiers", |c| {
+                Err(c.err("E_LIMIT", format!("{} tier tables, the limit is {MAX_TIERS}", b.tiers.len())))
+            });
+        }
         if let Some(tz) = &b.default_timezone {
             self.at("default_timezone", |c| {
                 TimeZone::named(tz).map(drop).map_err(|e| c.err("E_TIMEZONE", e.to_string()))
@@ -219,12 +234,17 @@ impl Compiler {
     }
 
     fn check_ident(&self, s: &str) -> Result<(), CompileError> {
-        let ok =
-            !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let ok = !s.is_empty()
+            && s.len() <= MAX_IDENT_BYTES
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
             Ok(())
         } else {
-            Err(self.err("E_NAME", format!("`{s}` is not a valid name: use 1–64 letters, digits, `_` or `-`")))
+            let shown = crate::context::clip(s, MAX_NAME_BYTES);
+            Err(self.err(
+                "E_NAME",
+                format!("`{shown}` is not a valid name: use 1–{MAX_IDENT_BYTES} letters, digits, `_` or `-`"),
+            ))
         }
     }
 
@@ -240,36 +260,41 @@ impl Compiler {
                 levels.iter().filter_map(|l| l.when.as_ref()).flat_map(named_refs).collect(),
             );
         }
-        // Depth-first search; `on_path` holds the chain being explored.
-        fn visit(
-            n: &str,
-            refs: &BTreeMap<String, Vec<String>>,
-            done: &mut Vec<String>,
-            on_path: &mut Vec<String>,
+        // Depth-first search with an explicit stack (a chain of references can be as long as
+        // there are segments and tiers, too deep to recurse on wasm's stack). `path` holds the
+        // chain being explored, each with the index of its next reference to follow.
+        fn visit<'a>(
+            start: &'a str,
+            refs: &'a BTreeMap<String, Vec<String>>,
+            done: &mut std::collections::BTreeSet<&'a str>,
         ) -> Option<Vec<String>> {
-            if done.iter().any(|d| d == n) {
+            if done.contains(start) {
                 return None;
             }
-            if let Some(from) = on_path.iter().position(|s| s == n) {
-                let mut cycle = on_path[from..].to_vec();
-                cycle.push(n.to_string());
-                return Some(cycle);
-            }
-            on_path.push(n.to_string());
-            for r in refs.get(n).into_iter().flatten() {
-                if refs.contains_key(r) {
-                    if let Some(c) = visit(r, refs, done, on_path) {
-                        return Some(c);
-                    }
+            let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+            while let Some((n, next)) = path.last_mut() {
+                let name: &str = n;
+                let Some(r) = refs.get(name).and_then(|rs| rs.get(*next)) else {
+                    done.insert(name);
+                    path.pop();
+                    continue;
+                };
+                *next += 1;
+                if !refs.contains_key(r) || done.contains(r.as_str()) {
+                    continue;
                 }
+                if let Some(from) = path.iter().position(|(s, _)| *s == r) {
+                    let mut cycle: Vec<String> = path[from..].iter().map(|(s, _)| s.to_string()).collect();
+                    cycle.push(r.clone());
+                    return Some(cycle);
+                }
+                path.push((r, 0));
             }
-            on_path.pop();
-            done.push(n.to_string());
             None
         }
-        let mut done = Vec::new();
+        let mut done = std::collections::BTreeSet::new();
         for name in refs.keys() {
-            if let Some(cycle) = visit(name, &refs, &mut done, &mut Vec::new()) {
+            if let Some(cycle) = visit(name, &refs, &mut done) {
                 let (kind, first) = cycle[0].split_once(' ').unwrap_or(("segment", &cycle[0]));
                 let section = if kind == "tier" { "tiers" } else { "segments" };
                 let (section, first) = (section.to_string(), first.to_string());
@@ -286,6 +311,9 @@ impl Compiler {
     fn tier(&mut self, levels: &[ast::TierLevel]) -> Result<Vec<(String, Option<u32>)>, CompileError> {
         if levels.is_empty() {
             return Err(self.err("E_EMPTY", "a tier table needs at least one level"));
+        }
+        if levels.len() > MAX_TIER_LEVELS {
+            return Err(self.err("E_LIMIT", format!("{} levels, the limit is {MAX_TIER_LEVELS}", levels.len())));
         }
         let mut out = Vec::new();
         for (i, level) in levels.iter().enumerate() {
@@ -526,13 +554,19 @@ impl Compiler {
         sink: Sink,
     ) -> Result<(), CompileError> {
         if depth > program::MAX_CONTENT_DEPTH {
-            return Err(self.err("E_DEPTH", format!("content nested deeper than {}", program::MAX_CONTENT_DEPTH)));
+            return Err(self.err("E_DEPTH", too_deep("content", program::MAX_CONTENT_DEPTH)));
         }
         match json {
             Json::Null => out.push(Tok::Null),
             Json::Bool(b) => out.push(Tok::Bool(*b)),
             Json::Num(n) => out.push(Tok::Num(*n)),
             Json::Str(s) => {
+                if s.len() > MAX_CONTENT_STRING_BYTES {
+                    return Err(self.err(
+                        "E_LIMIT",
+                        format!("a content string of {} bytes, the limit is {MAX_CONTENT_STRING_BYTES}", s.len()),
+                    ));
+                }
                 self.template(s, vars, sink)?;
                 out.push(Tok::Str(s.clone()));
             }
@@ -545,6 +579,9 @@ impl Compiler {
             Json::Obj(entries) => {
                 out.push(Tok::Obj(entries.len() as u32));
                 for (k, v) in entries {
+                    if k.len() > MAX_NAME_BYTES {
+                        return Err(self.err("E_NAME", format!("a content key must be at most {MAX_NAME_BYTES} bytes")));
+                    }
                     out.push(Tok::Str(k.clone()));
                     self.at(k.clone(), |c| c.content_into(v, vars, out, depth + 1, Sink::for_key(k)))?;
                 }
@@ -596,7 +633,8 @@ impl Compiler {
     fn expr(&mut self, e: &Expr) -> Result<(u32, Ty), CompileError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.err("E_DEPTH", format!("expression nested deeper than {MAX_DEPTH} levels")));
+            // Left unwound on purpose: an error ends the compile.
+            return Err(self.err("E_DEPTH", too_deep("expression", MAX_DEPTH)));
         }
         let out = self.expr_inner(e);
         self.depth -= 1;
@@ -818,8 +856,11 @@ impl Compiler {
             ast::Lit::Num(n) => (Lit::Num(*n), Ty::Num),
             ast::Lit::Bool(b) => (Lit::Bool(*b), Ty::Bool),
             ast::Lit::Str(s) => {
-                if s.len() > 4096 {
-                    return Err(self.err("E_LIMIT", "string literal longer than 4096 bytes"));
+                if s.len() > MAX_LITERAL_BYTES {
+                    return Err(self.err(
+                        "E_LIMIT",
+                        format!("a string literal of {} bytes, the limit is {MAX_LITERAL_BYTES}", s.len()),
+                    ));
                 }
                 (Lit::Str(s.clone()), Ty::Str)
             }
@@ -895,7 +936,10 @@ impl Compiler {
             let test = match test {
                 ast::PropTest::Cmp(op, l) => program::PropTest::Cmp(*op, self.lit(l)?.0),
                 ast::PropTest::In(list) => program::PropTest::In(self.lits(list)?),
-                ast::PropTest::Str(op, s) => program::PropTest::Str(*op, s.clone()),
+                ast::PropTest::Str(op, s) => {
+                    self.lit(&ast::Lit::Str(s.clone()))?;
+                    program::PropTest::Str(*op, s.clone())
+                }
             };
             filter.push((prop.clone(), test));
         }

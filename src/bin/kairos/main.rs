@@ -5,27 +5,32 @@ use kairos::edge::customer::bulk_from_jsonl;
 use kairos::edge::{identity, open_token};
 use kairos::html::{patches, PageRewriter};
 use kairos::json::{decision_to_json, parse_context};
-use kairos::{Engine, Options};
+use kairos::Options;
 use std::process::ExitCode;
 
 mod args;
 mod fmt;
+mod keys;
 
 const USAGE: &str = "\
 kairos: real-time personalisation rules
 
 usage:
   kairos check RULES                    validate rules, JSON or text (located errors, exit 1 on error)
-  kairos compile RULES -o BUNDLE        compile rules (JSON or text) to a postcard bundle
+  kairos compile RULES -o BUNDLE [--sign KEYFILE]
+                                        compile rules (JSON or text) to a postcard bundle, signed
+                                        with KEYFILE (from keygen) when given
   kairos fmt RULES [--json] [--check | -w]
                                         print rules as canonical text (or JSON); --check: exit 1 if not
                                         canonical; -w: rewrite the file
-  kairos decide --bundle FILE --context CTX.json [--explain]
-                                        decide every slot (FILE: rules JSON or compiled bundle)
+  kairos decide --bundle FILE --context CTX.json [--explain] [--public-key KEY]
+                                        decide every slot (FILE: rules JSON or compiled bundle; with
+                                        --public-key, only a bundle signed by KEY: hex or a .pub file)
+  kairos keygen [-o PREFIX]             a bundle signing key: PREFIX.key (secret, mode 0600), PREFIX.pub
   kairos bucket SALT CUSTOMER_ID        print the customer's bucket (0-9999)
-  kairos render --bundle FILE --context CTX.json --slot SLOT
+  kairos render --bundle FILE --context CTX.json --slot SLOT [--public-key KEY]
                                         print one slot's rendered content (its `html`, its text, or JSON)
-  kairos rewrite --bundle FILE --context CTX.json PAGE.html
+  kairos rewrite --bundle FILE --context CTX.json [--public-key KEY] PAGE.html
                                         print the page with its data-kairos-slot elements decided
   kairos kv-customers RECORDS.jsonl     validate customer records, print `wrangler kv bulk put` JSON
   kairos sign-id CUSTOMER_ID            the signed kairos_uid cookie value (key: $KAIROS_IDENTITY_KEY)
@@ -99,7 +104,7 @@ fn run(args: &[String]) -> Result<String, String> {
             let path = rest.first().ok_or("compile needs a RULES file")?;
             let out = flag(rest, &["-o", "--output"])?.ok_or("compile needs -o BUNDLE")?;
             let program = compile_rules(path)?;
-            let bytes = program.to_bytes();
+            let bytes = keys::sign_if_asked(rest, program.to_bytes())?;
             if out == "-" {
                 use std::io::Write;
                 std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())?;
@@ -114,7 +119,7 @@ fn run(args: &[String]) -> Result<String, String> {
             if bundle == "-" && ctx_path == "-" {
                 return Err("only one of --bundle and --context can read stdin".into());
             }
-            let engine = Engine::from_rules_or_bundle(&read(bundle)?).map_err(|e| format!("{bundle}: {e}"))?;
+            let engine = keys::load(rest, bundle)?;
             let ctx = parse_context(&read_text(ctx_path)?).map_err(|e| format!("{ctx_path}: {e}"))?;
             let explain = rest.iter().any(|a| a == "--explain");
             Ok(decision_to_json(&engine.decide(&ctx, Options { explain })))
@@ -127,7 +132,7 @@ fn run(args: &[String]) -> Result<String, String> {
             let bundle = flag(rest, &["--bundle", "-b"])?.ok_or("render needs --bundle FILE")?;
             let ctx_path = flag(rest, &["--context", "-c"])?.ok_or("render needs --context CTX.json")?;
             let slot = flag(rest, &["--slot", "-s"])?.ok_or("render needs --slot SLOT")?;
-            let engine = Engine::from_rules_or_bundle(&read(bundle)?).map_err(|e| format!("{bundle}: {e}"))?;
+            let engine = keys::load(rest, bundle)?;
             let ctx = parse_context(&read_text(ctx_path)?).map_err(|e| format!("{ctx_path}: {e}"))?;
             let found = engine.render(&ctx, slot)?;
             let content = serde_json::to_value(&found.content).map_err(|e| e.to_string())?;
@@ -143,7 +148,7 @@ fn run(args: &[String]) -> Result<String, String> {
             let bundle = flag(rest, &["--bundle", "-b"])?.ok_or("rewrite needs --bundle FILE")?;
             let ctx_path = flag(rest, &["--context", "-c"])?.ok_or("rewrite needs --context CTX.json")?;
             let page = rest.last().filter(|p| !p.starts_with('-')).ok_or("rewrite needs a PAGE file")?;
-            let engine = Engine::from_rules_or_bundle(&read(bundle)?).map_err(|e| format!("{bundle}: {e}"))?;
+            let engine = keys::load(rest, bundle)?;
             let ctx = parse_context(&read_text(ctx_path)?).map_err(|e| format!("{ctx_path}: {e}"))?;
             let decision = engine.decide(&ctx, Options::default());
             let html = PageRewriter::rewrite_all(patches(&decision), &read(page)?);
@@ -196,6 +201,7 @@ fn run(args: &[String]) -> Result<String, String> {
             Ok(open_token::mint(key.as_bytes(), &token))
         }
         "fmt" => fmt::run(rest),
+        "keygen" => keys::keygen(rest),
         "help" | "--help" | "-h" => Ok(USAGE.into()),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
