@@ -23,6 +23,9 @@ export interface KairosOptions {
   wasmUrl?: string;
   /** Exposures are sent here with navigator.sendBeacon when set. */
   beacon?: string;
+  /** Ed25519 public key (64 hex digits, `kairos keygen`): only a bundle signed by it is used;
+   *  otherwise every slot keeps its default (docs/signing.md). Tag attribute: `data-public-key`. */
+  publicKey?: string;
   /** Give up loading after this many ms and keep the defaults (default 2000). */
   timeoutMs?: number;
   /** Cached scores known to the page: { name: { value, computed_at } }. */

@@ -40,6 +40,7 @@
       bundleUrl: data.bundle,
       wasmUrl: data.wasm,
       beacon: data.beacon,
+      publicKey: data.publicKey, // data-public-key: refuse bundles not signed by this key
       timeoutMs: data.timeout ? Number(data.timeout) : undefined
     });
     return k.ready.then(function (api) {

@@ -253,7 +253,10 @@ export function createKairos(options = {}) {
           fetch(options.bundleUrl).then((r) => { if (!r.ok) throw new Error(`bundle HTTP ${r.status}`); return r.arrayBuffer(); }),
           init({ module_or_path: options.wasmUrl || new URL('./pkg/kairos_bg.wasm', import.meta.url) }),
         ]);
-        return Kairos.load(new Uint8Array(bundle));
+        // With a public key, an unsigned or mis-signed bundle throws (E_BUNDLE_UNSIGNED, _KEY,
+        // _SIGNATURE; E_KEY for a bad key): every slot keeps its default, one warning with the code.
+        const signed = options.publicKey !== undefined && options.publicKey !== null;
+        return Kairos.load(new Uint8Array(bundle), signed ? { publicKey: String(options.publicKey) } : undefined);
       })();
       engine = await Promise.race([load, timeout]);
       mark('kairos:loaded');

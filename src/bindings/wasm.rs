@@ -28,6 +28,22 @@ fn read_context(context: JsValue) -> Result<crate::Context, JsValue> {
     })
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const LOAD_OPTIONS: &str = r#"
+/** Options of `Kairos.load`. */
+export interface LoadOptions {
+  /** Ed25519 public key, 64 hex digits (`kairos keygen`): the bundle must be signed by it (docs/signing.md). */
+  publicKey?: string;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{ publicKey?: string }`, read with `Reflect` (no serde derive in the page module).
+    #[wasm_bindgen(typescript_type = "LoadOptions")]
+    pub type LoadOptions;
+}
+
 /// A loaded bundle. Load once, decide many times.
 #[wasm_bindgen]
 pub struct Kairos {
@@ -36,9 +52,34 @@ pub struct Kairos {
 
 #[wasm_bindgen]
 impl Kairos {
-    /// Loads a compiled bundle (`kairos compile` output). Throws `E_BUNDLE_*` errors.
-    pub fn load(bundle: &[u8]) -> Result<Kairos, JsValue> {
-        Engine::load(bundle).map(|engine| Kairos { engine }).map_err(|e| coded_error(e.code(), &e.to_string()))
+    /// Loads a compiled bundle (`kairos compile` output, signed or not). With `{ publicKey }`
+    /// (64 hex digits, `kairos keygen`), only a bundle signed by that key loads. Throws `E_BUNDLE_*`
+    /// errors (`E_BUNDLE_UNSIGNED`, `E_BUNDLE_KEY`, `E_BUNDLE_SIGNATURE` for refused signatures)
+    /// and `E_KEY` for a malformed key.
+    pub fn load(bundle: &[u8], options: Option<LoadOptions>) -> Result<Kairos, JsValue> {
+        let key = match options {
+            None => None,
+            Some(options) => {
+                let value =
+                    js_sys::Reflect::get(&options, &JsValue::from_str("publicKey")).unwrap_or(JsValue::UNDEFINED);
+                if value.is_undefined() || value.is_null() {
+                    None
+                } else {
+                    // A key that is set but unusable refuses every bundle: the page asked for signatures.
+                    let text = value.as_string().ok_or_else(|| {
+                        coded_error(crate::signing::KeyError::CODE, "publicKey must be a string of 64 hex digits")
+                    })?;
+                    let key = crate::signing::PublicKey::parse(&text)
+                        .map_err(|e| coded_error(crate::signing::KeyError::CODE, &format!("publicKey: {e}")))?;
+                    Some(key)
+                }
+            }
+        };
+        let loaded = match &key {
+            Some(key) => Engine::load_verified(bundle, key),
+            None => Engine::load(bundle),
+        };
+        loaded.map(|engine| Kairos { engine }).map_err(|e| coded_error(e.code(), &e.to_string()))
     }
 
     /// Decides every slot for `context`; with `explain`, each slot says why.
@@ -65,7 +106,7 @@ impl Kairos {
 /// One-shot: load `bundle` and decide `context`.
 #[wasm_bindgen]
 pub fn decide(bundle: &[u8], context: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
-    Kairos::load(bundle)?.decide(context, explain)
+    Kairos::load(bundle, None)?.decide(context, explain)
 }
 
 /// The customer's bucket 0–9999 for `salt` (docs/bucketing.md).
@@ -85,7 +126,11 @@ pub fn compile_rules(rules: JsValue) -> Result<Vec<u8>, JsValue> {
         err
     };
     let bundle: crate::ast::Bundle = serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(rules))
-        .map_err(|e| located("E_SYNTAX", &e.path().to_string(), &e.into_inner().to_string()))?;
+        .map_err(|e| {
+            let message = e.inner().to_string();
+            let code = if crate::limits::is_depth_error(&message) { "E_DEPTH" } else { "E_SYNTAX" };
+            located(code, &e.path().to_string(), &message)
+        })?;
     let program = crate::rules::compile::compile(&bundle).map_err(|e| located(e.code, &e.at.path, &e.message))?;
     Ok(program.to_bytes())
 }

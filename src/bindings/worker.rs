@@ -11,6 +11,7 @@ use crate::edge::{
 };
 use crate::edge::{HistoryCookie, HistoryState};
 use crate::html::patches;
+use crate::signing::PublicKey;
 use crate::{json, Decision, Engine, Options};
 use futures_util::StreamExt;
 use std::cell::RefCell;
@@ -28,7 +29,8 @@ const DEFAULT_BUNDLE_TTL_MS: f64 = 60_000.0;
 const MAX_BODY_BYTES: usize = 1 << 20;
 
 struct CachedBundle {
-    engine: Rc<Engine>,
+    /// None: no usable bundle (a signature is required and none is valid).
+    engine: Option<Rc<Engine>>,
     source: &'static str,
     loaded_at_ms: f64,
 }
@@ -62,40 +64,70 @@ fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
 }
 
+/// `BUNDLE_PUBLIC_KEY`: None when bundles need no signature; `Some(None)` when the variable is
+/// set but is not a valid key (then no bundle is accepted: the operator asked for signatures).
+fn bundle_key(env: &Env) -> Option<Option<PublicKey>> {
+    let text = var(env, "BUNDLE_PUBLIC_KEY")?;
+    match PublicKey::parse(&text) {
+        Ok(key) => Some(Some(key)),
+        Err(e) => {
+            worker::console_error!("kairos: BUNDLE_PUBLIC_KEY is unusable ({e}): every bundle is refused");
+            Some(None)
+        }
+    }
+}
+
 /// The rule bundle: from KV, cached in the isolate for `BUNDLE_TTL_SECONDS`; otherwise built in.
+/// With `BUNDLE_PUBLIC_KEY`, only a KV bundle signed by that key is used and never the built-in
+/// one (it is unsigned): without a valid signed bundle there is none, so pages pass through with
+/// their own defaults and the decide routes answer 503 (docs/signing.md).
 async fn engine(env: &Env) -> Option<(Rc<Engine>, &'static str)> {
     let now = now_ms();
     let ttl = var(env, "BUNDLE_TTL_SECONDS")
         .and_then(|s| s.parse::<f64>().ok())
         .map_or(DEFAULT_BUNDLE_TTL_MS, |s| s * 1000.0);
-    let cached = BUNDLE
-        .with(|b| b.borrow().as_ref().filter(|c| now - c.loaded_at_ms < ttl).map(|c| (c.engine.clone(), c.source)));
-    if cached.is_some() {
+    let cached = BUNDLE.with(|b| {
+        b.borrow().as_ref().filter(|c| now - c.loaded_at_ms < ttl).map(|c| c.engine.clone().map(|e| (e, c.source)))
+    });
+    if let Some(cached) = cached {
         return cached;
     }
+    let required = bundle_key(env);
+    let fallback =
+        if required.is_some() { "no bundle, pages keep their defaults" } else { "using the built-in bundle" };
     let fresh = match env.kv("KAIROS") {
         Ok(kv) => match kv.get(BUNDLE_KEY).bytes().await {
-            Ok(Some(bytes)) => match Engine::load(&bytes) {
-                Ok(engine) => Some(Rc::new(engine)),
-                Err(e) => {
-                    worker::console_error!("kairos: KV bundle rejected, using the built-in bundle: {e}");
-                    None
+            Ok(Some(bytes)) => {
+                let loaded = match &required {
+                    None => Engine::load(&bytes),
+                    Some(Some(key)) => Engine::load_verified(&bytes, key),
+                    Some(None) => Err(crate::LoadError::BadSignature("BUNDLE_PUBLIC_KEY is not a valid key".into())),
+                };
+                match loaded {
+                    Ok(engine) => Some(Rc::new(engine)),
+                    Err(e) => {
+                        worker::console_error!("kairos: KV bundle rejected [{}], {fallback}: {e}", e.code());
+                        None
+                    }
                 }
-            },
+            }
             Ok(None) => None,
             Err(e) => {
-                worker::console_error!("kairos: KV unreachable, using the built-in bundle: {e}");
+                worker::console_error!("kairos: KV unreachable, {fallback}: {e}");
                 None
             }
         },
         Err(_) => None,
     };
-    let (engine, source) = match fresh {
-        Some(engine) => (engine, "kv"),
-        None => (builtin()?, "builtin"),
+    let (engine, source) = match (fresh, &required) {
+        (Some(engine), _) => (Some(engine), "kv"),
+        // The built-in bundle is unsigned: it never stands in for a required signature.
+        (None, Some(_)) => (None, "none"),
+        (None, None) => (builtin(), "builtin"),
     };
+    // A refusal is cached like a bundle: a bad KV bundle is not verified again on every request.
     BUNDLE.with(|b| *b.borrow_mut() = Some(CachedBundle { engine: engine.clone(), source, loaded_at_ms: now }));
-    Some((engine, source))
+    engine.map(|e| (e, source))
 }
 
 #[event(fetch)]

@@ -14,6 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'target', 'debug', 'kairos');
 const bundles = join(root, 'target', 'www-bundles');
 const tmp = mkdtempSync(join(tmpdir(), 'kairos-browser-'));
+const SIGNING = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'signing.json'), 'utf8'));
 let server, browser, base;
 
 const SCENARIOS = {
@@ -34,6 +35,11 @@ before(async () => {
   writeFileSync(join(bundles, 'corrupt.bin'), corrupt);
   const version = Buffer.from(good); version[6] = 9;
   writeFileSync(join(bundles, 'wrong-version.bin'), version);
+  // Signed bundles (docs/signing.md): the vector's key signs the demo; one bit flipped mis-signs it.
+  writeFileSync(join(tmp, 'site.key'), `${SIGNING.seed}\n`, { mode: 0o600 });
+  execFileSync(cli, ['compile', join(root, SCENARIOS.demo), '-o', join(bundles, 'demo-signed.bin'), '--sign', join(tmp, 'site.key')]);
+  const misSigned = readFileSync(join(bundles, 'demo-signed.bin')); misSigned[misSigned.length - 9] ^= 0x01;
+  writeFileSync(join(bundles, 'demo-mis-signed.bin'), misSigned);
   server = await startServer(0);
   base = `http://127.0.0.1:${server.address().port}`;
   browser = await chromium.launch({
@@ -56,7 +62,7 @@ const DEFAULTS = {
 
 /** A page with the given slots (server-rendered defaults) and the script tag. */
 // A generous load timeout by default, so a busy CI machine cannot turn a happy path into a fallback.
-function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bin', wasm, timeout = 10000, hideMs = 300, config, beacon } = {}) {
+function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bin', wasm, timeout = 10000, hideMs = 300, config, beacon, publicKey } = {}) {
   const slotHtml = {
     hero: `<section data-kairos-slot="hero">${DEFAULTS.hero}</section>`,
     cta: `<a data-kairos-slot="cta" href="/signup">${DEFAULTS.cta}</a>`,
@@ -67,7 +73,7 @@ function pageHtml({ slots = ['hero', 'cta', 'offer'], bundle = '/bundles/demo.bi
 <style id="kairos-hide">[data-kairos-slot]{visibility:hidden}</style>
 <script>setTimeout(function(){var s=document.getElementById('kairos-hide');s&&s.remove()},${hideMs})</script>
 ${config ? `<script>window.kairosConfig = ${JSON.stringify(config)};</script>` : ''}
-<script src="/kairos.js" data-bundle="${bundle}"${beacon ? ` data-beacon="${beacon}"` : ''}${wasm ? ` data-wasm="${wasm}"` : ''}${timeout ? ` data-timeout="${timeout}"` : ''} async></script>
+<script src="/kairos.js" data-bundle="${bundle}"${beacon ? ` data-beacon="${beacon}"` : ''}${wasm ? ` data-wasm="${wasm}"` : ''}${timeout ? ` data-timeout="${timeout}"` : ''}${publicKey !== undefined ? ` data-public-key="${publicKey}"` : ''} async></script>
 </head><body>${slots.map((s) => slotHtml[s]).join('\n')}
 <button id="usable" onclick="this.textContent='clicked'">click me</button></body></html>`;
 }
@@ -127,6 +133,9 @@ const failures = [
   ['corrupt bundle', { bundle: '/bundles/corrupt.bin' }],
   ['wrong bundle version', { bundle: '/bundles/wrong-version.bin' }],
   ['bundle 404', { bundle: '/missing/bundle.bin' }],
+  ['mis-signed bundle with data-public-key', { bundle: '/bundles/demo-mis-signed.bin', publicKey: SIGNING.public_key }],
+  ['unsigned bundle with data-public-key', { bundle: '/bundles/demo.bin', publicKey: SIGNING.public_key }],
+  ['signed bundle, another data-public-key', { bundle: '/bundles/demo-signed.bin', publicKey: '8'.repeat(64) }],
 ];
 for (const [name, options] of failures) {
   test(`failure: ${name} → defaults visible, page usable, ≤ 1 warning`, async () => {
@@ -136,6 +145,23 @@ for (const [name, options] of failures) {
     await close();
   });
 }
+
+test('signed bundles: refused ones warn with the code only; the right key personalises', async () => {
+  const refused = await open(pageHtml({ bundle: '/bundles/demo-mis-signed.bin', publicKey: SIGNING.public_key }), { consent: true });
+  await settle(refused.page);
+  await assertDefaultsAndUsable(refused.page, refused.warnings);
+  const ours = refused.warnings.filter((w) => /kairos/.test(w));
+  assert.equal(ours.length, 1, JSON.stringify(refused.warnings));
+  assert.match(ours[0], /E_BUNDLE_SIGNATURE/);
+  await refused.close();
+
+  const { page, warnings, close } = await open(pageHtml({ bundle: '/bundles/demo-signed.bin', publicKey: SIGNING.public_key }), { consent: true });
+  await settle(page);
+  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-77', category: 'running' }));
+  assert.equal((await slotState(page, 'hero')).variant, 'category_intent');
+  assert.equal(warnings.filter((w) => /kairos/.test(w)).length, 0, JSON.stringify(warnings));
+  await close();
+});
 
 test('failure: network stalled past the anti-flicker timeout → defaults shown after the timeout', async () => {
   const { page, warnings, close } = await open(pageHtml({ bundle: '/stall/bundle.bin', timeout: 1500, hideMs: 300 }), { consent: true });
