@@ -15,6 +15,8 @@ cargo clippy --all-targets -- -D warnings
 step "cargo clippy (wasm bindings, worker)"
 cargo clippy --lib --no-default-features --features wasm -- -D warnings
 cargo clippy --lib --no-default-features --features worker -- -D warnings
+step "fuzz targets type-check (about 45 s; running them is scripts/fuzz.sh, docs/fuzzing.md)"
+cargo check -q --manifest-path fuzz/Cargo.toml --bins
 step "cargo test (core, CLI, edge signals, HTML rewrite)"
 cargo test
 step "build wasm and the worker"

@@ -1,0 +1,76 @@
+//! What the fuzz targets share: the example bundles, fixed contexts, and the checks every
+//! decision must pass (determinism, explanations that do not change the winners).
+
+#![allow(dead_code)]
+
+use kairos::context::Context;
+use kairos::json::{compile_json, decision_to_json, parse_context};
+use kairos::{Decision, Engine, Options};
+
+/// Rules JSON of the example bundles, embedded so a target binary is self-contained.
+pub const RULES: &[(&str, &str)] = &[
+    ("demo", include_str!("../../../examples/demo/rules.json")),
+    ("email", include_str!("../../../examples/email/rules.json")),
+    ("01", include_str!("../../../examples/scenarios/01-abandoned-deposit.json")),
+    ("02", include_str!("../../../examples/scenarios/02-churn-factor.json")),
+    ("03", include_str!("../../../examples/scenarios/03-cross-channel-follow-up.json")),
+    ("04", include_str!("../../../examples/scenarios/04-bad-experience.json")),
+    ("05", include_str!("../../../examples/scenarios/05-live-email-content.json")),
+    ("06", include_str!("../../../examples/scenarios/06-exclusive-evening-offer.json")),
+    ("07", include_str!("../../../examples/scenarios/07-propensity-override.json")),
+    ("08", include_str!("../../../examples/scenarios/08-viewed-twice-not-added.json")),
+    ("09", include_str!("../../../examples/scenarios/09-three-views-no-purchase.json")),
+    ("10", include_str!("../../../examples/scenarios/10-rfm-at-risk.json")),
+    ("11", include_str!("../../../examples/scenarios/11-checkout-hesitation.json")),
+    ("12", include_str!("../../../examples/scenarios/12-session-intent-hero.json")),
+    ("13", include_str!("../../../examples/scenarios/13-adaptive-cta.json")),
+    ("14", include_str!("../../../examples/scenarios/14-banking-moments.json")),
+    ("15", include_str!("../../../examples/scenarios/15-travel-kyc-trial.json")),
+    ("16", include_str!("../../../examples/scenarios/16-high-intent-loan.json")),
+    ("17", include_str!("../../../examples/scenarios/17-consent.json")),
+    ("18", include_str!("../../../examples/scenarios/18-frequency-cap.json")),
+    ("19", include_str!("../../../examples/scenarios/19-holdout.json")),
+    ("20", include_str!("../../../examples/scenarios/20-missing-signals.json")),
+    ("21", include_str!("../../../examples/scenarios/21-explain.json")),
+];
+
+/// Contexts every loaded or compiled bundle is decided against.
+pub const CONTEXTS: &[&str] = &[
+    include_str!("../../../examples/demo/context.json"),
+    include_str!("../../../examples/scenarios/01-abandoned-deposit.context.json"),
+    include_str!("../../../examples/scenarios/14-banking-moments.context.json"),
+    include_str!("../../../examples/email/context.json"),
+];
+
+pub fn engines() -> &'static [Engine] {
+    static ENGINES: std::sync::OnceLock<Vec<Engine>> = std::sync::OnceLock::new();
+    ENGINES.get_or_init(|| {
+        RULES
+            .iter()
+            .map(|(name, text)| Engine::new(compile_json(text).unwrap_or_else(|e| panic!("{name}: {e}"))))
+            .collect()
+    })
+}
+
+pub fn contexts() -> &'static [Context] {
+    static CONTEXTS_PARSED: std::sync::OnceLock<Vec<Context>> = std::sync::OnceLock::new();
+    CONTEXTS_PARSED.get_or_init(|| CONTEXTS.iter().map(|c| parse_context(c).expect("example context parses")).collect())
+}
+
+/// Winning variant per slot.
+pub fn winners(d: &Decision) -> Vec<(&str, &str)> {
+    d.slots.iter().map(|s| (s.slot.as_str(), s.variant.as_str())).collect()
+}
+
+/// Decides `ctx` twice without and once with explanations: the two plain answers must be the
+/// same JSON, and explaining must not change a winner. Returns the JSON.
+pub fn decide_checked(engine: &Engine, ctx: &Context) -> String {
+    let first = engine.decide(ctx, Options::default());
+    let json = decision_to_json(&first);
+    let again = decision_to_json(&engine.decide(ctx, Options::default()));
+    assert_eq!(json, again, "deciding twice gave two answers");
+    let explained = engine.decide(ctx, Options { explain: true });
+    assert_eq!(winners(&first), winners(&explained), "explaining changed the winners");
+    let _ = decision_to_json(&explained);
+    json
+}
