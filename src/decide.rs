@@ -96,9 +96,36 @@ struct Survivor {
 impl Engine {
     /// Decides every slot of the bundle for one context.
     pub fn decide(&self, ctx: &Context, opts: Options) -> Decision {
+        self.decide_inner(ctx, opts, None)
+    }
+
+    /// Decides like [`Engine::decide`] and also returns the truth of every segment of the bundle
+    /// (in bundle order) for this context, whatever its consent or holdout group: what a replay
+    /// counts. The segments are evaluated on the decision's own history index; what only they
+    /// found missing is not added to the decision's `missing`.
+    pub fn decide_with_segments(&self, ctx: &Context, opts: Options) -> (Decision, Vec<Tri>) {
+        let mut segments = Vec::with_capacity(self.program.segments.len());
+        let decision = self.decide_inner(ctx, opts, Some(&mut segments));
+        (decision, segments)
+    }
+
+    /// Every segment's truth, on a history index of its own (decisions that read no history).
+    fn segments_alone(&self, ctx: &Context, out: &mut Vec<Tri>) {
+        let prog = &self.program;
+        let hist =
+            History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
+        let shared = self.shared.get_or_init(|| SharedScans::of(prog));
+        let mut ev = Eval::new(prog, ctx, &hist).sharing(shared);
+        out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
+    }
+
+    fn decide_inner(&self, ctx: &Context, opts: Options, segments: Option<&mut Vec<Tri>>) -> Decision {
         let prog = &self.program;
         let consent = ctx.has_consent();
         if !consent {
+            if let Some(out) = segments {
+                self.segments_alone(ctx, out);
+            }
             let summary = "no personalisation consent: default shown, history not read";
             return Decision {
                 slots: prog
@@ -122,6 +149,9 @@ impl Engine {
             }
         };
         if in_holdout {
+            if let Some(out) = segments {
+                self.segments_alone(ctx, out);
+            }
             let summary = "customer is in the holdout group: default shown";
             return Decision {
                 slots: prog.slots.iter().map(|s| default_decision(s, "holdout", opts, summary, Vec::new())).collect(),
@@ -137,6 +167,11 @@ impl Engine {
         let mut slots: Vec<SlotDecision> =
             prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts)).collect();
         resolve_decision_refs(prog, &mut slots, opts);
+        if let Some(out) = segments {
+            let decided = ev.missing.len();
+            out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
+            ev.missing.truncate(decided);
+        }
         for m in ev.missing {
             if !missing.contains(&m) {
                 missing.push(m);

@@ -66,9 +66,7 @@ impl TimeZone {
             .ok()
             .or_else(|| ZONES.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)));
         match found {
-            Some(i) => {
-                parse_posix(ZONES[i].1).ok_or_else(|| TzError::UnknownZone { name: name.into(), suggestion: None })
-            }
+            Some(i) => parsed(i).ok_or_else(|| TzError::UnknownZone { name: name.into(), suggestion: None }),
             None => Err(TzError::UnknownZone {
                 name: name.into(),
                 suggestion: crate::suggest::nearest(name, ZONES.iter().map(|(n, _)| *n)).map(String::from),
@@ -144,6 +142,15 @@ impl Transition {
         }
         day * 86_400 + self.time_secs as i64
     }
+}
+
+/// Each zone's rule, parsed on first use: every decision resolves the visitor's zone, and
+/// parsing its POSIX rule each time was a quarter of a small bundle's decision (replays).
+static PARSED: std::sync::OnceLock<Vec<std::sync::OnceLock<Option<TimeZone>>>> = std::sync::OnceLock::new();
+
+fn parsed(i: usize) -> Option<TimeZone> {
+    let table = PARSED.get_or_init(|| ZONES.iter().map(|_| std::sync::OnceLock::new()).collect());
+    table.get(i)?.get_or_init(|| ZONES.get(i).and_then(|(_, rule)| parse_posix(rule))).clone()
 }
 
 /// Parses the POSIX TZ forms tzdata footers use: `CET-1CEST,M3.5.0,M10.5.0/3`,
