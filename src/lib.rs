@@ -30,6 +30,7 @@ pub mod html;
 pub mod json;
 pub mod limits;
 pub mod program;
+pub mod replay;
 pub mod rules;
 pub mod signals;
 pub mod signing;

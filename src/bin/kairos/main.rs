@@ -11,6 +11,8 @@ use std::process::ExitCode;
 mod args;
 mod fmt;
 mod keys;
+mod gen;
+mod replay;
 
 const USAGE: &str = "\
 kairos: real-time personalisation rules
@@ -36,6 +38,11 @@ usage:
   kairos sign-id CUSTOMER_ID            the signed kairos_uid cookie value (key: $KAIROS_IDENTITY_KEY)
   kairos token --customer ID --slot SLOT [--campaign C] [--event EVENT.json] [--ttl 30d]
                                         an email open token for GET /v1/open/<token> (key: $KAIROS_OPEN_KEY)
+  kairos gen --customers N --days D [--seed S] [--start RFC3339] [--shape compact|track] [-o FILE]
+                                        a synthetic event log (NDJSON sorted by time; same seed, same bytes)
+  kairos replay --bundle FILE --events LOG.ndjson [--from T] [--to T] [--step 1h] [--lookback D]
+                [--format table|csv|svg] [-o FILE] [--skip-bad] [--require-consent]
+                                        segment sizes, entries and exits, variants and missing signals per step
 
 `-` reads standard input.";
 
@@ -202,6 +209,8 @@ fn run(args: &[String]) -> Result<String, String> {
         }
         "fmt" => fmt::run(rest),
         "keygen" => keys::keygen(rest),
+        "gen" => gen::run(rest),
+        "replay" => replay::run(rest),
         "help" | "--help" | "-h" => Ok(USAGE.into()),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
