@@ -96,17 +96,30 @@ struct Survivor {
 impl Engine {
     /// Decides every slot of the bundle for one context.
     pub fn decide(&self, ctx: &Context, opts: Options) -> Decision {
-        self.decide_inner(ctx, opts, None)
+        self.decide_inner(ctx, opts, None, true)
     }
 
     /// Decides like [`Engine::decide`] and also returns the truth of every segment of the bundle
     /// (in bundle order) for this context, whatever its consent or holdout group: what a replay
     /// counts. The segments are evaluated on the decision's own history index; what only they
     /// found missing is not added to the decision's `missing`.
-    pub fn decide_with_segments(&self, ctx: &Context, opts: Options) -> (Decision, Vec<Tri>) {
+    ///
+    /// With `content: false` every slot's content is left empty (`null`), which spares copying
+    /// and dropping each slot's content on every decision. That is exact only when no content
+    /// reads another slot's decision (`{{decision.SLOT.FIELD}}` can send a slot to its default):
+    /// pass [`Engine::reads_decisions`].
+    pub fn decide_with_segments(&self, ctx: &Context, opts: Options, content: bool) -> (Decision, Vec<Tri>) {
         let mut segments = Vec::with_capacity(self.program.segments.len());
-        let decision = self.decide_inner(ctx, opts, Some(&mut segments));
+        let decision = self.decide_inner(ctx, opts, Some(&mut segments), content);
         (decision, segments)
+    }
+
+    /// Whether some content of the bundle reads another slot's decision (`{{decision.…}}`).
+    pub fn reads_decisions(&self) -> bool {
+        let slots = &self.program.slots;
+        let mut contents =
+            slots.iter().flat_map(|s| std::iter::once(&s.default_content).chain(s.variants.iter().map(|v| &v.content)));
+        contents.any(|c| !decision_holes(c).is_empty())
     }
 
     /// Every segment's truth, on a history index of its own (decisions that read no history).
@@ -119,7 +132,7 @@ impl Engine {
         out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
     }
 
-    fn decide_inner(&self, ctx: &Context, opts: Options, segments: Option<&mut Vec<Tri>>) -> Decision {
+    fn decide_inner(&self, ctx: &Context, opts: Options, segments: Option<&mut Vec<Tri>>, content: bool) -> Decision {
         let prog = &self.program;
         let consent = ctx.has_consent();
         if !consent {
@@ -131,7 +144,7 @@ impl Engine {
                 slots: prog
                     .slots
                     .iter()
-                    .map(|s| default_decision(s, "no_consent", opts, summary, Vec::new()))
+                    .map(|s| default_decision(s, "no_consent", opts, summary, Vec::new(), content))
                     .collect(),
                 consent,
                 holdout: false,
@@ -154,7 +167,11 @@ impl Engine {
             }
             let summary = "customer is in the holdout group: default shown";
             return Decision {
-                slots: prog.slots.iter().map(|s| default_decision(s, "holdout", opts, summary, Vec::new())).collect(),
+                slots: prog
+                    .slots
+                    .iter()
+                    .map(|s| default_decision(s, "holdout", opts, summary, Vec::new(), content))
+                    .collect(),
                 consent,
                 holdout: true,
                 missing,
@@ -165,8 +182,10 @@ impl Engine {
         let shared = self.shared.get_or_init(|| SharedScans::of(prog));
         let mut ev = Eval::new(prog, ctx, &hist).sharing(shared);
         let mut slots: Vec<SlotDecision> =
-            prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts)).collect();
-        resolve_decision_refs(prog, &mut slots, opts);
+            prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts, content)).collect();
+        if content {
+            resolve_decision_refs(prog, &mut slots, opts);
+        }
         if let Some(out) = segments {
             let decided = ev.missing.len();
             out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
@@ -180,7 +199,7 @@ impl Engine {
         Decision { slots, consent, holdout: false, missing }
     }
 
-    fn decide_slot(&self, ev: &mut Eval, slot: &SlotDef, opts: Options) -> SlotDecision {
+    fn decide_slot(&self, ev: &mut Eval, slot: &SlotDef, opts: Options, content: bool) -> SlotDecision {
         let mut candidates = Vec::new();
         let mut survivors: Vec<Survivor> = Vec::new();
         let mut undecided = false;
@@ -250,7 +269,11 @@ impl Engine {
                     slot: slot.name.clone(),
                     variant: v.id.clone(),
                     is_default: false,
-                    content: RenderedContent { tokens: v.content.clone(), vars: win.vars.clone() },
+                    content: if content {
+                        RenderedContent { tokens: v.content.clone(), vars: win.vars.clone() }
+                    } else {
+                        RenderedContent { tokens: Content::default(), vars: Vec::new() }
+                    },
                     vars: win.vars,
                     reason: "rule",
                     explain,
@@ -262,7 +285,7 @@ impl Engine {
                 } else {
                     ("no_eligible_variant", "no variant was eligible: default shown")
                 };
-                default_decision(slot, reason, opts, summary, candidates)
+                default_decision(slot, reason, opts, summary, candidates, content)
             }
         }
     }
@@ -371,7 +394,7 @@ fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDecision], opts
             if let Err(subject) = fill(slots, i) {
                 let summary =
                     format!("{{{{{subject}}}}} has no value, so the content would have a hole: default shown");
-                slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new());
+                slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new(), true);
                 changed = true;
             }
         }
@@ -389,7 +412,7 @@ fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDecision], opts
             // Another slot's field can be large: the filled content is held to the limit too.
             if let Some(size) = rendered_over_limit(&slots[i].content.tokens, &slots[i].content.vars) {
                 let summary = format!("{}: default shown", too_large(size));
-                slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new());
+                slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new(), true);
             }
         }
     }
@@ -460,12 +483,16 @@ fn default_decision(
     opts: Options,
     summary: &str,
     candidates: Vec<Candidate>,
+    content: bool,
 ) -> SlotDecision {
     SlotDecision {
         slot: slot.name.clone(),
         variant: slot.default_id.clone(),
         is_default: true,
-        content: RenderedContent { tokens: slot.default_content.clone(), vars: Vec::new() },
+        content: RenderedContent {
+            tokens: if content { slot.default_content.clone() } else { Content::default() },
+            vars: Vec::new(),
+        },
         vars: Vec::new(),
         reason,
         explain: opts.explain.then(|| SlotExplain { summary: summary.into(), candidates }),

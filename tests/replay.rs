@@ -140,6 +140,38 @@ fn late_lines_count_from_the_next_step() {
     assert_eq!(report.rows[1].segments[carted].size, 1); // and counts at 02:00
 }
 
+#[test]
+fn decisions_without_content_choose_the_same_variants() {
+    let mut bundles = 0;
+    for entry in std::fs::read_dir("examples/scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.to_str().unwrap();
+        if !name.ends_with(".json") || name.ends_with(".context.json") {
+            continue;
+        }
+        let e = engine(&std::fs::read_to_string(&path).unwrap());
+        assert!(!e.reads_decisions(), "{name}");
+        let ctx_text = std::fs::read_to_string(name.replace(".json", ".context.json")).unwrap();
+        let ctx = kairos::json::parse_context(&ctx_text).unwrap();
+        let full = e.decide(&ctx, kairos::Options::default());
+        let (light, segments) = e.decide_with_segments(&ctx, kairos::Options::default(), false);
+        let pick = |d: &kairos::Decision| -> Vec<(String, bool, &'static str)> {
+            d.slots.iter().map(|s| (s.variant.clone(), s.is_default, s.reason)).collect()
+        };
+        assert_eq!(pick(&full), pick(&light), "{name}");
+        assert_eq!((full.missing, full.holdout), (light.missing, light.holdout), "{name}");
+        assert_eq!(segments.len(), e.program.segments.len());
+        bundles += 1;
+    }
+    assert!(bundles >= 20);
+    // A content that reads another slot's decision needs content to be built.
+    let refs = r#"{"kairos": 1, "slots": {
+        "a": {"default": {"id": "d", "content": null},
+              "variants": [{"id": "v", "content": {"text": "{{decision.b.title}}"}}]},
+        "b": {"default": {"id": "none", "content": {"title": "Hello"}}, "variants": []}}}"#;
+    assert!(engine(refs).reads_decisions());
+}
+
 fn generated(customers: u32, days: u32, seed: u64, shape: Shape) -> Vec<u8> {
     let mut out = Vec::new();
     let opts = GenOptions { customers, days, seed, start_ms: DEFAULT_START_MS, shape };

@@ -508,6 +508,8 @@ pub struct Replay<'e> {
     opts: ReplayOptions,
     lookback: i64,
     lookback_source: Lookback,
+    /// Whether decisions must build content (only when one slot's content reads another's).
+    content: bool,
     names: Names,
     index: FastMap<IdKey, u32>,
     customers: Vec<Option<Customer>>,
@@ -522,7 +524,7 @@ pub struct Replay<'e> {
     line_no: u64,
     rows: Vec<StepRow>,
     missing_names: Vec<String>,
-    missing_ids: HashMap<String, u32>,
+    missing_ids: FastMap<String, u32>,
     missing_totals: Vec<u64>,
     stats: Stats,
 }
@@ -596,6 +598,7 @@ impl<'e> Replay<'e> {
             opts: ReplayOptions { step, ..opts },
             lookback,
             lookback_source,
+            content: engine.reads_decisions(),
             names: Names::of(engine),
             index: FastMap::default(),
             customers: Vec::new(),
@@ -607,7 +610,7 @@ impl<'e> Replay<'e> {
             line_no: 0,
             rows: Vec::new(),
             missing_names: Vec::new(),
-            missing_ids: HashMap::new(),
+            missing_ids: FastMap::default(),
             missing_totals: Vec::new(),
             stats: Stats::default(),
         }
@@ -888,7 +891,7 @@ impl<'e> Replay<'e> {
             }
             c.prepare(at, cutoff, max_history, timeout);
             held += c.ctx.events.0.len();
-            let (decision, truths) = self.engine.decide_with_segments(&c.ctx, Options::default());
+            let (decision, truths) = self.engine.decide_with_segments(&c.ctx, Options::default(), self.content);
             self.stats.decisions += 1;
             row.active += 1;
             for ((seg, t), was) in row.segments.iter_mut().zip(&truths).zip(c.member.iter_mut()) {
