@@ -14,9 +14,10 @@
 //! customer per step.
 //!
 //! Layout: [`reader`] scans NDJSON lines without building JSON values, [`state`] keeps customers
-//! and steps, [`report`] and [`svg`] render what was counted.
+//! and steps, `log` packs each customer's events, [`report`] and [`svg`] render what was counted.
 
 pub mod gen;
+mod log;
 pub mod reader;
 pub mod report;
 pub mod state;

@@ -4,6 +4,7 @@
 //! counted is still added to its customer's history (it counts from the next step on) and is
 //! reported as *late*.
 
+use super::log::{Log, Value};
 use super::reader::{ChunkError, Chunks, Line, ScanError, Scanner, Val, Wanted};
 use super::report::{Report, SegmentCount, StepRow};
 use crate::context::{
@@ -16,7 +17,7 @@ use crate::program::Node;
 use crate::time::{DAY_MS, MINUTE_MS};
 use crate::{Engine, Options};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::io::Read;
@@ -168,6 +169,8 @@ struct NameInfo {
     /// Those and the ones its session role reads: only these are parsed.
     want: Vec<String>,
     role: Role,
+    /// How long rules look back at it (`None`: the whole history, so the lookback).
+    window: Option<i64>,
 }
 
 /// The properties each session role reads.
@@ -229,42 +232,73 @@ impl Names {
             props: Vec::new(),
             want: Vec::new(),
             role: Role::None,
+            window: Some(0),
         });
-        let mut read: Vec<(String, Vec<String>)> = prog.events.iter().map(|e| (e.clone(), Vec::new())).collect();
-        let mut want = |event: u32, prop: &str| {
-            if let Some((_, props)) = read.get_mut(event as usize) {
-                if !props.iter().any(|p| p == prop) {
-                    props.push(prop.to_owned());
-                }
+        // Per event name: the properties rules read, and how long rules look back at it
+        // (`None` inside: the whole history).
+        struct Read {
+            name: String,
+            props: Vec<String>,
+            window: Option<Option<i64>>,
+        }
+        let mut read: Vec<Read> =
+            prog.events.iter().map(|e| Read { name: e.clone(), props: Vec::new(), window: None }).collect();
+        fn widen(r: &mut Read, within: Option<i64>) {
+            r.window = Some(match (r.window, within) {
+                (None, w) => w,
+                (Some(Some(a)), Some(b)) => Some(a.max(b)),
+                _ => None,
+            });
+        }
+        fn want(r: &mut Read, prop: &str) {
+            if !r.props.iter().any(|p| p == prop) {
+                r.props.push(prop.to_owned());
             }
-        };
+        }
         for node in &prog.nodes {
+            // A sequence's follow-up is read after its start: it is kept as long as the start.
             let queries = match node {
-                Node::Agg(_, q) => vec![q],
-                Node::Sequence(s) => vec![&s.first, &s.then],
+                Node::Agg(_, q) => vec![(q, q.within)],
+                Node::Sequence(s) => vec![(&s.first, s.first.within), (&s.then, s.first.within)],
                 _ => continue,
             };
-            for q in queries {
+            for (q, within) in queries {
+                let Some(r) = read.get_mut(q.event as usize) else { continue };
+                widen(r, within);
                 for p in q.prop.iter().chain(q.filter.iter().map(|(k, _)| k)) {
-                    want(q.event, p);
+                    want(r, p);
                 }
             }
         }
-        // Caps and conversion suppression read these of the reserved events.
-        for reserved in [crate::history::EXPOSURE, crate::history::CONVERSION] {
-            match read.iter_mut().find(|(n, _)| n == reserved) {
-                Some((_, props)) => {
-                    for p in ["slot", "variant"] {
-                        if !props.iter().any(|x| x == p) {
-                            props.push(p.into());
-                        }
-                    }
+        // Caps read `$exposure` events within their window, conversion suppression every
+        // `$conversion`: both by slot and variant.
+        let variants = prog.slots.iter().flat_map(|s| &s.variants);
+        let caps: Vec<i64> = variants.clone().filter_map(|v| v.cap.map(|(_, within)| within)).collect();
+        let suppress = variants.clone().any(|v| v.suppress_after_conversion);
+        for (reserved, within) in [
+            (crate::history::EXPOSURE, caps.iter().max().map(|w| Some(*w))),
+            (crate::history::CONVERSION, suppress.then_some(None)),
+        ] {
+            let Some(within) = within else { continue };
+            let i = match read.iter().position(|r| r.name == reserved) {
+                Some(i) => i,
+                None => {
+                    read.push(Read { name: reserved.into(), props: Vec::new(), window: None });
+                    read.len() - 1
                 }
-                None => read.push((reserved.into(), vec!["slot".into(), "variant".into()])),
+            };
+            if let Some(r) = read.get_mut(i) {
+                widen(r, within);
+                want(r, "slot");
+                want(r, "variant");
             }
         }
-        for (name, props) in read {
-            names.add(name, true, props);
+        for r in read {
+            let window = r.window.unwrap_or(Some(0));
+            let id = names.add(r.name, r.window.is_some(), r.props);
+            if let Some(info) = names.infos.get_mut(usize::from(id)) {
+                info.window = window;
+            }
         }
         for (name, _) in ROLES {
             if !names.norm.contains_key(*name) {
@@ -284,7 +318,7 @@ impl Names {
             }
         }
         self.norm.insert(name.clone(), id);
-        self.infos.push(NameInfo { name, read, props, want, role });
+        self.infos.push(NameInfo { name, read, props, want, role, window: Some(0) });
         id
     }
 
@@ -490,13 +524,18 @@ impl SessionTrack {
     }
 }
 
+/// What a replay keeps of one customer: the parts of a context that outlive a decision (lent
+/// to the replay's one decision context while deciding), packed events, the session summary.
 struct Customer {
-    ctx: Context,
+    id: Option<Text>,
+    profile: BTreeMap<String, Scalar>,
+    scores: BTreeMap<String, CachedScore>,
+    consent: BTreeMap<String, bool>,
+    timezone: Option<Text>,
     consent_stated: bool,
     /// Latest line of any kind.
     last_seen: i64,
-    /// Whether `ctx.events` is in time order.
-    sorted: bool,
+    log: Log,
     session: SessionTrack,
     /// Segment membership at the previous step.
     member: Vec<bool>,
@@ -527,6 +566,10 @@ pub struct Replay<'e> {
     missing_ids: FastMap<String, u32>,
     missing_totals: Vec<u64>,
     stats: Stats,
+    /// The one context decisions read: each customer's parts are lent to it in turn.
+    scratch: Context,
+    /// Events `scratch` does not need right now, kept for their strings.
+    spare: Vec<Event>,
 }
 
 /// A customer id as a map key: short ids (nearly all) live inside the key, so a lookup compares
@@ -613,6 +656,8 @@ impl<'e> Replay<'e> {
             missing_ids: FastMap::default(),
             missing_totals: Vec::new(),
             stats: Stats::default(),
+            scratch: Context::default(),
+            spare: Vec::new(),
         }
     }
 
@@ -782,13 +827,13 @@ impl<'e> Replay<'e> {
             self.stats.profile_updates += 1;
             c.update_profile(line, at, &self.names);
         }
-        if let Some(info) = info.and_then(|i| self.names.infos.get(i as usize)) {
+        if let Some((id, info)) = info.and_then(|i| self.names.infos.get(i as usize).map(|n| (i, n))) {
             self.stats.events += 1;
             c.session.note(info.role, at, &line.props, timeout);
             if info.read {
-                let before = c.ctx.events.0.len();
-                c.keep(info, at, &line.props, max_history);
-                self.stats.held_events = (self.stats.held_events + c.ctx.events.0.len()).saturating_sub(before);
+                let before = c.log.len();
+                c.keep(info, id, at, &line.props, max_history);
+                self.stats.held_events = (self.stats.held_events + c.log.len()).saturating_sub(before);
             }
         }
         Ok(())
@@ -879,7 +924,7 @@ impl<'e> Replay<'e> {
                     seg.left += u64::from(*was);
                 }
                 if let Some(old) = entry.take() {
-                    if let Some(id) = &old.ctx.customer_id {
+                    if let Some(id) = &old.id {
                         self.index.remove(&IdKey::new(&id.0));
                     }
                 }
@@ -889,9 +934,24 @@ impl<'e> Replay<'e> {
                 self.stats.resident -= 1;
                 continue;
             }
-            c.prepare(at, cutoff, max_history, timeout);
-            held += c.ctx.events.0.len();
-            let (decision, truths) = self.engine.decide_with_segments(&c.ctx, Options::default(), self.content);
+            // Each event is kept as long as some rule can read it.
+            let infos = &self.names.infos;
+            c.log.keep(
+                |id| {
+                    let window = infos.get(usize::from(id)).and_then(|i| i.window).unwrap_or(i64::MAX);
+                    at.saturating_sub(window).max(cutoff)
+                },
+                max_history,
+            );
+            held += c.log.len();
+            let ctx = &mut self.scratch;
+            c.lend(ctx, at, timeout);
+            let names = &self.names;
+            c.log.materialize(&mut ctx.events.0, &mut self.spare, |id| {
+                names.infos.get(usize::from(id)).map_or(("", &[][..]), |i| (i.name.as_str(), i.props.as_slice()))
+            });
+            let (decision, truths) = self.engine.decide_with_segments(ctx, Options::default(), self.content);
+            c.take_back(ctx);
             self.stats.decisions += 1;
             row.active += 1;
             for ((seg, t), was) in row.segments.iter_mut().zip(&truths).zip(c.member.iter_mut()) {
@@ -952,18 +1012,43 @@ fn set_scalar(slot: &mut Scalar, v: &Val) {
 
 impl Customer {
     fn new(id: &str, assume_consent: bool, segments: usize) -> Customer {
-        let mut ctx = Context { customer_id: Some(Text(id.to_owned())), ..Context::default() };
+        let mut consent = BTreeMap::new();
         if assume_consent {
-            ctx.consent.insert("personalization".into(), true);
+            consent.insert("personalization".into(), true);
         }
         Customer {
-            ctx,
+            id: Some(Text(id.to_owned())),
+            profile: BTreeMap::new(),
+            scores: BTreeMap::new(),
+            consent,
+            timezone: None,
             consent_stated: false,
             last_seen: i64::MIN,
-            sorted: true,
+            log: Log::new(),
             session: SessionTrack { last: i64::MIN, ..SessionTrack::default() },
             member: vec![false; segments],
         }
+    }
+
+    /// Lends this customer's id, profile, scores, consent and zone to `ctx` (swapped, not
+    /// copied) and sets its time, session and place for a decision at `now`.
+    fn lend(&mut self, ctx: &mut Context, now: i64, timeout: i64) {
+        self.swap(ctx);
+        ctx.now = Timestamp(now);
+        (ctx.session, ctx.geo) = self.session.context(now, timeout).unwrap_or_default();
+    }
+
+    /// Takes back what [`Customer::lend`] lent.
+    fn take_back(&mut self, ctx: &mut Context) {
+        self.swap(ctx);
+    }
+
+    fn swap(&mut self, ctx: &mut Context) {
+        std::mem::swap(&mut self.id, &mut ctx.customer_id);
+        std::mem::swap(&mut self.profile, &mut ctx.profile);
+        std::mem::swap(&mut self.scores, &mut ctx.scores);
+        std::mem::swap(&mut self.consent, &mut ctx.consent);
+        std::mem::swap(&mut self.timezone, &mut ctx.timezone);
     }
 
     /// Applies a profile update: the attributes and scores rules read (the others are dropped).
@@ -974,16 +1059,16 @@ impl Customer {
             if !names.profile.iter().any(|p| p == k) {
                 continue;
             }
-            let room = self.ctx.profile.len() < MAX_PROFILE_KEYS;
+            let room = self.profile.len() < MAX_PROFILE_KEYS;
             if matches!(v, Val::Nested) || matches!(v, Val::Str(s) if s.len() > MAX_STRING_BYTES) {
                 continue;
             }
-            match self.ctx.profile.get_mut(&**k) {
+            match self.profile.get_mut(&**k) {
                 Some(old) => set_scalar(old, v),
                 None if room => {
                     let mut new = Scalar::Null;
                     set_scalar(&mut new, v);
-                    self.ctx.profile.insert(k.to_string(), new);
+                    self.profile.insert(k.to_string(), new);
                 }
                 None => {}
             }
@@ -991,14 +1076,14 @@ impl Customer {
         if !line.consent.is_empty() && !self.consent_stated {
             // Stated consent replaces the assumed one.
             self.consent_stated = true;
-            self.ctx.consent.clear();
+            self.consent.clear();
         }
         for (k, v) in &line.consent {
-            let room = self.ctx.consent.len() < MAX_PROFILE_KEYS;
-            match self.ctx.consent.get_mut(&**k) {
+            let room = self.consent.len() < MAX_PROFILE_KEYS;
+            match self.consent.get_mut(&**k) {
                 Some(old) => *old = *v,
                 None if room => {
-                    self.ctx.consent.insert(k.to_string(), *v);
+                    self.consent.insert(k.to_string(), *v);
                 }
                 None => {}
             }
@@ -1008,18 +1093,18 @@ impl Customer {
             if !names.scores.iter().any(|n| *n == s.name) {
                 continue;
             }
-            let room = self.ctx.scores.len() < MAX_PROFILE_KEYS;
+            let room = self.scores.len() < MAX_PROFILE_KEYS;
             let score = CachedScore { value: Finite(value), computed_at: Timestamp(s.computed_at.unwrap_or(at)) };
-            match self.ctx.scores.get_mut(&*s.name) {
+            match self.scores.get_mut(&*s.name) {
                 Some(old) => *old = score,
                 None if room => {
-                    self.ctx.scores.insert(s.name.to_string(), score);
+                    self.scores.insert(s.name.to_string(), score);
                 }
                 None => {}
             }
         }
         if let Some(tz) = &line.timezone {
-            match &mut self.ctx.timezone {
+            match &mut self.timezone {
                 Some(Text(old)) if old == tz => {}
                 zone if tz.len() <= MAX_STRING_BYTES => *zone = Some(Text(tz.to_string())),
                 _ => {}
@@ -1028,52 +1113,20 @@ impl Customer {
     }
 
     /// Keeps an event a rule reads, with only the properties rules read.
-    fn keep(&mut self, info: &NameInfo, at: i64, props: &[(Cow<str>, Val)], max_history: usize) {
-        let mut kept = Vec::new();
-        for key in &info.props {
-            let v = match prop(props, key) {
-                Some(Val::Str(s)) => Scalar::Str(s.to_string()),
-                Some(Val::Num(n)) => Scalar::Num(*n),
-                Some(Val::Bool(b)) => Scalar::Bool(*b),
-                _ => continue,
+    fn keep(&mut self, info: &NameInfo, id: u16, at: i64, props: &[(Cow<str>, Val)], max_history: usize) {
+        let kept = info.props.iter().enumerate().filter_map(|(i, key)| {
+            let v = match prop(props, key)? {
+                Val::Str(s) => Value::Str(s),
+                Val::Num(n) => Value::Num(*n),
+                Val::Bool(b) => Value::Bool(*b),
+                _ => return None,
             };
-            kept.push((key.clone(), v));
-        }
-        let events = &mut self.ctx.events.0;
-        if events.last().is_some_and(|e| e.at > at) {
-            self.sorted = false;
-        }
-        events.push(Event { name: info.name.clone(), at, props: kept });
+            Some((u8::try_from(i).ok()?, v))
+        });
+        self.log.push(at, id, kept);
         // Between steps only the newest `max_history` can count: drop the rest now and then.
-        if events.len() >= 2 * max_history.max(16) {
-            if !self.sorted {
-                events.sort_by_key(|e| e.at);
-                self.sorted = true;
-            }
-            events.drain(..events.len() - max_history);
-        }
-    }
-
-    /// Gets the context ready for a decision at `now`.
-    fn prepare(&mut self, now: i64, cutoff: i64, max_history: usize, timeout: i64) {
-        let events = &mut self.ctx.events.0;
-        if !self.sorted {
-            events.sort_by_key(|e| e.at);
-            self.sorted = true;
-        }
-        let old = events.partition_point(|e| e.at < cutoff);
-        let over = (events.len() - old).saturating_sub(max_history);
-        events.drain(..old + over);
-        self.ctx.now = Timestamp(now);
-        match self.session.context(now, timeout) {
-            Some((session, geo)) => {
-                self.ctx.session = session;
-                self.ctx.geo = geo;
-            }
-            None => {
-                self.ctx.session = Session::default();
-                self.ctx.geo = Geo::default();
-            }
+        if self.log.len() >= 2 * max_history.max(16) {
+            self.log.keep(|_| i64::MIN, max_history);
         }
     }
 }
