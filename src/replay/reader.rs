@@ -38,6 +38,10 @@ pub trait Wanted {
     /// Whether any property of that event is wanted.
     fn any(&self, event: u16) -> bool;
     fn wants(&self, event: u16, key: &str) -> bool;
+    /// Whether a profile attribute is wanted.
+    fn wants_attribute(&self, name: &str) -> bool;
+    /// Whether a score is wanted.
+    fn wants_score(&self, name: &str) -> bool;
 }
 
 /// Every property is wanted (for tests and tools that read everything).
@@ -51,6 +55,12 @@ impl Wanted for All {
         true
     }
     fn wants(&self, _: u16, _: &str) -> bool {
+        true
+    }
+    fn wants_attribute(&self, _: &str) -> bool {
+        true
+    }
+    fn wants_score(&self, _: &str) -> bool {
         true
     }
 }
@@ -225,16 +235,21 @@ impl<'a> Scanner<'a> {
     }
 
     /// `{ "key": value, … }`, calling `field` with the cursor on each value.
-    fn object(
-        &mut self,
-        mut field: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), ScanError>,
-    ) -> Result<(), ScanError> {
+    fn object(&mut self, field: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), ScanError>) -> Result<(), ScanError> {
         self.expect(b'{', "`{`")?;
         self.blank();
         if self.peek() == Some(b'}') {
             self.i += 1;
             return Ok(());
         }
+        self.fields(field)
+    }
+
+    /// The `"key": value` pairs of an object from the cursor (after `{` or a `,`) to its `}`.
+    fn fields(
+        &mut self,
+        mut field: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
         loop {
             self.blank();
             if self.peek() != Some(b'"') {
@@ -304,7 +319,12 @@ impl<'a> Scanner<'a> {
             return true;
         }
         if !lit(&mut i, b",\"p\":{") {
-            return false;
+            // Other fields follow (a profile update, say): read them like any object's.
+            if b.get(i - 6) != Some(&b',') {
+                return false;
+            }
+            self.i = i - 5;
+            return self.fields(|sc, key| sc.top_field(key, out, wanted)).is_ok();
         }
         self.i = i - 1;
         let event = wanted.event(name);
@@ -376,18 +396,18 @@ impl<'a> Scanner<'a> {
             "type" => out.kind = Some(self.text("a type string")?),
             "profile" => {
                 out.has_profile = true;
-                self.scalars(&mut out.attrs)?;
+                if self.peek() == Some(b'n') {
+                    self.literal("null")?;
+                } else {
+                    self.object(|sc, k| sc.attribute(k, &mut out.attrs, wanted))?;
+                }
             }
             "traits" => {
                 out.has_profile = true;
                 self.object(|sc, k| match &*k {
                     "consent" => sc.consent(&mut out.consent),
-                    "scores" => sc.scores(&mut out.scores),
-                    _ => {
-                        let v = sc.value()?;
-                        out.attrs.push((k, v));
-                        Ok(())
-                    }
+                    "scores" => sc.scores(&mut out.scores, wanted),
+                    _ => sc.attribute(k, &mut out.attrs, wanted),
                 })?;
             }
             "consent" => {
@@ -396,7 +416,7 @@ impl<'a> Scanner<'a> {
             }
             "scores" => {
                 out.has_profile = true;
-                self.scores(&mut out.scores)?;
+                self.scores(&mut out.scores, wanted)?;
             }
             "timezone" => {
                 out.has_profile = true;
@@ -416,18 +436,6 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// An object of scalars (nested values kept as `Nested`, dropped later).
-    fn scalars(&mut self, out: &mut Vec<(Cow<'a, str>, Val<'a>)>) -> Result<(), ScanError> {
-        if self.peek() == Some(b'n') {
-            return self.literal("null");
-        }
-        self.object(|sc, k| {
-            let v = sc.value()?;
-            out.push((k, v));
-            Ok(())
-        })
-    }
-
     fn consent(&mut self, out: &mut Vec<(Cow<'a, str>, bool)>) -> Result<(), ScanError> {
         self.object(|sc, k| {
             let at = sc.i;
@@ -441,9 +449,29 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    /// `{"name": {"value": 0.9, "computed_at": T}}` or `{"name": 0.9}` (computed at the line's time).
-    fn scores(&mut self, out: &mut Vec<ScoreIn<'a>>) -> Result<(), ScanError> {
+    /// A profile attribute, read if wanted (checked and skipped otherwise).
+    fn attribute(
+        &mut self,
+        key: Cow<'a, str>,
+        out: &mut Vec<(Cow<'a, str>, Val<'a>)>,
+        wanted: &impl Wanted,
+    ) -> Result<(), ScanError> {
+        if wanted.wants_attribute(&key) {
+            let v = self.value()?;
+            out.push((key, v));
+            Ok(())
+        } else {
+            self.skip()
+        }
+    }
+
+    /// `{"name": {"value": 0.9, "computed_at": T}}` or `{"name": 0.9}` (computed at the line's
+    /// time); scores not wanted are checked and skipped.
+    fn scores(&mut self, out: &mut Vec<ScoreIn<'a>>, wanted: &impl Wanted) -> Result<(), ScanError> {
         self.object(|sc, name| {
+            if !wanted.wants_score(&name) {
+                return sc.skip();
+            }
             if sc.peek() == Some(b'{') {
                 let (mut value, mut computed_at) = (Val::Null, None);
                 sc.object(|sc, k| match &*k {
@@ -928,6 +956,12 @@ mod tests {
         fn wants(&self, event: u16, key: &str) -> bool {
             event == 1 && key == "product_id"
         }
+        fn wants_attribute(&self, name: &str) -> bool {
+            name == "tier"
+        }
+        fn wants_score(&self, name: &str) -> bool {
+            name == "ltv"
+        }
     }
 
     #[test]
@@ -952,6 +986,15 @@ mod tests {
         assert_eq!((line.props_at, line.name_id), (Some(5), None));
         Scanner::new(text).props(5, |k| k == "price", &mut line.props).unwrap();
         assert_eq!(line.props, vec![("price".into(), Val::Num(3.0))]);
+        // Profile data after the compact fields: only wanted attributes and scores are read.
+        let text = r#"{"c":"a","e":"identify","t":5,"profile":{"tier":"gold","x":[1]},"scores":{"ltv":3,"p":{"value":1}},"timezone":"UTC"}"#;
+        let mut line = Line::default();
+        Scanner::new(text).line(&mut line, &mut CartIds(Vec::new())).unwrap();
+        assert_eq!(line.attrs, vec![("tier".into(), Val::Str("gold".into()))]);
+        assert_eq!(
+            (line.scores.len(), line.timezone.as_deref(), line.name.as_deref()),
+            (1, Some("UTC"), Some("identify"))
+        );
         // Nothing wanted: skipped, but still checked.
         let text = r#"{"c":"a","e":"Other","t":5,"p":{"price":3,}}"#;
         let e = Scanner::new(text).line(&mut Line::default(), &mut CartIds(Vec::new())).unwrap_err();

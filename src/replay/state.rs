@@ -389,6 +389,12 @@ impl Wanted for Names {
     fn wants(&self, event: u16, key: &str) -> bool {
         self.infos.get(event as usize).is_some_and(|i| i.want.iter().any(|w| w == key))
     }
+    fn wants_attribute(&self, name: &str) -> bool {
+        self.profile.iter().any(|p| p == name)
+    }
+    fn wants_score(&self, name: &str) -> bool {
+        self.scores.iter().any(|s| s == name)
+    }
 }
 
 /// What the current (or last) session said, kept small: counts and the latest of each kind.
