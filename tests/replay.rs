@@ -117,6 +117,25 @@ fn counts_a_handcrafted_log_step_by_step() {
 }
 
 #[test]
+fn the_lookback_is_the_longest_window_a_rule_reads() {
+    use kairos::replay::Lookback;
+    let lookback = |rules: &str, opts: ReplayOptions| {
+        let e = engine(rules);
+        let r = replay(&e, opts, "").unwrap();
+        (e.program.longest_window_ms(), r.lookback, r.lookback_source)
+    };
+    let d = ReplayOptions::default;
+    assert_eq!(lookback(BUNDLE, d()), (Some(3 * HOUR), 3 * HOUR, Lookback::Bundle));
+    // Conversion suppression reads the whole history: capped.
+    let demo = std::fs::read_to_string("examples/demo/rules.json").unwrap();
+    assert_eq!(lookback(&demo, d()), (None, 30 * 24 * HOUR, Lookback::Capped));
+    assert_eq!(lookback(&demo, ReplayOptions { lookback: Some(HOUR), ..d() }), (None, HOUR, Lookback::Given));
+    // Never shorter than a session: session signals come from recent events.
+    let short = BUNDLE.replace("\"2h\"", "\"5m\"").replace("\"3h\"", "\"10m\"");
+    assert_eq!(lookback(&short, d()), (Some(10 * MIN), 30 * MIN, Lookback::Bundle));
+}
+
+#[test]
 fn default_steps_follow_the_log() {
     // No --from/--to: the first boundary is the first whole step after the first line, the last
     // the first at or after the last line.
