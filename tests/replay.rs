@@ -296,6 +296,21 @@ fn memory_follows_active_customers_not_the_log() {
 }
 
 #[test]
+fn missing_signals_quoting_input_stay_a_bounded_table() {
+    // Every customer has a zone of its own that does not exist: 300 different "missing" texts.
+    let rules = r#"{"kairos": 1, "slots": {"s": {"default": {"id": "d", "content": null},
+        "variants": [{"id": "evening", "when": {"local_time_between": ["18:00", "21:00"]}, "content": 1}]}}}"#;
+    let e = engine(rules);
+    let log: String = (0..300)
+        .map(|i| format!("{{\"c\":\"c{i}\",\"e\":\"x\",\"t\":{},\"timezone\":\"Nowhere/Z{i}\"}}\n", T0 + 40 * MIN + i))
+        .collect();
+    let report = replay(&e, hourly(T0 + HOUR, T0 + HOUR), &log).unwrap();
+    assert_eq!(report.missing.len(), 256, "{:?}", &report.missing[..3]);
+    assert_eq!(report.missing.last().map(String::as_str), Some("(other signals)"));
+    assert_eq!(report.missing_totals.iter().sum::<u64>(), 300);
+}
+
+#[test]
 fn csv_and_svg_are_well_formed() {
     let rules = BUNDLE.replace("\"name\": \"replay-test\"", r#""name": "A&B <script>\"x\" 'y'""#);
     let e = engine(&rules);

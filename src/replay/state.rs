@@ -68,6 +68,9 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 const MAX_PROFILE_KEYS: usize = 256;
 /// Most distinct event names remembered (more are read as names no rule reads).
 const MAX_NAMES: usize = 4096;
+/// Distinct missing signals reported; the rest are counted together as [`OTHER_SIGNALS`].
+const MAX_MISSING_SIGNALS: usize = 255;
+const OTHER_SIGNALS: &str = "(other signals)";
 /// Bad lines listed in the report when skipping them.
 const LISTED_BAD_LINES: usize = 5;
 
@@ -870,20 +873,26 @@ impl<'e> Replay<'e> {
     /// (a caller about to exit may `std::mem::forget` it rather than free them one by one).
     pub fn finish(&mut self) -> Report {
         let step = self.opts.step;
-        if let Some(last) = self.latest {
-            let to =
-                self.opts.to.unwrap_or_else(|| last.div_euclid(step) * step + if last % step == 0 { 0 } else { step });
-            let mut next = self.next.unwrap_or(to);
+        // Without `to`: the first boundary at or after the last line.
+        let next = match (self.next, self.latest) {
+            (Some(next), Some(last)) => Some((
+                next,
+                self.opts.to.unwrap_or_else(|| {
+                    next.max(
+                        next + (last - next).div_euclid(step) * step
+                            + if (last - next).rem_euclid(step) == 0 { 0 } else { step },
+                    )
+                }),
+            )),
+            (None, _) => self.opts.from.zip(self.opts.to),
+            (Some(next), None) => self.opts.to.map(|to| (next, to)),
+        };
+        if let Some((mut next, to)) = next {
             while next <= to && self.rows.len() < MAX_STEPS {
                 self.count(next);
                 next = next.saturating_add(step);
             }
-        } else if let (Some(from), Some(to)) = (self.opts.from, self.opts.to) {
-            let mut next = from;
-            while next <= to && self.rows.len() < MAX_STEPS {
-                self.count(next);
-                next = next.saturating_add(step);
-            }
+            self.next = Some(next);
         }
         let prog = &self.engine.program;
         Report {
@@ -979,6 +988,12 @@ impl<'e> Replay<'e> {
                 }
             }
             for m in decision.missing {
+                // Missing-signal texts can quote input (an unknown zone name): a bounded table.
+                let m = if self.missing_names.len() >= MAX_MISSING_SIGNALS && !self.missing_ids.contains_key(&m) {
+                    OTHER_SIGNALS.to_owned()
+                } else {
+                    m
+                };
                 let id = match self.missing_ids.get(&m) {
                     Some(&id) => id as usize,
                     None => {
