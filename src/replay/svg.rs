@@ -60,7 +60,11 @@ impl Report {
             number(height),
             number(height)
         );
-        let title = format!("Segment sizes over time: {}", self.bundle);
+        let span = match (self.rows.first(), self.rows.last()) {
+            (Some(a), Some(b)) => format!(" ({} to {})", short_time(a.at), short_time(b.at)),
+            _ => String::new(),
+        };
+        let title = format!("Segment sizes over time: {}{span}", self.bundle);
         let _ = writeln!(out, "<title>{}</title>", xml_escape(&title));
         let _ = writeln!(out, "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>");
         let _ = writeln!(
@@ -115,8 +119,13 @@ impl Report {
         for k in 0..ticks {
             let i = if ticks == 1 { 0 } else { k * (n - 1) / (ticks - 1) };
             let Some(row) = self.rows.get(i) else { continue };
+            // `2026-11-23` for daily steps, `11-23 18:00` otherwise (the year is in the title's range).
             let label = short_time(row.at);
-            let label = if daily { label.get(..10).unwrap_or(&label).to_string() } else { label };
+            let label = if daily {
+                label.get(..10).unwrap_or(&label).to_string()
+            } else {
+                format!("{} {}", label.get(5..10).unwrap_or_default(), label.get(11..16).unwrap_or_default())
+            };
             let anchor = match k {
                 0 if ticks > 1 => "start",
                 k if k + 1 == ticks && ticks > 1 => "end",
