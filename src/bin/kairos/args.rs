@@ -23,4 +23,3 @@ pub fn flag<'a>(args: &'a [String], names: &[&str]) -> Result<Option<&'a str>, S
         None => Ok(None),
     }
 }
-

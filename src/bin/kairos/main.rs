@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 mod args;
 mod fmt;
-mod keys;
 mod gen;
+mod keys;
 mod replay;
 
 const USAGE: &str = "\
@@ -208,9 +208,9 @@ fn run(args: &[String]) -> Result<String, String> {
             Ok(open_token::mint(key.as_bytes(), &token))
         }
         "fmt" => fmt::run(rest),
-        "keygen" => keys::keygen(rest),
         "gen" => gen::run(rest),
         "replay" => replay::run(rest),
+        "keygen" => keys::keygen(rest),
         "help" | "--help" | "-h" => Ok(USAGE.into()),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
