@@ -1,0 +1,83 @@
+//! The native side of the side-by-side benchmark (bash benches/compare.sh): reads the rules and
+//! contexts benches/compare/generate.mjs wrote, compiles the bundle (and writes it for the wasm
+//! run), times decisions one by one, and writes the timings and every context's winners to
+//! `<dir>/<size>/native.json` for benches/compare/run.mjs to check and report.
+//!
+//! Run: `cargo bench --bench compare -- target/compare` (compare.sh does).
+
+use kairos::json::{compile_json, parse_context};
+use kairos::{Engine, Options};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Instant;
+
+/// p50, p99 and mean of durations in ns, as µs.
+fn summary(mut ns: Vec<u64>) -> Value {
+    ns.sort_unstable();
+    let at = |p: f64| ns[((ns.len() as f64 * p) as usize).min(ns.len() - 1)] as f64 / 1000.0;
+    let mean = ns.iter().sum::<u64>() as f64 / ns.len() as f64 / 1000.0;
+    json!({ "p50_us": at(0.5), "p99_us": at(0.99), "mean_us": mean, "n": ns.len() })
+}
+
+fn time<T>(n: usize, mut f: impl FnMut(usize) -> T) -> Value {
+    for i in 0..n.min(200) {
+        std::hint::black_box(f(i));
+    }
+    let ns = (0..n)
+        .map(|i| {
+            let t = Instant::now();
+            std::hint::black_box(f(i));
+            t.elapsed().as_nanos() as u64
+        })
+        .collect();
+    summary(ns)
+}
+
+fn run(dir: &Path) {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let rules = read("rules.json");
+    let program = compile_json(&rules).unwrap_or_else(|e| panic!("rules.json: {e}"));
+    let bundle = program.to_bytes();
+    std::fs::write(dir.join("bundle.bin"), &bundle).expect("write bundle.bin");
+    let engine = Engine::new(program);
+    let contexts: Vec<Value> = serde_json::from_str(&read("contexts.json")).expect("contexts.json is an array");
+    let texts: Vec<String> = contexts.iter().map(Value::to_string).collect();
+    let parsed: Vec<_> = texts.iter().map(|t| parse_context(t).expect("context parses")).collect();
+
+    let winners: Vec<Value> = parsed
+        .iter()
+        .map(|ctx| {
+            let d = engine.decide(ctx, Options::default());
+            Value::Object(d.slots.iter().map(|s| (s.slot.clone(), json!(s.variant))).collect())
+        })
+        .collect();
+    let iterations = if texts[0].len() > 20_000 { 5_000 } else { 20_000 };
+    let n = parsed.len();
+    let report = json!({
+        "bundle_bytes": bundle.len(),
+        "rules_bytes": rules.len(),
+        "decide": time(iterations, |i| engine.decide(&parsed[i % n], Options::default())),
+        "parse_and_decide": time(iterations / 4, |i| {
+            engine.decide(&parse_context(&texts[i % n]).expect("context parses"), Options::default())
+        }),
+        "load": time(500, |_| Engine::load(&bundle).expect("bundle loads")),
+        "compile": time(100, |_| compile_json(&rules).expect("rules compile")),
+        "winners": winners,
+    });
+    std::fs::write(dir.join("native.json"), serde_json::to_string_pretty(&report).expect("json"))
+        .expect("write native.json");
+    println!(
+        "native {}: decide p50 {} µs, p99 {} µs",
+        dir.display(),
+        report["decide"]["p50_us"],
+        report["decide"]["p99_us"]
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the first other argument is the directory.
+    let root = std::env::args().skip(1).find(|a| !a.starts_with("--")).unwrap_or_else(|| "target/compare".into());
+    for size in ["small", "large"] {
+        run(&Path::new(&root).join(size));
+    }
+}

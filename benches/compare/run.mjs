@@ -1,0 +1,218 @@
+// kairos (native and wasm) against json-logic-js and GrowthBook's JS SDK, in one run, on the
+// same rules and contexts (benches/compare/generate.mjs). Run: bash benches/compare.sh
+//
+// 1. Agreement: every context's winner in every slot must be the same for all four, or the run
+//    stops before any timing.
+// 2. Latency per decision (p50, p99), engines interleaved in rounds so a busy moment on the
+//    machine hits all of them. A decision is: kairos wasm — `decide(ctx)` on the plain JS context
+//    (serde-wasm-bindgen reads the whole context, history included, across the boundary);
+//    json-logic / GrowthBook — compute the attributes from the history in JS (facts.mjs), then
+//    evaluate every slot's rules. kairos native comes from native.json (same inputs, written by
+//    `cargo bench --bench compare`).
+// 3. Cold start (fresh Node processes, cold.mjs) and sizes (gzip -9 of what a page would ship).
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
+import { plan, facts } from './facts.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const dir = process.argv[2] ?? join(root, 'target', 'compare');
+const pkg = process.env.KAIROS_PKG ?? join(root, 'pkg', 'node');
+const webPkg = process.env.KAIROS_WEB_PKG ?? join(root, 'pkg', 'web');
+const require = createRequire(import.meta.url);
+const kairos = require(join(pkg, 'kairos.js'));
+const jsonLogic = require('json-logic-js');
+const { GrowthBookClient } = require('@growthbook/growthbook');
+
+const lines = [];
+const say = (s = '') => {
+  console.log(s);
+  lines.push(s);
+};
+
+function engines(size) {
+  const d = join(dir, size);
+  const engine = kairos.Kairos.load(readFileSync(join(d, 'bundle.bin')));
+  const jl = JSON.parse(readFileSync(join(d, 'jsonlogic.json'), 'utf8'));
+  const jlPlan = plan(jl);
+  const gbPayload = JSON.parse(readFileSync(join(d, 'growthbook.json'), 'utf8'));
+  const gb = new GrowthBookClient().initSync({ payload: gbPayload });
+  const gbPlan = plan(gbPayload);
+  const slots = jl.slots.map((s) => s.slot);
+  return {
+    wasm: (ctx) => {
+      const dec = engine.decide(ctx, false);
+      return slots.map((s) => dec.slots[s].variant);
+    },
+    jsonlogic: (ctx) => {
+      const f = facts(ctx, jlPlan);
+      return jl.slots.map((s) => {
+        for (const v of s.variants) if (jsonLogic.truthy(jsonLogic.apply(v.when, f))) return v.id;
+        return s.default;
+      });
+    },
+    growthbook: (ctx) => {
+      const uc = { attributes: facts(ctx, gbPlan) };
+      return slots.map((s) => gb.evalFeature(s, uc).value);
+    },
+    facts: (ctx) => facts(ctx, jlPlan),
+    slots,
+  };
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/** Times `fns` (name → fn(ctx)) per call over `contexts`, in `rounds` interleaved rounds of `budgetMs` each. */
+function timeAll(fns, contexts, { rounds = 5, budgetMs = 600, warm = 100 } = {}) {
+  const times = Object.fromEntries(Object.keys(fns).map((k) => [k, []]));
+  for (const [name, fn] of Object.entries(fns)) for (let i = 0; i < warm; i++) fn(contexts[i % contexts.length]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      const start = performance.now();
+      let i = 0;
+      while (performance.now() - start < budgetMs || i < 50) {
+        const ctx = contexts[(i + r * 37) % contexts.length];
+        const t0 = performance.now();
+        fn(ctx);
+        times[name].push(performance.now() - t0);
+        i++;
+      }
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(times).map(([k, t]) => {
+      const s = Float64Array.from(t).sort();
+      return [k, { p50_us: percentile(s, 0.5) * 1000, p99_us: percentile(s, 0.99) * 1000, n: s.length }];
+    }),
+  );
+}
+
+const fmt = (us) => (us >= 100 ? us.toFixed(0) : us >= 10 ? us.toFixed(1) : us.toFixed(2));
+const ratio = (a, b) => (a / b >= 10 ? (a / b).toFixed(0) : (a / b).toFixed(1));
+
+say(`# kairos against json-logic-js and GrowthBook`);
+say();
+say(`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} × ${cpus()[0].model} · ` +
+  `Node ${process.versions.node} · load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+say(`json-logic-js ${require('json-logic-js/package.json').version}, ` +
+  `@growthbook/growthbook ${require('@growthbook/growthbook/package.json').version}`);
+
+const results = {};
+for (const size of ['small', 'large']) {
+  const d = join(dir, size);
+  const contexts = JSON.parse(readFileSync(join(d, 'contexts.json'), 'utf8'));
+  const native = JSON.parse(readFileSync(join(d, 'native.json'), 'utf8'));
+  const e = engines(size);
+  // 1. Agreement, every context, before timing anything.
+  let chosen = 0;
+  contexts.forEach((ctx, i) => {
+    const want = e.slots.map((s) => native.winners[i][s]);
+    for (const name of ['wasm', 'jsonlogic', 'growthbook']) {
+      const got = e[name](ctx);
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        const slot = got.findIndex((v, j) => v !== want[j]);
+        console.error(`DISAGREEMENT (${size}, context ${i}, ${e.slots[slot]}): native ${want[slot]}, ${name} ${got[slot]}`);
+        console.error(`facts: ${JSON.stringify(e.facts(ctx))}`);
+        process.exit(1);
+      }
+    }
+    chosen += want.filter((v) => v !== 'default').length;
+  });
+  const slotsTotal = contexts.length * e.slots.length;
+  say();
+  say(`## ${size}: ${native.rules_bytes} B rules JSON → ${native.bundle_bytes} B bundle, ` +
+    `${contexts[0].events.length} events per context`);
+  say(`All four agree on all ${slotsTotal} slot decisions of ${contexts.length} contexts ` +
+    `(${((100 * chosen) / slotsTotal).toFixed(0)} % pick a variant, the rest the default).`);
+  const t = timeAll({ wasm: e.wasm, jsonlogic: e.jsonlogic, growthbook: e.growthbook, facts: e.facts }, contexts);
+  results[size] = { native, t };
+}
+
+say();
+say('## Latency per decision (µs; ratio = p50 over kairos native p50)');
+say();
+say('| engine | small p50 | small p99 | ratio | large p50 | large p99 | ratio |');
+say('|---|---:|---:|---:|---:|---:|---:|');
+const row = (label, get) => {
+  const cells = ['small', 'large'].flatMap((size) => {
+    const r = get(results[size]);
+    const base = results[size].native.decide.p50_us;
+    return [fmt(r.p50_us), fmt(r.p99_us), `${ratio(r.p50_us, base)}×`];
+  });
+  say(`| ${label} | ${cells.join(' | ')} |`);
+};
+row('kairos native (`decide`, context already parsed)', (r) => r.native.decide);
+row('kairos native, parse context JSON + decide', (r) => r.native.parse_and_decide);
+row('kairos wasm in Node (`decide(ctx)`, JS object)', (r) => r.t.wasm);
+row('json-logic-js (JS aggregates + rules)', (r) => r.t.jsonlogic);
+row('GrowthBook `evalFeature` (JS aggregates + features)', (r) => r.t.growthbook);
+row('… of which the JS aggregates alone', (r) => r.t.facts);
+
+// 3. Cold start, fresh processes.
+function cold(engine, size, n = 15) {
+  const runs = [];
+  for (let i = 0; i < n; i++) {
+    const out = execFileSync(process.execPath, [join(here, 'cold.mjs'), engine, join(dir, size), pkg], { encoding: 'utf8' });
+    runs.push(JSON.parse(out));
+  }
+  const med = (k) => Float64Array.from(runs.map((r) => r[k])).sort()[Math.floor(n / 2)];
+  return { setup: med('setup_ms'), first: med('first_ms') };
+}
+say();
+say('## Cold start (ms, median of 15 fresh Node processes)');
+say();
+say('| engine | what set-up is | small: set-up | first decision | large: set-up | first decision |');
+say('|---|---|---:|---:|---:|---:|');
+const what = {
+  kairos: 'require glue + instantiate .wasm + `Kairos.load(bundle)`',
+  jsonlogic: 'require + `JSON.parse(rules)` + aggregate plan',
+  growthbook: 'require + `JSON.parse(features)` + `initSync`',
+};
+for (const engine of ['kairos', 'jsonlogic', 'growthbook']) {
+  const s = cold(engine, 'small');
+  const l = cold(engine, 'large');
+  say(`| ${engine} | ${what[engine]} | ${s.setup.toFixed(2)} | ${s.first.toFixed(2)} | ${l.setup.toFixed(2)} | ${l.first.toFixed(2)} |`);
+}
+say(`| kairos native | \`Engine::load\` (p50) / \`compile_json\` (p50), in process | ` +
+  `${(results.small.native.load.p50_us / 1000).toFixed(3)} / ${(results.small.native.compile.p50_us / 1000).toFixed(3)} | | ` +
+  `${(results.large.native.load.p50_us / 1000).toFixed(3)} / ${(results.large.native.compile.p50_us / 1000).toFixed(3)} | |`);
+
+// 4. Sizes.
+const gz = (buf) => gzipSync(buf, { level: 9 }).length;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+function esbuild(args, input) {
+  return execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), args, { cwd: root, input, maxBuffer: 1 << 26 });
+}
+say();
+say('## Size shipped to a page (gzip -9)');
+say();
+say('| what | raw | gzipped |');
+say('|---|---:|---:|');
+const sizeRow = (label, buf) => say(`| ${label} | ${kb(buf.length)} | ${kb(gz(buf))} |`);
+for (const [label, p] of [['kairos page module (pkg/web)', webPkg], ['kairos Node module (pkg/node)', pkg]]) {
+  if (!existsSync(join(p, 'kairos_bg.wasm'))) continue;
+  const wasm = readFileSync(join(p, 'kairos_bg.wasm'));
+  const glue = esbuild([join(p, 'kairos.js'), '--minify', '--log-level=error']);
+  sizeRow(`${label}: .wasm`, wasm);
+  sizeRow(`${label}: JS glue, minified with esbuild`, glue);
+  say(`| ${label}: total | ${kb(wasm.length + glue.length)} | ${kb(gz(wasm) + gz(glue))} |`);
+}
+sizeRow('json-logic-js `logic.js`, minified with esbuild', esbuild(['node_modules/json-logic-js/logic.js', '--minify']));
+const gbDist = join(root, 'node_modules', '@growthbook', 'growthbook', 'dist', 'bundles');
+sizeRow('GrowthBook `dist/bundles/index.min.js` (as shipped)', readFileSync(join(gbDist, 'index.min.js')));
+sizeRow(
+  'GrowthBook, only `GrowthBookClient` (esbuild bundle, minified, tree-shaken)',
+  esbuild(['--bundle', '--minify', '--format=esm', '--loader=js', '--log-level=error'],
+    "export { GrowthBookClient } from '@growthbook/growthbook';"),
+);
+
+writeFileSync(join(dir, 'results.md'), lines.join('\n') + '\n');
+console.log(`\nwritten to ${join(dir, 'results.md')}`);
