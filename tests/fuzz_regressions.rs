@@ -4,7 +4,6 @@
 use kairos::json::{compile_json, parse_context};
 use kairos::{Engine, Options};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
 
 fn demo() -> Engine {
     Engine::new(compile_json(include_str!("../examples/demo/rules.json")).expect("demo compiles"))
@@ -26,13 +25,12 @@ fn an_unknown_time_zone_costs_little_whatever_its_length() {
     let engine = demo();
     for zone in ["x".repeat(4096), "Xurope/Parisx".into()] {
         let ctx = demo_context(|c| c["timezone"] = json!(zone));
-        let start = Instant::now();
+        // Before the fix, 20 such decisions took about 30 s in a debug build for the long name; the
+        // cost itself is a benchmark matter, so this replays the input for correctness only.
         for _ in 0..20 {
             let d = engine.decide(&ctx, Options::default());
             assert!(d.missing.iter().any(|m| m.starts_with("timezone (unknown time zone")), "{:?}", d.missing);
         }
-        // Before the fix, about 30 s in a debug build for the long name; now milliseconds.
-        assert!(start.elapsed() < Duration::from_secs(2), "20 decisions took {:?}", start.elapsed());
     }
     let near = demo_context(|c| c["timezone"] = json!("Europe/Parisx"));
     let d = engine.decide(&near, Options::default());
