@@ -418,7 +418,8 @@ impl<'a> Eval<'a> {
             Node::Agg(op, q) => self.aggregate(*op, q),
             Node::Sequence(spec) => {
                 let Some(a) = self.matching(&spec.first).next_back() else { return Val::Bool(false) };
-                let (start, end) = (a.at, a.at + spec.gap);
+                // Saturating: a loaded bundle's gap is not re-validated (compiled ones are bounded).
+                let (start, end) = (a.at, a.at.saturating_add(spec.gap));
                 let followed = self
                     .hist
                     .window(spec.then.event, Some(start))

@@ -36,3 +36,30 @@ fn an_unknown_time_zone_costs_little_whatever_its_length() {
     let d = engine.decide(&near, Options::default());
     assert!(d.missing.iter().any(|m| m.contains("did you mean `Europe/Paris`")), "{:?}", d.missing);
 }
+
+/// `bundle_load` (its reach, read by hand: 19 million executions had not produced it): a loaded
+/// bundle is not re-validated, and a sequence's `gap` near `i64::MAX` made `at + gap` overflow,
+/// a panic with overflow checks on (tests, debug builds) and a wrapped-around end in release,
+/// which read as an abandonment already complete. The end now saturates: an endless gap never
+/// completes. The crafted bundle is also a seed of the target
+/// (fuzz/corpus/bundle_load/01-endless-gap.payload).
+#[test]
+fn a_loaded_sequence_with_an_endless_gap_never_completes() {
+    let rules = include_str!("../examples/scenarios/01-abandoned-deposit.json");
+    let mut program = compile_json(rules).expect("scenario compiles");
+    let mut sequences = 0;
+    for node in &mut program.nodes {
+        if let kairos::program::Node::Sequence(s) = node {
+            s.gap = i64::MAX;
+            sequences += 1;
+        }
+    }
+    assert_eq!(sequences, 2);
+    let engine = Engine::load(&program.to_bytes()).expect("crafted bundle loads");
+    let ctx = parse_context(include_str!("../examples/scenarios/01-abandoned-deposit.context.json")).expect("context");
+    for explain in [false, true] {
+        let d = engine.decide(&ctx, Options { explain });
+        // As compiled, the 30-minute abandonment holds and `finish_deposit` wins.
+        assert_eq!(d.slots[0].variant, "none", "an endless gap cannot have elapsed");
+    }
+}
