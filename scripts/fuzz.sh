@@ -40,7 +40,8 @@ run() {
   [ -n "${FUZZ_TIME:-}" ] && limit=(-max_total_time="$FUZZ_TIME")
   local dict=()
   case "$t" in
-    compile_json | bundle_load) dict=(-dict=fuzz/dict/rules.dict) ;;
+    compile_json) dict=(-dict=fuzz/dict/rules.dict) ;;
+    bundle_load) dict=(-dict=fuzz/dict/postcard.dict) ;;
     compile_text) dict=(-dict=fuzz/dict/text.dict) ;;
   esac
   echo "fuzz: $t (${limit[*]}, sanitizer $sanitizer)"
