@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f www/pkg/kairos_bg.wasm ] || bash scripts/build-wasm.sh
-cargo build -q --release --bin kairos
+cargo build -q --release -p kairos-cli
 node benches/browser.mjs

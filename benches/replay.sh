@@ -20,7 +20,7 @@ TARGET=${CARGO_TARGET_DIR:-target}
 KAIROS="$TARGET/release/kairos"
 
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-cargo build --release --bin kairos >&2
+cargo build --release -p kairos-cli >&2
 
 # Peak RSS (KB) and wall seconds of a command, from GNU time's report.
 measure() {

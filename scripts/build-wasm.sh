@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the wasm module and its JS glue:
-#   pkg/node        (CommonJS, for Node)       features: wasm
-#   pkg/web         (ES module, for browsers)  features: wasm        → copied to www/pkg
-#   pkg/playground  (ES module, for browsers)  features: playground  → copied to www/playground-pkg
+#   pkg/node        (CommonJS, for Node)       crates/kairos-wasm               → pkg/node
+#   pkg/web         (ES module, for browsers)  crates/kairos-wasm               → copied to www/pkg
+#   pkg/playground  (ES module, for browsers)  crates/kairos-wasm, playground   → copied to www/playground-pkg
 # Uses an installed wasm32 target when there is one; otherwise Debian's rust-web
 # (Rust + std sources) with -Zbuild-std, linked by wasm-ld (see docs/build.md).
 set -euo pipefail
@@ -12,7 +12,7 @@ source scripts/wasm-lib.sh
 
 bindgen() { # target out-dir
   rm -rf "$2"
-  "$WASM_BINDGEN" --target "$1" --out-dir "$2" "$WASM"
+  "$WASM_BINDGEN" --target "$1" --out-dir "$2" --out-name kairos "$WASM"
   # npm's binaryen: Debian's wasm-opt 108 breaks wasm-bindgen's externref table (docs/build.md).
   if [ -x node_modules/.bin/wasm-opt ]; then
     node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
@@ -24,13 +24,13 @@ bindgen() { # target out-dir
 sysroot_has_wasm && echo "build-wasm: using the installed $TARGET target" \
   || echo "build-wasm: no $TARGET std installed; building std from Debian's rust-web sources"
 
-cargo_wasm wasm
+cargo_wasm kairos-wasm
 bindgen nodejs pkg/node
 bindgen web pkg/web
 # The repo's package.json says "type": "module"; the nodejs glue is CommonJS.
 echo '{ "type": "commonjs" }' > pkg/node/package.json
 rm -rf www/pkg && cp -r pkg/web www/pkg
 
-cargo_wasm playground
+cargo_wasm kairos-wasm playground
 bindgen web pkg/playground
 rm -rf www/playground-pkg && cp -r pkg/playground www/playground-pkg

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/wasm-lib.sh
 
 OUT=build/worker
-cargo_wasm worker
+cargo_wasm kairos-worker
 rm -rf "$OUT" && mkdir -p "$OUT"
 "$WASM_BINDGEN" --target module --out-dir "$OUT" --out-name index --no-typescript \
   --experimental-reset-state-function --force-enable-abort-handler "$WASM"
@@ -17,5 +17,5 @@ if [ -x node_modules/.bin/wasm-opt ]; then
   node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-exception-handling "$OUT/index_bg.wasm" -o "$OUT/index_bg.wasm"
 fi
-cp worker/shim.mjs "$OUT/shim.mjs"
+cp crates/kairos-worker/js/shim.mjs "$OUT/shim.mjs"
 echo "build-worker: $OUT/index_bg.wasm $(stat -c %s "$OUT/index_bg.wasm") bytes, $(gzip -9c "$OUT/index_bg.wasm" | wc -c) gzipped"

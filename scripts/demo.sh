@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo build --release --bin kairos
+cargo build --release -p kairos-cli
 bash scripts/build-wasm.sh
 bash scripts/build-worker.sh
 K=target/release/kairos

@@ -15,7 +15,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$rules$customers" ] || { echo "usage: kv-upload.sh [--rules RULES.json] [--customers RECORDS.jsonl] [--remote]" >&2; exit 2; }
-cargo build -q --bin kairos
+cargo build -q -p kairos-cli
 mkdir -p target/kv
 export WRANGLER_SEND_METRICS=false
 if [ -n "$rules" ]; then

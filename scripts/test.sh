@@ -10,19 +10,22 @@ bash scripts/setup.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
-step "cargo clippy (core, CLI, tests, benches)"
-cargo clippy --all-targets -- -D warnings
-step "cargo clippy (wasm bindings, worker)"
-cargo clippy --lib --no-default-features --features wasm -- -D warnings
-cargo clippy --lib --no-default-features --features worker -- -D warnings
+step "cargo clippy (every crate, every target)"
+cargo clippy --workspace --all-targets -- -D warnings
+step "cargo clippy (the core as the page and Worker build it, and with the playground)"
+cargo clippy -p kairos --lib --no-default-features -- -D warnings
+cargo clippy -p kairos --lib --no-default-features --features signing -- -D warnings
+cargo clippy -p kairos-wasm --lib --features playground -- -D warnings
+step "the core's dependency tree has no surface crate (scripts/check-layout.sh)"
+bash scripts/check-layout.sh
 step "fuzz targets type-check (about 45 s; running them is scripts/fuzz.sh, docs/fuzzing.md)"
 cargo check -q --manifest-path fuzz/Cargo.toml --bins
-step "cargo test (core, CLI, edge signals, HTML rewrite)"
-cargo test
+step "cargo test (every crate)"
+cargo test --workspace
 step "build wasm and the worker"
 bash scripts/build-wasm.sh
 bash scripts/build-worker.sh
 step "node tests (wasm in Node, JSON Schema), browser tests (headless Chromium), worker tests (workerd)"
-cargo build --bin kairos
+cargo build -p kairos-cli --bin kairos
 node --test tests/node/ tests/browser/ tests/worker/
 echo; echo "all tests passed"

@@ -1,9 +1,8 @@
-# Shared by build-wasm.sh and build-worker.sh (sourced, not run): how to build the crate
+# Shared by build-wasm.sh and build-worker.sh (sourced, not run): how to build a surface crate
 # for wasm32 with an installed target, or with Debian's rust-web and -Zbuild-std (docs/build.md).
 
 TARGET=wasm32-unknown-unknown
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR_WASM:-target/wasm}"
-WASM="$CARGO_TARGET_DIR/$TARGET/wasm/kairos.wasm"
 WASM_BINDGEN=$(command -v wasm-bindgen || echo "$HOME/.cargo/bin/wasm-bindgen")
 
 sysroot_has_wasm() {
@@ -12,8 +11,11 @@ sysroot_has_wasm() {
   ls "$dir"/libcore-*.rlib >/dev/null 2>&1
 }
 
-cargo_wasm() { # features
-  local args=(--lib --no-default-features --features "$1" --profile wasm --target "$TARGET")
+# Builds one surface crate's cdylib and sets WASM to its .wasm file.
+cargo_wasm() { # package [features]
+  local args=(-p "$1" --lib --profile wasm --target "$TARGET")
+  [ -n "${2:-}" ] && args+=(--features "$2")
+  WASM="$CARGO_TARGET_DIR/$TARGET/wasm/${1//-/_}.wasm"
   if sysroot_has_wasm; then
     cargo build "${args[@]}"
   else

@@ -187,9 +187,11 @@ pub struct Text(pub String);
 #[derive(Debug, Clone, Copy)]
 pub struct HintBool(pub bool);
 
-/// Timestamps must fall in years 1000–9999 so arithmetic on them cannot overflow.
-pub(crate) const MIN_MS: i64 = -30_610_224_000_000;
-pub(crate) const MAX_MS: i64 = 253_402_300_799_999;
+// Timestamps must fall in years 1000–9999 so arithmetic on them cannot overflow.
+/// Earliest accepted instant: 1000-01-01T00:00:00Z.
+pub const MIN_MS: i64 = -30_610_224_000_000;
+/// Latest accepted instant: 9999-12-31T23:59:59.999Z.
+pub const MAX_MS: i64 = 253_402_300_799_999;
 
 fn check_ms<E: de::Error>(ms: i64) -> Result<i64, E> {
     if (MIN_MS..=MAX_MS).contains(&ms) {

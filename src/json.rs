@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 /// Largest JSON input accepted (rules or context).
 pub use crate::limits::MAX_JSON_BYTES;
 
-pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (Location, String)> {
+/// Reads JSON text into any serde type, with the same size limit, depth limit and located
+/// errors (JSON path, line and column) as rules and contexts; the edge crate reads its records with it.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (Location, String)> {
     if text.len() > MAX_JSON_BYTES {
         return Err((Location::default(), format!("input is {} bytes, the limit is {MAX_JSON_BYTES}", text.len())));
     }

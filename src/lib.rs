@@ -7,7 +7,9 @@
 //!
 //! The layout follows the data: [`context`] and [`signals`] read what is known
 //! about the visitor, [`rules`] compiles what marketers wrote, [`eval`] and
-//! [`decide`] choose, [`bindings`] expose the core to JavaScript. The core never
+//! [`decide`] choose, [`html`] projects a decision onto a page. The surfaces (edge, wasm,
+//! Worker, CLI, replay) are sibling crates under `crates/` that depend on this one; nothing here
+//! may import them, and the manifest makes that a compile error rather than a convention. The core never
 //! reads a clock, never logs, and never panics on input: every fallible step
 //! returns a located error, and a bad or missing signal makes a rule *unknown*,
 //! which falls back to the slot's default.
@@ -18,27 +20,22 @@ pub mod bucket;
 pub mod context;
 pub mod decide;
 mod describe;
-#[cfg(feature = "edge")]
-pub mod edge;
 pub mod error;
 pub mod escape;
 pub mod eval;
 pub mod history;
-#[cfg(feature = "html")]
+#[cfg(feature = "json")]
 pub mod html;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod limits;
 pub mod program;
-pub mod replay;
 pub mod rules;
 pub mod signals;
 pub mod signing;
 mod suggest;
 pub mod template;
 pub mod time;
-
-pub mod bindings;
 
 pub use context::Context;
 pub use decide::{Decision, Options};

@@ -11,7 +11,7 @@ const SESSION_KEY = 'kairos:session';
 const MAX_EVENTS = 500;
 const MAX_HISTORY_BYTES = 200_000;
 const SAFE_URL = /^(https?:|mailto:|tel:|\/|\.|#|[^:]*$)/i;
-// The same allow list as the edge (src/html/mod.rs): a deny list keeps missing one (srcdoc, formaction, style…).
+// The same allow list as the edge (src/html.rs): a deny list keeps missing one (srcdoc, formaction, style…).
 const ALLOWED_ATTRS = new Set(['class', 'id', 'title', 'alt', 'href', 'src', 'target', 'rel', 'lang', 'dir', 'role', 'width', 'height', 'loading', 'hidden']);
 const allowedAttr = (n) => ALLOWED_ATTRS.has(n) || /^aria-[a-z0-9-]+$/.test(n) || (/^data-[a-z0-9-]+$/.test(n) && !n.startsWith('data-kairos-'));
 

@@ -87,7 +87,7 @@ export async function startWorker({ origin, bindings = {} } = {}) {
   return { mf, kv, fetch: (url, init) => mf.dispatchFetch(new URL(url, 'http://shop.test').href, init) };
 }
 
-/** The customer-id cookie value as a site signs it (src/edge/identity.rs): `<id>.<base64url HMAC-SHA256>`. */
+/** The customer-id cookie value as a site signs it (crates/kairos-edge/src/identity.rs): `<id>.<base64url HMAC-SHA256>`. */
 export function signId(id, key = IDENTITY_KEY) {
   return `${id}.${crypto.createHmac('sha256', key).update(`kairos-uid1|${id}`).digest('base64url')}`;
 }

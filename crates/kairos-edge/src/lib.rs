@@ -1,0 +1,27 @@
+//! Edge signals: what a CDN request says about the visitor, turned into a [`Context`].
+//!
+//! Nothing here depends on a runtime: the worker binding copies headers, cookies and
+//! `cf` properties into an [`EdgeRequest`], so the mapping is tested natively.
+//!
+//! [`Context`]: kairos::Context
+//!
+//! Owns: edge signals, cookies, KV customer records, the signed history cookie, email open tokens,
+//! and (feature `rewrite`) the streaming slot rewrite with lol_html for native use. Must not import
+//! wasm-bindgen, js-sys or the `worker` crate: everything here runs and is tested natively.
+
+pub mod cookies;
+pub mod customer;
+pub mod history;
+pub mod identity;
+pub mod open_token;
+pub mod request;
+mod sign;
+#[cfg(feature = "rewrite")]
+pub mod stream;
+pub mod track;
+
+pub use customer::CustomerRecord;
+pub use history::{EdgeEvent, HistoryCookie, HistoryState};
+pub use request::{CfProperties, EdgeRequest};
+#[cfg(feature = "rewrite")]
+pub use stream::PageRewriter;

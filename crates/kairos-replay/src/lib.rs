@@ -1,0 +1,30 @@
+//! Replaying an event log against a bundle: how many customers each segment holds at every step
+//! of a period, who entered and left, which variant every slot would have shown, and which
+//! signals were missing (`kairos replay`, docs/replay.md). [`gen`] writes synthetic logs to try
+//! it on (`kairos gen`).
+//!
+//! The log is streamed once, in time order. Per customer the replay keeps a decision context
+//! that only ever holds what the bundle can read: the events it names (with only the properties
+//! it reads), at most `max_history` of them, none older than the bundle's longest window (the
+//! *lookback*, [`kairos::Program::longest_window_ms`]); the latest profile, scores, consent and
+//! zone; and a summary of the current session. At each step boundary every customer seen within
+//! the lookback is decided once ([`kairos::Engine::decide_with_segments`]); customers not seen
+//! within it are forgotten. Memory therefore follows the customers active in one lookback, never
+//! the length of the log, and the work is one scan per line plus one decision per active
+//! customer per step.
+//!
+//! Layout: [`reader`] scans NDJSON lines without building JSON values, [`state`] keeps customers
+//! and steps, `log` packs each customer's events, [`report`] and [`svg`] render what was counted.
+//!
+//! Owns: log reading, per-customer state, reports and charts. Native only; must not import any
+//! binding crate.
+
+pub mod gen;
+mod log;
+pub mod reader;
+pub mod report;
+pub mod state;
+pub mod svg;
+
+pub use report::{Report, SegmentCount, StepRow};
+pub use state::{Lookback, Replay, ReplayError, ReplayOptions, Stats};
