@@ -5,9 +5,17 @@
 //! `days_from_civil` algorithms so no date library is pulled into the wasm.
 
 mod tz;
+// Kept as scripts/gen-tz.py writes it, so that `gen-tz.py --check` can compare it byte for byte.
+#[rustfmt::skip]
 mod tz_table;
 
 pub use tz::{TimeZone, TzError};
+pub use tz_table::TZDATA_VERSION;
+
+/// Every IANA zone name [`TimeZone::named`] knows (links such as `US/Eastern` included).
+pub fn zone_names() -> impl Iterator<Item = &'static str> {
+    tz::zone_names()
+}
 
 /// Milliseconds in one minute, hour and day.
 pub const MINUTE_MS: i64 = 60_000;
@@ -53,18 +61,27 @@ pub struct LocalTime {
     pub weekday: u32,
     /// UTC offset in seconds that applied.
     pub offset_secs: i32,
+    /// The local date, as days since 1970-01-01 (see [`LocalTime::date`]).
+    pub days: i64,
 }
 
 impl LocalTime {
     pub fn at(now_ms: i64, zone: &TimeZone) -> LocalTime {
         let offset_secs = zone.offset_at(now_ms.div_euclid(1000));
-        let local_ms = now_ms + offset_secs as i64 * 1000;
+        // Saturating: `now` comes from contexts, and an absurd one must not panic.
+        let local_ms = now_ms.saturating_add(offset_secs as i64 * 1000);
         let days = local_ms.div_euclid(DAY_MS);
         LocalTime {
             minute_of_day: (local_ms.rem_euclid(DAY_MS) / MINUTE_MS) as u32,
             weekday: weekday_from_days(days),
             offset_secs,
+            days,
         }
+    }
+
+    /// The local date: (year, month 1..=12, day 1..=31).
+    pub fn date(&self) -> (i64, u32, u32) {
+        civil_from_days(self.days)
     }
 }
 

@@ -1,11 +1,19 @@
-//! Time zones as POSIX TZ rules (the footer of each tzdata file).
+//! Time zones as POSIX TZ rules (the footer of each tzdata file), plus the
+//! explicit transitions of the few zones whose coming years no rule describes.
 //!
 //! A rule gives the standard offset and, where the zone observes DST, the
-//! yearly switch dates. It is exact for the present and future, which is what
-//! a decision about "now" needs; instants before a zone's last rule change may
-//! be off (documented in docs/time.md).
+//! yearly switch dates. It is exact for the present and future of most zones,
+//! which is what a decision about "now" needs; instants before a zone's last
+//! rule change may be off (documented in docs/time.md). Morocco's and
+//! Palestine's Ramadan changes, or a zone whose rule changes soon, are listed
+//! in tzdata transition by transition: for those the table keeps the list from
+//! 2026 until the rule takes over ([`Transitions`]).
 
-use super::{days_from_civil, tz_table::ZONES, weekday_from_days};
+use super::{
+    days_from_civil,
+    tz_table::{LISTED, ZONES},
+    weekday_from_days,
+};
 use std::fmt;
 
 /// Why a time zone could not be used.
@@ -31,11 +39,50 @@ impl fmt::Display for TzError {
     }
 }
 
-/// A zone: a fixed offset, or standard/daylight offsets with yearly switches.
+/// A zone: a fixed offset, or standard/daylight offsets with yearly switches,
+/// or explicit transitions followed by one of those.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimeZone {
     Fixed { offset_secs: i32 },
     Rule(DstRule),
+    Listed(Listed),
+}
+
+/// A zone's explicit transitions, then its footer rule from the last one on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    transitions: &'static Transitions,
+    then: Footer,
+}
+
+/// What a [`Listed`] zone follows after its transitions. Not a `Box<TimeZone>`:
+/// zones are cloned out of the cache on every decision, and that must not allocate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Footer {
+    Fixed(i32),
+    Rule(DstRule),
+}
+
+/// Explicit transitions, as the generated table stores them (scripts/gen-tz.py):
+/// whole minutes, which every transition since 1970 is, to keep the table small.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Transitions {
+    /// UTC instants in minutes since 1970, ascending; the offset changes at each,
+    /// and from the last one on the footer rule applies.
+    pub(crate) at_min: &'static [u32],
+    /// UTC offset in minutes from `at_min[i]` until `at_min[i + 1]` (one fewer than `at_min`).
+    pub(crate) offset_min: &'static [i16],
+}
+
+impl Transitions {
+    /// The listed offset in seconds at `utc_secs`, or `None` outside the listed span.
+    fn offset_at(&self, utc_secs: i64) -> Option<i32> {
+        // Transitions fall on whole minutes, so comparing floored minutes is exact.
+        let minute = utc_secs.div_euclid(60);
+        let after = self.at_min.partition_point(|&m| i64::from(m) <= minute);
+        let i = after.checked_sub(1)?;
+        self.offset_min.get(i).map(|&m| i32::from(m) * 60)
+    }
 }
 
 /// Offsets are seconds east of UTC (the opposite of POSIX's sign).
@@ -89,7 +136,8 @@ impl TimeZone {
         };
         let (h, m) = match rest.split_once(':') {
             Some((h, m)) => (h, m),
-            None if rest.len() == 4 => rest.split_at(2),
+            // `+0530`; a non-ASCII `+1é1` falls through and fails to parse rather than split a char.
+            None if rest.len() == 4 && rest.is_char_boundary(2) => rest.split_at(2),
             None => (rest, "0"),
         };
         let h: i32 = h.parse().map_err(|_| bad())?;
@@ -105,17 +153,22 @@ impl TimeZone {
         match self {
             TimeZone::Fixed { offset_secs } => *offset_secs,
             TimeZone::Rule(rule) => rule.offset_at(utc_secs),
+            TimeZone::Listed(listed) => listed.transitions.offset_at(utc_secs).unwrap_or_else(|| match &listed.then {
+                Footer::Fixed(offset_secs) => *offset_secs,
+                Footer::Rule(rule) => rule.offset_at(utc_secs),
+            }),
         }
     }
 }
 
 impl DstRule {
     fn offset_at(&self, utc_secs: i64) -> i32 {
-        let local_std = utc_secs + self.std_offset as i64;
+        // Saturating: any i64 is accepted, and near its ends any offset will do, a panic will not.
+        let local_std = utc_secs.saturating_add(self.std_offset as i64);
         let (year, _, _) = super::civil_from_days(local_std.div_euclid(86_400));
         // The start time is written in standard time, the end time in daylight time.
-        let start = self.start.local_secs(year) - self.std_offset as i64;
-        let end = self.end.local_secs(year) - self.dst_offset as i64;
+        let start = self.start.local_secs(year).saturating_sub(self.std_offset as i64);
+        let end = self.end.local_secs(year).saturating_sub(self.dst_offset as i64);
         let in_dst = if start < end {
             start <= utc_secs && utc_secs < end
         } else {
@@ -140,7 +193,7 @@ impl Transition {
         while day >= next_month {
             day -= 7;
         }
-        day * 86_400 + self.time_secs as i64
+        day.saturating_mul(86_400).saturating_add(self.time_secs as i64)
     }
 }
 
@@ -150,7 +203,25 @@ static PARSED: std::sync::OnceLock<Vec<std::sync::OnceLock<Option<TimeZone>>>> =
 
 fn parsed(i: usize) -> Option<TimeZone> {
     let table = PARSED.get_or_init(|| ZONES.iter().map(|_| std::sync::OnceLock::new()).collect());
-    table.get(i)?.get_or_init(|| ZONES.get(i).and_then(|(_, rule)| parse_posix(rule))).clone()
+    table.get(i)?.get_or_init(|| zone_at(i)).clone()
+}
+
+fn zone_at(i: usize) -> Option<TimeZone> {
+    let footer = parse_posix(ZONES.get(i)?.1)?;
+    let Ok(at) = LISTED.binary_search_by_key(&i, |&(zone, _)| usize::from(zone)) else {
+        return Some(footer);
+    };
+    let then = match footer {
+        TimeZone::Fixed { offset_secs } => Footer::Fixed(offset_secs),
+        TimeZone::Rule(rule) => Footer::Rule(rule),
+        TimeZone::Listed(_) => return None,
+    };
+    Some(TimeZone::Listed(Listed { transitions: LISTED.get(at)?.1, then }))
+}
+
+/// Every IANA zone name the table knows, in table order.
+pub(crate) fn zone_names() -> impl Iterator<Item = &'static str> {
+    ZONES.iter().map(|&(name, _)| name)
 }
 
 /// Parses the POSIX TZ forms tzdata footers use: `CET-1CEST,M3.5.0,M10.5.0/3`,
@@ -253,8 +324,71 @@ mod tests {
 
     #[test]
     fn every_zone_in_the_table_parses() {
-        for (name, rule) in ZONES {
+        for (i, (name, rule)) in ZONES.iter().enumerate() {
             assert!(parse_posix(rule).is_some(), "{name}: {rule}");
+            assert!(zone_at(i).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn listed_transitions_are_well_formed() {
+        assert!(LISTED.windows(2).all(|w| w[0].0 < w[1].0), "LISTED is sorted by zone index, once each");
+        for &(zone, t) in LISTED {
+            let name = ZONES.get(usize::from(zone)).map(|z| z.0);
+            assert!(name.is_some(), "LISTED names zone {zone}, past the table");
+            assert!(t.at_min.windows(2).all(|w| w[0] < w[1]), "{name:?}: instants ascend");
+            assert_eq!(t.offset_min.len() + 1, t.at_min.len(), "{name:?}: an offset between each two instants");
+            assert!(matches!(TimeZone::named(name.unwrap()), Ok(TimeZone::Listed(_))));
+        }
+    }
+
+    #[test]
+    fn morocco_follows_its_listed_transitions() {
+        // tzdata 2026f: +01 until 2026-02-15 02:00Z, +00 (Ramadan), +01 from 2026-03-22 02:00Z,
+        // then +00 from 2026-09-20 01:00Z on, which is the footer rule.
+        for zone in ["Africa/Casablanca", "Africa/El_Aaiun"] {
+            assert_eq!(local(zone, "2026-01-10T12:00:00Z").1, 60, "{zone}");
+            assert_eq!(local(zone, "2026-02-15T01:59:59Z").1, 60, "{zone}");
+            assert_eq!(local(zone, "2026-02-15T02:00:00Z").1, 0, "{zone}");
+            assert_eq!(local(zone, "2026-03-22T01:59:59Z"), (60 + 59, 0), "{zone}");
+            assert_eq!(local(zone, "2026-03-22T02:00:00Z"), (3 * 60, 60), "{zone}");
+            assert_eq!(local(zone, "2026-09-20T00:59:59Z").1, 60, "{zone}");
+            assert_eq!(local(zone, "2026-09-20T01:00:00Z").1, 0, "{zone}");
+            assert_eq!(local(zone, "2031-06-01T00:00:00Z").1, 0, "{zone}");
+        }
+    }
+
+    #[test]
+    fn transitions_lookup_edges() {
+        static T: Transitions = Transitions { at_min: &[10, 20, 30], offset_min: &[60, -30] };
+        assert_eq!(T.offset_at(10 * 60 - 1), None, "before the list: the footer's");
+        assert_eq!(T.offset_at(10 * 60), Some(3600));
+        assert_eq!(T.offset_at(20 * 60 - 1), Some(3600));
+        assert_eq!(T.offset_at(20 * 60), Some(-1800));
+        assert_eq!(T.offset_at(30 * 60), None, "from the last instant on: the footer's");
+        for malformed in [
+            Transitions { at_min: &[], offset_min: &[] },
+            Transitions { at_min: &[10], offset_min: &[] },
+            Transitions { at_min: &[10, 20], offset_min: &[] },
+            Transitions { at_min: &[], offset_min: &[60] },
+        ] {
+            for secs in [i64::MIN, -1, 0, 600, 1200, i64::MAX] {
+                assert_eq!(malformed.offset_at(secs), None);
+            }
+        }
+    }
+
+    #[test]
+    fn no_instant_panics() {
+        let instants = [i64::MIN, i64::MIN + 1, -86_400_000_001, -1, 0, 1, 1 << 40, 1 << 55, i64::MAX - 1, i64::MAX];
+        for (name, _) in ZONES {
+            let zone = TimeZone::named(name).unwrap();
+            for ms in instants {
+                let lt = LocalTime::at(ms, &zone);
+                assert!(lt.minute_of_day < 1440 && lt.weekday < 7, "{name} at {ms}");
+                let _ = lt.date();
+                let _ = zone.offset_at(ms);
+            }
         }
     }
 
@@ -289,6 +423,7 @@ mod tests {
         assert_eq!(TimeZone::offset("UTC-8"), Ok(TimeZone::Fixed { offset_secs: -28_800 }));
         assert_eq!(TimeZone::offset("-0800"), Ok(TimeZone::Fixed { offset_secs: -28_800 }));
         assert!(TimeZone::offset("+25:00").is_err() && TimeZone::offset("noon").is_err());
+        assert!(TimeZone::offset("+1é1").is_err(), "not split inside a character");
         assert!(TimeZone::named("europe/paris").is_ok());
         match TimeZone::named("Europe/Pariss") {
             Err(TzError::UnknownZone { suggestion, .. }) => assert_eq!(suggestion.as_deref(), Some("Europe/Paris")),
