@@ -80,6 +80,35 @@ console.log(`wrk -t${Math.min(2, Number(CONNECTIONS))} -c${CONNECTIONS} -d${DURA
 console.log('| route | req/s | p50 ms | p99 ms | non-2xx |');
 console.log('|---|---:|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
+// Sustained load across the routes (page rewrite, pass-through, POST and GET /v1/decide), one
+// after another on every connection: requests, errors (must be 0) and latency over the whole run.
+const mixed = path.join(dir, 'mixed.lua');
+fs.writeFileSync(mixed, `
+local n = 0
+local ctx = ${JSON.stringify(context)}
+local paths = { "/page", "/plain", "/v1/decide", "/v1/decide" }
+request = function()
+  n = n + 1
+  local k = n % 4 + 1
+  local headers = { ["cookie"] = "${cookie}", ["user-agent"] = "${ua}", ["accept-encoding"] = "identity" }
+  if k == 3 then
+    headers["content-type"] = "application/json"
+    return wrk.format("POST", paths[k], headers, ctx)
+  end
+  return wrk.format("GET", paths[k], headers)
+end
+`);
+const SUSTAINED = process.env.SUSTAINED || '60s';
+const { stdout: sustainedOut } = await promisify(execFile)('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${SUSTAINED}`, '--latency', '-s', mixed, url.href.replace(/\/$/, '')], { maxBuffer: 1 << 20 });
+const total = Number(sustainedOut.match(/(\d+) requests in/)[1]);
+const non2xx = Number(sustainedOut.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+const socket = sustainedOut.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/)?.slice(1).map(Number) ?? [0, 0, 0, 0];
+const socketErrors = socket.reduce((a, b) => a + b, 0);
+const at = (p) => { const m = sustainedOut.match(new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`)); return Number(m[1]) * (m[2] === 'us' ? 1e-3 : m[2] === 's' ? 1e3 : 1); };
+console.log(`\nsustained: wrk -t2 -c${CONNECTIONS} -d${SUSTAINED}, the four routes in turn on each connection`);
+console.log(`requests ${total}, errors ${non2xx + socketErrors} (non-2xx ${non2xx}, socket ${socketErrors}), p50 ${at(50).toFixed(2)} ms, p99 ${at(99).toFixed(2)} ms`);
+if (non2xx + socketErrors > 0) process.exitCode = 1;
+
 const [plain, , page, parseOnly] = rows;
 console.log(`\nadded by kairos on a 100 KB page: p50 ${(page.p50 - plain.p50).toFixed(2)} ms, p99 ${(page.p99 - plain.p99).toFixed(2)} ms`);
 console.log(`added without consent (decide only): p50 ${(parseOnly.p50 - plain.p50).toFixed(2)} ms, p99 ${(parseOnly.p99 - plain.p99).toFixed(2)} ms`);

@@ -9,19 +9,27 @@
 //! and (feature `rewrite`) the streaming slot rewrite with lol_html for native use. Must not import
 //! wasm-bindgen, js-sys or the `worker` crate: everything here runs and is tested natively.
 
+pub mod config;
 pub mod cookies;
 pub mod customer;
 pub mod history;
+pub mod http;
 pub mod identity;
+mod open_page;
 pub mod open_token;
 pub mod request;
+pub mod runtime;
+pub mod service;
 mod sign;
 #[cfg(feature = "rewrite")]
 pub mod stream;
 pub mod track;
 
+pub use config::EdgeConfig;
 pub use customer::CustomerRecord;
 pub use history::{EdgeEvent, HistoryCookie, HistoryState};
 pub use request::{CfProperties, EdgeRequest};
+pub use runtime::{Runtime, StoreFault};
+pub use service::{Edge, PageAnswer};
 #[cfg(feature = "rewrite")]
 pub use stream::PageRewriter;

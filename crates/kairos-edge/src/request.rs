@@ -16,6 +16,20 @@ pub struct CfProperties {
     pub timezone: Option<String>,
 }
 
+impl CfProperties {
+    /// Reads each property kairos uses through `get` (by its name in `request.cf`).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> CfProperties {
+        CfProperties {
+            country: get("country"),
+            region: get("region"),
+            city: get("city"),
+            latitude: get("latitude"),
+            longitude: get("longitude"),
+            timezone: get("timezone"),
+        }
+    }
+}
+
 /// What kairos reads from an incoming request.
 #[derive(Debug, Clone, Default)]
 pub struct EdgeRequest {

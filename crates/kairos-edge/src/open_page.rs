@@ -1,0 +1,59 @@
+//! What an email open answers: the slot's content as a sandboxed HTML fragment, or as one AMP
+//! `amp-list` item.
+
+use crate::http::HttpResponse;
+use kairos::decide::SlotDecision;
+use serde_json::Value;
+
+/// The open's response for a rendered slot (`amp`: the AMP JSON form).
+pub fn answer(rendered: &SlotDecision, amp: bool) -> HttpResponse {
+    let content = serde_json::to_value(&rendered.content).unwrap_or(Value::Null);
+    if amp {
+        let mut item = serde_json::json!({ "variant": rendered.variant, "is_default": rendered.is_default });
+        match content {
+            Value::Object(fields) => {
+                if let Some(o) = item.as_object_mut() {
+                    o.extend(fields);
+                }
+            }
+            other => item["content"] = other,
+        }
+        return HttpResponse::json(200, serde_json::json!({ "items": [item] }).to_string());
+    }
+    let html = match &content {
+        Value::Object(f) if f.get("html").is_some_and(|h| h.is_string()) => {
+            f["html"].as_str().unwrap_or_default().to_owned()
+        }
+        Value::String(s) => html_text(s),
+        Value::Object(f) => ["text", "body", "headline", "title"]
+            .iter()
+            .find_map(|k| f.get(*k)?.as_str())
+            .map(html_text)
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    HttpResponse {
+        status: 200,
+        headers: vec![
+            ("content-type".into(), "text/html; charset=utf-8".into()),
+            ("cache-control".into(), "private, no-store".into()),
+            // Served on the site's own origin: no scripts, no forms, no same-origin rights, and
+            // the token in the URL is not sent on as a referrer.
+            (
+                "content-security-policy".into(),
+                "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https:".into(),
+            ),
+            ("referrer-policy".into(), "no-referrer".into()),
+            ("x-content-type-options".into(), "nosniff".into()),
+        ],
+        body: html.into_bytes(),
+    }
+}
+
+/// Plain content text as an HTML paragraph.
+fn html_text(s: &str) -> String {
+    let mut out = String::from("<p>");
+    kairos::escape::Sink::Html.push_escaped(&mut out, s);
+    out.push_str("</p>");
+    out
+}

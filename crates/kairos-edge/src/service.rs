@@ -1,0 +1,410 @@
+//! The edge's request handling, runtime-free: which bundle to use, deciding for a request,
+//! recording exposures in the history cookie, answering the decide and email-open routes, and
+//! what a proxied page becomes. The Worker only moves bytes between this and the platform.
+//!
+//! Faults degrade, never fail: a store that throws, stalls or holds garbage means the built-in
+//! bundle (or none), no customer record, no history; the visitor gets the origin's page or the
+//! defaults. Each fault logs one line without personal data.
+
+use crate::config::{BundlePolicy, EdgeConfig};
+use crate::history::{self, EdgeEvent, HistoryCookie, HistoryState};
+use crate::http::{self, codes, HttpResponse, Method};
+use crate::runtime::{kv_get_within, Runtime};
+use crate::{cookies, customer, open_token, track, CustomerRecord, EdgeRequest};
+use kairos::html::{patches, SlotPatch};
+use kairos::{json, Decision, Engine, LoadError, Options};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// KV key of the compiled bundle (`kairos compile -o`, scripts/kv-upload.sh).
+pub const BUNDLE_KEY: &str = "bundle";
+
+/// Where the bundle in use came from (`x-kairos-bundle`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleSource {
+    Kv,
+    Builtin,
+}
+
+impl BundleSource {
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BundleSource::Kv => "kv",
+            BundleSource::Builtin => "builtin",
+        }
+    }
+}
+
+struct CachedBundle {
+    /// None: no usable bundle (a signature is required and none is valid).
+    engine: Option<(Rc<Engine>, BundleSource)>,
+    loaded_at_ms: i64,
+}
+
+/// One isolate's edge service: the bundle cache, and the built-in bundle compiled once.
+pub struct Edge {
+    builtin_rules: &'static str,
+    builtin: OnceCell<Option<Rc<Engine>>>,
+    cached: RefCell<Option<CachedBundle>>,
+    warned: Cell<bool>,
+}
+
+/// Everything the edge decided for one request, and what to do with the history cookie.
+pub struct EdgeDecision {
+    pub decision: Decision,
+    pub bundle: BundleSource,
+    /// `x-kairos-customer`: found, absent, invalid, unreachable or off (no consent).
+    pub customer: &'static str,
+    pub history: HistoryState,
+    /// The `set-cookie` value to send (None: leave the cookie alone).
+    pub set_cookie: Option<String>,
+}
+
+impl EdgeDecision {
+    /// The diagnostic headers and the history cookie.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("x-kairos-bundle".to_owned(), self.bundle.as_str().to_owned()),
+            ("x-kairos-customer".to_owned(), self.customer.to_owned()),
+            ("x-kairos-history".to_owned(), self.history.as_str().to_owned()),
+        ];
+        if let Some(cookie) = &self.set_cookie {
+            out.push(("set-cookie".to_owned(), cookie.clone()));
+        }
+        out
+    }
+}
+
+/// Why a posted body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFault {
+    TooLarge,
+    Unreadable,
+}
+
+/// What a proxied origin response becomes.
+#[derive(Debug)]
+pub enum PageAnswer {
+    /// The origin's body unchanged, with these headers and the origin's status.
+    PassThrough { headers: Vec<(String, String)> },
+    /// The origin's body rewritten with `patches` (never empty).
+    Personalised { headers: Vec<(String, String)>, patches: HashMap<String, SlotPatch> },
+    /// A HEAD for a page that would be personalised: its headers, no body.
+    Head { headers: Vec<(String, String)> },
+}
+
+impl Edge {
+    /// A service whose fallback bundle is `builtin_rules` (rules JSON, compiled on first use).
+    pub fn new(builtin_rules: &'static str) -> Edge {
+        Edge { builtin_rules, builtin: OnceCell::new(), cached: RefCell::new(None), warned: Cell::new(false) }
+    }
+
+    /// Logs the configuration's warnings, once per isolate rather than once per request.
+    pub fn warn_once(&self, rt: &impl Runtime, config: &EdgeConfig) {
+        if !self.warned.replace(true) {
+            config.warnings.iter().for_each(|w| rt.log(&format!("kairos: {w}")));
+        }
+    }
+
+    fn builtin(&self, rt: &impl Runtime) -> Option<Rc<Engine>> {
+        self.builtin
+            .get_or_init(|| match json::compile_json(self.builtin_rules) {
+                Ok(program) => Some(Rc::new(Engine::new(program))),
+                Err(e) => {
+                    rt.log(&format!("kairos: the built-in bundle does not compile [{}]", e.code));
+                    None
+                }
+            })
+            .clone()
+    }
+
+    /// The bundle to decide with: KV's, cached for `bundle_ttl_ms`, else the built-in one (never
+    /// when signatures are required: it is unsigned). A refusal is cached like a bundle, so a bad
+    /// KV bundle is not verified again on every request.
+    pub async fn engine<R: Runtime>(&self, rt: &R, config: &EdgeConfig) -> Option<(Rc<Engine>, BundleSource)> {
+        let now = rt.now_ms();
+        let fresh = |c: &CachedBundle| now.saturating_sub(c.loaded_at_ms) < config.bundle_ttl_ms;
+        if let Some(cached) = self.cached.borrow().as_ref().filter(|c| fresh(c)) {
+            return cached.engine.clone();
+        }
+        let signed = !matches!(config.policy, BundlePolicy::Any);
+        let fallback = if signed { "no bundle, pages keep their defaults" } else { "using the built-in bundle" };
+        let from_kv = match kv_get_within(rt, BUNDLE_KEY, config.kv_budget_ms).await {
+            Ok(Some(bytes)) => {
+                let loaded = match &config.policy {
+                    BundlePolicy::Any => Engine::load(&bytes),
+                    BundlePolicy::SignedBy(key) => Engine::load_verified(&bytes, key),
+                    BundlePolicy::Refuse => Err(LoadError::BadSignature("BUNDLE_PUBLIC_KEY is not a valid key".into())),
+                };
+                match loaded {
+                    Ok(engine) => Some(Rc::new(engine)),
+                    Err(e) => {
+                        rt.log(&format!("kairos: KV bundle rejected [{}], {fallback}", e.code()));
+                        None
+                    }
+                }
+            }
+            Ok(None) => None,
+            Err(fault) => {
+                rt.log(&format!("kairos: KV bundle read {}, {fallback}", fault.as_str()));
+                None
+            }
+        };
+        let engine = match from_kv {
+            Some(engine) => Some((engine, BundleSource::Kv)),
+            None if signed => None,
+            None => self.builtin(rt).map(|e| (e, BundleSource::Builtin)),
+        };
+        *self.cached.borrow_mut() = Some(CachedBundle { engine: engine.clone(), loaded_at_ms: now });
+        engine
+    }
+
+    /// The customer's KV record; the state names what happened (`x-kairos-customer`).
+    async fn customer_record<R: Runtime>(
+        &self,
+        rt: &R,
+        config: &EdgeConfig,
+        id: &str,
+    ) -> (Option<CustomerRecord>, &'static str) {
+        match kv_get_within(rt, &customer::key(id), config.kv_budget_ms).await {
+            Ok(Some(bytes)) => {
+                let parsed = std::str::from_utf8(&bytes).ok().map(CustomerRecord::parse);
+                match parsed {
+                    Some(Ok(record)) => (Some(record), "found"),
+                    // The location, not the record: nothing personal in logs.
+                    Some(Err(e)) => {
+                        rt.log(&format!("kairos: customer record rejected at {}", e.at));
+                        (None, "invalid")
+                    }
+                    None => {
+                        rt.log("kairos: customer record rejected: not UTF-8");
+                        (None, "invalid")
+                    }
+                }
+            }
+            Ok(None) => (None, "absent"),
+            Err(fault) => {
+                rt.log(&format!("kairos: customer record read {}", fault.as_str()));
+                (None, "unreachable")
+            }
+        }
+    }
+
+    /// Decides for the request's own signals. `record_visit` adds this page's tracked event and
+    /// the shown capped variants to the history cookie (page views do; `GET /v1/decide` only
+    /// reads). None: no bundle at all.
+    pub async fn decide_for_request<R: Runtime>(
+        &self,
+        rt: &R,
+        config: &EdgeConfig,
+        req: &EdgeRequest,
+        record_visit: bool,
+        explain: bool,
+    ) -> Option<EdgeDecision> {
+        let now = rt.now_ms();
+        let consent = req.consent();
+        let customer_id = req.customer_id().unwrap_or("").to_owned();
+        let (record, customer) = match (consent, customer_id.is_empty()) {
+            (true, false) => self.customer_record(rt, config, &customer_id).await,
+            (true, true) => (None, "absent"),
+            (false, _) => (None, "off"),
+        };
+        let key = config.history_key.as_deref().map(str::as_bytes);
+        let cookie = req.cookie(cookies::HISTORY);
+        let (mut events, history) = match (key, consent, cookie) {
+            (Some(_), false, _) | (None, _, _) => (Vec::new(), HistoryState::Off),
+            (Some(_), true, None) => (Vec::new(), HistoryState::Absent),
+            (Some(k), true, Some(value)) => match HistoryCookie::new(k).read(value, &customer_id, now) {
+                Ok(events) => (events, HistoryState::Valid),
+                Err(state) => (Vec::new(), state),
+            },
+        };
+        if record_visit && history != HistoryState::Off {
+            events.extend(track::event_for(&config.track, req.path(), now));
+        }
+        let (engine, bundle) = self.engine(rt, config).await?;
+        let ctx = req.context(now, record.as_ref(), &events);
+        let decision = engine.decide(&ctx, Options { explain });
+        let set_cookie = match (key, history) {
+            (Some(k), HistoryState::Absent | HistoryState::Valid | HistoryState::Invalid) if record_visit => {
+                events.extend(exposures(&engine, &decision, now));
+                let value = HistoryCookie::new(k).write(&events, &customer_id, now);
+                Some(cookies::set(cookies::HISTORY, &value, history::COOKIE_MAX_AGE_SECONDS))
+            }
+            // No consent: history is neither used nor kept.
+            (_, HistoryState::Off) if cookie.is_some() && !consent => Some(cookies::clear(cookies::HISTORY)),
+            _ => None,
+        };
+        Some(EdgeDecision { decision, bundle, customer, history, set_cookie })
+    }
+
+    /// `POST /v1/decide`: the posted context, as given. Bad input is a located, coded 400.
+    pub async fn decide_posted<R: Runtime>(
+        &self,
+        rt: &R,
+        config: &EdgeConfig,
+        req: &EdgeRequest,
+        body: Result<Vec<u8>, BodyFault>,
+    ) -> HttpResponse {
+        let body = match body {
+            Ok(body) => body,
+            Err(BodyFault::TooLarge) => {
+                let message = format!("the body limit is {} bytes", http::MAX_BODY_BYTES);
+                return HttpResponse::error(413, codes::BODY_TOO_LARGE, &message, None);
+            }
+            Err(BodyFault::Unreadable) => {
+                return HttpResponse::error(400, codes::BODY, "could not read the request body", None)
+            }
+        };
+        let Ok(text) = std::str::from_utf8(&body) else {
+            return HttpResponse::error(400, codes::BODY, "body is not UTF-8 text", None);
+        };
+        let ctx = match json::parse_context(text) {
+            Ok(ctx) => ctx,
+            Err(e) => return HttpResponse::error(400, kairos::ContextError::CODE, &e.message, Some(&e.at)),
+        };
+        let Some((engine, source)) = self.engine(rt, config).await else {
+            return no_bundle();
+        };
+        let explain = http::query_flag(&req.url, "explain");
+        let mut resp = HttpResponse::json(200, json::decision_to_json(&engine.decide(&ctx, Options { explain })));
+        resp.set("x-kairos-bundle", source.as_str());
+        resp
+    }
+
+    /// `GET /v1/decide`: what the proxy would decide for this request, as JSON.
+    pub async fn decide_edge<R: Runtime>(&self, rt: &R, config: &EdgeConfig, req: &EdgeRequest) -> HttpResponse {
+        let explain = http::query_flag(&req.url, "explain") && http::debug_allowed(req, config);
+        let Some(d) = self.decide_for_request(rt, config, req, false, explain).await else {
+            return no_bundle();
+        };
+        let mut resp = HttpResponse::json(200, json::decision_to_json(&d.decision));
+        resp.headers.extend(d.headers());
+        resp.append("vary", "Cookie");
+        resp
+    }
+
+    /// `GET /v1/open/<token>`: an email opened now. A valid token's customer gets content from
+    /// their live KV record; a tampered, expired or unsigned token gets the bundle's first slot's
+    /// generic default and no customer's data. HTML by default; AMP `amp-list` JSON on request.
+    pub async fn open<R: Runtime>(&self, rt: &R, config: &EdgeConfig, req: &EdgeRequest, token: &str) -> HttpResponse {
+        let now = rt.now_ms();
+        let verified = match &config.open_token_key {
+            None => Err("off"),
+            Some(key) => open_token::verify(key.as_bytes(), token, now).map_err(|e| e.as_str()),
+        };
+        let Some((engine, _)) = self.engine(rt, config).await else {
+            return no_bundle();
+        };
+        let (ctx, slot, state) = match &verified {
+            Ok(t) => {
+                let (record, _) = self.customer_record(rt, config, &t.customer_id).await;
+                (t.context(now, record.as_ref()), t.slot.clone(), "ok")
+            }
+            Err(why) => {
+                // Nothing from a refused token is trusted, not even its slot.
+                let slot = engine.program.slots.first().map(|s| s.name.clone()).unwrap_or_default();
+                (kairos::Context { now: kairos::context::Timestamp(now), ..kairos::Context::default() }, slot, *why)
+            }
+        };
+        let Ok(rendered) = engine.render(&ctx, &slot) else {
+            return HttpResponse::error(404, codes::NO_SLOT, "no such slot in the bundle", None);
+        };
+        let mut resp = crate::open_page::answer(&rendered, http::wants_json(req));
+        resp.headers.extend(http::amp_cors(req, config));
+        resp.set("x-kairos-token", state);
+        resp.set("x-kairos-variant", &rendered.variant);
+        resp
+    }
+
+    /// `OPTIONS /v1/open/<token>`: the AMP preflight.
+    pub fn open_preflight(&self, config: &EdgeConfig, req: &EdgeRequest) -> HttpResponse {
+        let mut resp = HttpResponse { status: 204, headers: http::amp_cors(req, config), body: Vec::new() };
+        resp.set("access-control-allow-methods", "GET");
+        resp.set("access-control-allow-headers", "AMP-Email-Sender, Accept");
+        resp
+    }
+
+    /// What the origin's answer becomes. Only `200` HTML answers to GET are personalised (HEAD
+    /// gets the headers the GET would have); everything else passes through as it came.
+    pub async fn page<R: Runtime>(
+        &self,
+        rt: &R,
+        config: &EdgeConfig,
+        req: &EdgeRequest,
+        method: Method,
+        status: u16,
+        upstream: &[(String, String)],
+    ) -> PageAnswer {
+        let content_type =
+            upstream.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
+        if !(matches!(method, Method::Get | Method::Head) && status == 200 && http::is_html(content_type)) {
+            return PageAnswer::PassThrough { headers: http::visitor_headers(upstream, false) };
+        }
+        let personal = |mut headers: Vec<(String, String)>| {
+            // A personalised page must never be stored by a shared cache.
+            headers.push(("cache-control".into(), "private, no-store".into()));
+            headers.push(("vary".into(), "Cookie".into()));
+            headers
+        };
+        if method == Method::Head {
+            return PageAnswer::Head { headers: personal(http::visitor_headers(upstream, true)) };
+        }
+        // No bundle at all: the page as the origin sent it.
+        let Some(d) = self.decide_for_request(rt, config, req, true, false).await else {
+            return PageAnswer::PassThrough { headers: http::visitor_headers(upstream, false) };
+        };
+        let mut headers = personal(http::visitor_headers(upstream, true));
+        headers.extend(d.headers());
+        let patches = patches(&d.decision);
+        if patches.is_empty() {
+            // Every slot shows the page's own default: nothing to rewrite, so no parse at all.
+            return PageAnswer::PassThrough { headers };
+        }
+        PageAnswer::Personalised { headers, patches }
+    }
+
+    /// The request to send to `ORIGIN`, or None when none is configured.
+    pub fn origin_request(
+        &self,
+        config: &EdgeConfig,
+        req: &EdgeRequest,
+        method: Method,
+    ) -> Option<http::OriginRequest> {
+        config.origin.as_deref().map(|origin| http::origin_request(req, method, origin))
+    }
+
+    /// The answer when no `ORIGIN` is configured.
+    pub fn no_origin() -> HttpResponse {
+        HttpResponse::error(502, codes::NO_ORIGIN, "no ORIGIN configured", None)
+    }
+
+    /// The answer when the origin could not be reached (refused, reset, DNS): a coded 502, the
+    /// one 5xx kairos gives of its own, since there is no page to show.
+    pub fn origin_unreachable(&self, rt: &impl Runtime) -> HttpResponse {
+        rt.log("kairos: origin unreachable");
+        HttpResponse::error(502, codes::ORIGIN_UNREACHABLE, "origin unreachable", None)
+    }
+}
+
+/// Exposures matter only to capped or conversion-suppressed variants: only those are recorded,
+/// so page intent is not pushed out of the bounded cookie. A variant decided for the page counts
+/// as shown (the cookie is set before the body streams, so a slot absent from the page counts
+/// too: caps err towards showing less).
+pub fn exposures(engine: &Engine, decision: &Decision, now_ms: i64) -> Vec<EdgeEvent> {
+    let shown = decision.slots.iter().zip(&engine.program.slots).filter(|(s, _)| !s.is_default);
+    shown
+        .filter(|(slot, def)| {
+            def.variants.iter().any(|v| v.id == slot.variant && (v.cap.is_some() || v.suppress_after_conversion))
+        })
+        .map(|(slot, _)| {
+            EdgeEvent::new(kairos::history::EXPOSURE, now_ms, &[("slot", &slot.slot), ("variant", &slot.variant)])
+        })
+        .collect()
+}
+
+fn no_bundle() -> HttpResponse {
+    HttpResponse::error(503, codes::NO_BUNDLE, "no rule bundle available", None)
+}
