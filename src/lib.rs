@@ -24,7 +24,6 @@ pub mod error;
 pub mod escape;
 pub mod eval;
 pub mod history;
-#[cfg(feature = "json")]
 pub mod html;
 #[cfg(feature = "json")]
 pub mod json;

@@ -10,10 +10,6 @@ const CONSENT_KEY = 'kairos:consent';
 const SESSION_KEY = 'kairos:session';
 const MAX_EVENTS = 500;
 const MAX_HISTORY_BYTES = 200_000;
-const SAFE_URL = /^(https?:|mailto:|tel:|\/|\.|#|[^:]*$)/i;
-// The same allow list as the edge (src/html.rs): a deny list keeps missing one (srcdoc, formaction, style…).
-const ALLOWED_ATTRS = new Set(['class', 'id', 'title', 'alt', 'href', 'src', 'target', 'rel', 'lang', 'dir', 'role', 'width', 'height', 'loading', 'hidden']);
-const allowedAttr = (n) => ALLOWED_ATTRS.has(n) || /^aria-[a-z0-9-]+$/.test(n) || (/^data-[a-z0-9-]+$/.test(n) && !n.startsWith('data-kairos-'));
 
 let warned = false;
 function warnOnce(message, error) {
@@ -69,34 +65,20 @@ function hideStyle() { return document.getElementById('kairos-hide'); }
 function reveal() { try { hideStyle()?.remove(); } catch (_) { /* already gone */ } }
 
 /** Applies one slot's decision to its element; returns false if the payload could not be applied. */
-function applySlot(el, slot) {
+// What the element becomes is the core's projection (src/html.rs), computed in wasm with the
+// decision: the same text fallback, attribute allow list and URL checks as the edge and the CLI.
+function applySlot(el, slot, patch) {
   if (!el.hasAttribute('data-kairos-default')) el.setAttribute('data-kairos-default', el.innerHTML);
-  if (slot.is_default) {
+  if (slot.is_default || !patch) {
     if (el.getAttribute('data-kairos-variant')) el.innerHTML = el.getAttribute('data-kairos-default');
     el.removeAttribute('data-kairos-variant');
     return true;
   }
-  const c = slot.content;
-  if (c === null || typeof c !== 'object') {
-    if (typeof c === 'string') el.textContent = c;
-    el.setAttribute('data-kairos-variant', slot.variant);
-    return true;
-  }
   // html: a bundle template whose {{fields}} the core already escaped for HTML text.
-  if (typeof c.html === 'string') el.innerHTML = c.html;
-  else {
-    // Plain text: `text`, else the first of the usual headline fields.
-    const text = ['text', 'headline', 'title', 'label'].map((k) => c[k]).find((v) => typeof v === 'string');
-    if (text !== undefined) el.textContent = text;
-  }
-  for (const [name, value] of Object.entries(c.attrs || {})) {
-    if (!allowedAttr(name.toLowerCase())) continue;
-    const v = String(value);
-    // Browsers drop control characters and spaces inside URLs (`jav\tascript:`): test without them.
-    if (['href', 'src'].includes(name.toLowerCase()) && !SAFE_URL.test(v.replace(/[\u0000-\u0020\u007f]/g, ''))) continue;
-    el.setAttribute(name, v);
-  }
-  el.setAttribute('data-kairos-variant', slot.variant);
+  if (typeof patch.html === 'string') el.innerHTML = patch.html;
+  else if (typeof patch.text === 'string') el.textContent = patch.text;
+  for (const [name, value] of patch.attrs) el.setAttribute(name, value);
+  el.setAttribute('data-kairos-variant', patch.variant);
   return true;
 }
 
@@ -171,12 +153,13 @@ export function createKairos(options = {}) {
     if (!engine) return null;
     try {
       lastContext = context();
-      const decision = engine.decide(lastContext, explain);
+      const { decision, patches } = engine.decidePage(lastContext, explain);
       lastDecision = decision;
       for (const el of document.querySelectorAll('[data-kairos-slot]')) {
-        const slot = decision.slots[el.getAttribute('data-kairos-slot')];
+        const name = el.getAttribute('data-kairos-slot');
+        const slot = decision.slots[name];
         if (!slot) continue;
-        applySlot(el, slot);
+        applySlot(el, slot, patches[name]);
         if (!slot.is_default && hasConsent()) recordExposure(el.getAttribute('data-kairos-slot'), slot.variant);
       }
       emit(decision);

@@ -20,18 +20,7 @@ pub fn answer(rendered: &SlotDecision, amp: bool) -> HttpResponse {
         }
         return HttpResponse::json(200, serde_json::json!({ "items": [item] }).to_string());
     }
-    let html = match &content {
-        Value::Object(f) if f.get("html").is_some_and(|h| h.is_string()) => {
-            f["html"].as_str().unwrap_or_default().to_owned()
-        }
-        Value::String(s) => html_text(s),
-        Value::Object(f) => ["text", "body", "headline", "title"]
-            .iter()
-            .find_map(|k| f.get(*k)?.as_str())
-            .map(html_text)
-            .unwrap_or_default(),
-        _ => String::new(),
-    };
+    let html = kairos::html::project(rendered).to_html();
     HttpResponse {
         status: 200,
         headers: vec![
@@ -48,12 +37,4 @@ pub fn answer(rendered: &SlotDecision, amp: bool) -> HttpResponse {
         ],
         body: html.into_bytes(),
     }
-}
-
-/// Plain content text as an HTML paragraph.
-fn html_text(s: &str) -> String {
-    let mut out = String::from("<p>");
-    kairos::escape::Sink::Html.push_escaped(&mut out, s);
-    out.push_str("</p>");
-    out
 }

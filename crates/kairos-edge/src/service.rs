@@ -89,7 +89,8 @@ pub enum BodyFault {
 pub enum PageAnswer {
     /// The origin's body unchanged, with these headers and the origin's status.
     PassThrough { headers: Vec<(String, String)> },
-    /// The origin's body rewritten with `patches` (never empty).
+    /// The origin's body rewritten with `patches` (never empty; attribute values already in
+    /// markup form, [`SlotPatch::for_rewriter`]).
     Personalised { headers: Vec<(String, String)>, patches: HashMap<String, SlotPatch> },
     /// A HEAD for a page that would be personalised: its headers, no body.
     Head { headers: Vec<(String, String)> },
@@ -358,7 +359,9 @@ impl Edge {
         };
         let mut headers = personal(http::visitor_headers(upstream, true));
         headers.extend(d.headers());
-        let patches = patches(&d.decision);
+        // The runtime's HTMLRewriter takes attribute values as markup.
+        let patches: HashMap<String, SlotPatch> =
+            patches(&d.decision).into_iter().map(|(slot, p)| (slot, p.for_rewriter())).collect();
         if patches.is_empty() {
             // Every slot shows the page's own default: nothing to rewrite, so no parse at all.
             return PageAnswer::PassThrough { headers };

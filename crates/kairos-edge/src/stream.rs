@@ -89,10 +89,10 @@ fn apply(el: &mut Element, p: &SlotPatch) {
         el.set_inner_content(text, ContentType::Text);
     }
     for (name, value) in &p.attrs {
-        // Names were checked by safe_attribute, so this cannot fail.
-        let _ = el.set_attribute(name, value);
+        // Names were checked by safe_attribute, so this cannot fail; lol_html escapes quotes, not `&`.
+        let _ = el.set_attribute(name, &kairos::html::attr_text(value));
     }
-    let _ = el.set_attribute("data-kairos-variant", &p.variant);
+    let _ = el.set_attribute(kairos::html::VARIANT_ATTR, &p.variant);
 }
 
 #[cfg(test)]

@@ -92,6 +92,17 @@ impl Kairos {
         to_js(&self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) }))
     }
 
+    /// Decides for a page: `{decision, patches}`, where `patches` says, per non-default slot, what
+    /// its element becomes (`{variant, html?, text?, attrs: [[name, value]]}`, the core's one
+    /// projection, so the page applies exactly what the edge and `kairos rewrite` would).
+    #[wasm_bindgen(js_name = decidePage)]
+    pub fn decide_page(&self, context: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+        let ctx = read_context(context)?;
+        let decision = self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) });
+        let patches = kairos::html::patches(&decision);
+        to_js(&PageDecision { decision: &decision, patches })
+    }
+
     /// Decides for `context` and returns one slot: `{variant, is_default, content, reason}`,
     /// its content templates filled and escaped. For email servers rendering at open time.
     pub fn render(&self, slot: &str, context: JsValue) -> Result<JsValue, JsValue> {
@@ -105,6 +116,12 @@ impl Kairos {
     pub fn slot_names(&self) -> Vec<String> {
         self.engine.program.slots.iter().map(|s| s.name.clone()).collect()
     }
+}
+
+#[derive(Serialize)]
+struct PageDecision<'d> {
+    decision: &'d kairos::Decision,
+    patches: std::collections::HashMap<String, kairos::html::SlotPatch>,
 }
 
 /// One-shot: load `bundle` and decide `context`.
