@@ -1,68 +1,55 @@
 //! `kairos replay`: an event log replayed against a bundle, step by step (docs/replay.md).
 
-use crate::args::{flag, read};
-use kairos::time::{parse_duration, parse_timestamp};
-use kairos::Engine;
+use crate::args::{one_stdin, read, write};
+use crate::cli::{Format, ReplayArgs};
+use crate::error::{CliError, Result, E_EVENT_LOG, E_IO};
 use kairos_replay::{Replay, ReplayOptions};
 
-pub fn run(rest: &[String]) -> Result<String, String> {
-    let bundle = flag(rest, &["--bundle", "-b"])?.ok_or("replay needs --bundle FILE")?;
-    let events = flag(rest, &["--events", "-e"])?.ok_or("replay needs --events EVENTS.ndjson")?;
-    if bundle == "-" && events == "-" {
-        return Err("only one of --bundle and --events can read stdin".into());
-    }
-    let engine = Engine::from_rules_or_bundle(&read(bundle)?).map_err(|e| format!("{bundle}: {e}"))?;
-    let time = |name: &str| -> Result<Option<i64>, String> {
-        flag(rest, &[name])?.map(|t| parse_timestamp(t).map_err(|e| format!("{name}: {e}"))).transpose()
-    };
-    let duration = |name: &str| -> Result<Option<i64>, String> {
-        let d = flag(rest, &[name])?.map(|d| parse_duration(d).map_err(|e| format!("{name}: {e}"))).transpose()?;
-        match d {
-            Some(0) => Err(format!("{name} must be longer than 0")),
-            d => Ok(d),
-        }
-    };
+pub fn run(args: ReplayArgs) -> Result<String> {
+    let (bundle, events) = (&args.bundle, &args.events);
+    one_stdin(("--bundle", bundle), ("--events", events))?;
     let defaults = ReplayOptions::default();
     let opts = ReplayOptions {
-        from: time("--from")?,
-        to: time("--to")?,
-        step: duration("--step")?.unwrap_or(defaults.step),
-        lookback: duration("--lookback")?,
-        session_timeout: duration("--session-timeout")?.unwrap_or(defaults.session_timeout),
-        skip_bad: rest.iter().any(|a| a == "--skip-bad"),
-        assume_consent: !rest.iter().any(|a| a == "--require-consent"),
+        from: args.from,
+        to: args.to,
+        step: args.step.unwrap_or(defaults.step),
+        lookback: args.lookback,
+        session_timeout: args.session_timeout.unwrap_or(defaults.session_timeout),
+        skip_bad: args.skip_bad,
+        assume_consent: !args.require_consent,
     };
     if let (Some(from), Some(to)) = (opts.from, opts.to) {
         if from > to {
-            return Err("--from is after --to".into());
+            return Err(CliError::usage("--from is after --to"));
         }
         if (to - from) / opts.step > 1_000_000 {
-            return Err("more than 1,000,000 steps: use a longer --step".into());
+            return Err(CliError::usage("more than 1,000,000 steps: use a longer --step"));
         }
     }
-    let format = flag(rest, &["--format", "-f"])?.unwrap_or("table");
-    if !matches!(format, "table" | "csv" | "svg") {
-        return Err(format!("--format: `{format}`: expected table, csv or svg"));
-    }
+    let engine = crate::load::rules_or_bundle(bundle, &read(bundle)?)?;
     let mut replay = Replay::new(&engine, opts);
     let result = if events == "-" {
         replay.read(std::io::stdin().lock())
     } else {
         // Read in big chunks by the replay itself: no BufReader needed.
-        replay.read(std::fs::File::open(events).map_err(|e| format!("{events}: {e}"))?)
+        replay.read(std::fs::File::open(events).map_err(|e| CliError::io(events, &e))?)
     };
-    result.map_err(|e| format!("{events}: {e}"))?;
+    result.map_err(|e| {
+        // Line 0: the input itself could not be read.
+        let code = if e.line == 0 { E_IO } else { E_EVENT_LOG };
+        CliError::new(code, format!("{events}: {e}"))
+    })?;
     let report = replay.finish();
     // The process ends soon: freeing every customer's history one by one would only cost time.
     std::mem::forget(replay);
-    let text = match format {
-        "csv" => report.to_csv(),
-        "svg" => report.to_svg(),
-        _ => report.to_table(),
+    let text = match args.format {
+        Format::Csv => report.to_csv(),
+        Format::Svg => report.to_svg(),
+        Format::Table => report.to_table(),
     };
-    match flag(rest, &["-o", "--output"])? {
+    match args.output.as_deref() {
         Some(path) if path != "-" => {
-            std::fs::write(path, &text).map_err(|e| format!("{path}: {e}"))?;
+            write(path, &text)?;
             Ok(format!("wrote {path} ({} steps)", report.rows.len()))
         }
         _ => Ok(text.trim_end_matches('\n').to_owned()),
