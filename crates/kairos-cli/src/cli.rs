@@ -64,7 +64,7 @@ pub enum Command {
         #[arg(value_name = "CUSTOMER_ID")]
         customer_id: String,
     },
-    /// Print one slot's rendered content (its `html`, its text, or JSON)
+    /// Print one slot's rendered content: its `html`, else its text (as every surface shows it), else JSON
     Render {
         #[command(flatten)]
         load: Load,

@@ -96,14 +96,13 @@ fn run(command: Command) -> Result<String> {
         Command::Render { load, slot } => {
             let (engine, ctx) = engine_and_context(&load)?;
             let found = engine.render(&ctx, &slot).map_err(|e| CliError::new(E_SLOT, e))?;
-            let content = serde_json::to_value(&found.content).map_err(CliError::internal)?;
-            Ok(match content {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Object(ref fields) if fields.get("html").is_some_and(|h| h.is_string()) => {
-                    fields["html"].as_str().unwrap_or_default().to_owned()
-                }
-                other => serde_json::to_string_pretty(&other).map_err(CliError::internal)?,
-            })
+            // The core's projection, as every surface shows the slot: its HTML, else its text;
+            // content with neither (numbers, lists, data-only objects) is printed as JSON.
+            let patch = kairos::html::project(&found);
+            match patch.html.or(patch.text) {
+                Some(shown) => Ok(shown),
+                None => serde_json::to_string_pretty(&found.content).map_err(CliError::internal),
+            }
         }
         Command::Rewrite { load, page } => {
             if page == "-" && (load.bundle == "-" || load.context == "-") {
