@@ -133,11 +133,12 @@ fn skip_value(toks: &mut std::slice::Iter<'_, Tok>) {
 
 /// Attributes a variant may set: presentation and link attributes, `aria-*` and `data-*`.
 /// An allow list, because the deny-list alternative keeps missing one (`srcdoc`, `formaction`, `style`…).
-const ALLOWED_ATTRS: &[&str] = &[
+pub const ALLOWED_ATTRS: &[&str] = &[
     "class", "id", "title", "alt", "href", "src", "target", "rel", "lang", "dir", "role", "width", "height", "loading",
     "hidden",
 ];
-const URL_ATTRS: &[&str] = &["href", "src"];
+/// Attributes holding a URL: allowed only with a safe scheme ([`crate::escape::safe_url`]).
+pub const URL_ATTRS: &[&str] = &["href", "src"];
 
 /// Allowed names only (see [`ALLOWED_ATTRS`]), and URL attributes only with safe schemes.
 pub fn safe_attribute(name: &str, value: &str) -> bool {

@@ -17,7 +17,7 @@ pub fn env_key(name: &str, worker_name: &str) -> Result<String> {
     Ok(key)
 }
 
-/// `kairos token`: an email open token for GET /v1/open/<token>.
+/// `kairos token`: an email open token for `GET /v1/open/<token>`.
 pub fn token(args: TokenArgs) -> Result<String> {
     let key = env_key("KAIROS_OPEN_KEY", "OPEN_TOKEN_KEY")?;
     if args.ttl / 1000 > open_token::MAX_TTL_SECONDS {
