@@ -1,0 +1,113 @@
+//! A whole edge request with hostile parts (URL, method, headers, cookies, posted body) through
+//! the edge service over a fake platform: routing, the decide routes, the email open and what a
+//! proxied page becomes. Invariants: no panic; every answer is one of the statuses the routes
+//! give; no header value carries a line break (no response splitting); JSON bodies parse; every
+//! projected attribute passed the allow list.
+
+#![no_main]
+
+use kairos_edge::http::{self, Method, Route};
+use kairos_edge::runtime::block_on;
+use kairos_edge::service::BodyFault;
+use kairos_edge::{Edge, EdgeConfig, EdgeRequest, PageAnswer, Runtime, StoreFault};
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+
+const DEMO: &str = include_str!("../../examples/demo/rules.json");
+const NAMES: &[&str] = &[
+    "cookie", "user-agent", "referer", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-gpc", "accept", "origin",
+    "amp-email-sender", "x-kairos-debug", "content-length", "connection", "range", "host", "x-forwarded-host",
+];
+const COOKIE_PARTS: &[&str] = &["kairos_consent=1", "kairos_uid=", "kairos_h=", "; ", "=", ".", "%", "\"", "a"];
+
+struct Fake;
+
+impl Runtime for Fake {
+    fn now_ms(&self) -> i64 {
+        1_780_000_000_000
+    }
+    async fn kv_get(&self, _key: &str) -> std::result::Result<Option<Vec<u8>>, StoreFault> {
+        Ok(None)
+    }
+    async fn sleep(&self, _ms: u32) {}
+    fn log(&self, _line: &str) {}
+}
+
+fn text(u: &mut Unstructured, parts: &[&str]) -> Result<String> {
+    let mut s = String::new();
+    for _ in 0..u.int_in_range(0..=12u8)? {
+        if u.ratio(1, 3)? {
+            s.push_str(&u.arbitrary::<String>()?);
+        } else {
+            s.push_str(u.choose(parts)?);
+        }
+    }
+    Ok(s)
+}
+
+fn check(resp: &http::HttpResponse) {
+    assert!([200, 204, 400, 404, 405, 413, 502, 503].contains(&resp.status), "status {}", resp.status);
+    check_headers(&resp.headers);
+    if resp.header("content-type").is_some_and(|t| t.starts_with("application/json")) {
+        serde_json::from_slice::<serde_json::Value>(&resp.body).expect("JSON body parses");
+    }
+}
+
+fn check_headers(headers: &[(String, String)]) {
+    for (k, v) in headers {
+        assert!(!k.contains(['\r', '\n']) && !v.contains(['\r', '\n']), "line break in header {k}: {v:?}");
+    }
+}
+
+fn run(u: &mut Unstructured) -> Result<()> {
+    let path = text(u, &["/", "/v1/decide", "/v1/open/", "?explain=1", "&format=json", "/product/", "#"])?;
+    let url = format!("https://shop.test{path}");
+    let method = Method::parse(u.choose(&["GET", "POST", "HEAD", "OPTIONS", "PUT", "get"])?);
+    let mut headers = Vec::new();
+    for _ in 0..u.int_in_range(0..=8u8)? {
+        let name = (*u.choose(NAMES)?).to_owned();
+        let value = if name == "cookie" { text(u, COOKIE_PARTS)? } else { u.arbitrary::<String>()? };
+        headers.push((name, value));
+    }
+    let req = EdgeRequest { url, headers, identity_key: b"fuzz-identity-key-0123456789abcdef".to_vec(), ..Default::default() };
+    let config = EdgeConfig::from_vars(|name| match name {
+        "ORIGIN" => Some("http://origin.test".into()),
+        "HISTORY_KEY" => Some("fuzz-history-key-0123456789abcdef".into()),
+        "OPEN_TOKEN_KEY" => Some("fuzz-open-token-key-0123456789abcdef".into()),
+        "AMP_SENDERS" => Some("news@shop.test".into()),
+        _ => None,
+    });
+    let edge = Edge::new(DEMO);
+    let rt = Fake;
+    let route = Route::of(method, req.path());
+    let body = if u.arbitrary()? { Ok(u.arbitrary::<Vec<u8>>()?) } else { Err(BodyFault::TooLarge) };
+    match route {
+        Route::DecidePosted => check(&block_on(edge.decide_posted(&rt, &config, &req, body))),
+        Route::DecideEdge => check(&block_on(edge.decide_edge(&rt, &config, &req))),
+        Route::Open(token) => check(&block_on(edge.open(&rt, &config, &req, &token))),
+        Route::OpenPreflight => check(&edge.open_preflight(&config, &req)),
+        Route::DecideWrongMethod => {}
+        Route::Proxy => {
+            if let Some(to_origin) = edge.origin_request(&config, &req, method) {
+                check_headers(&to_origin.headers);
+            }
+            let status = *u.choose(&[200u16, 404, 500])?;
+            let upstream = vec![("content-type".to_owned(), u.choose(&["text/html", "TEXT/HTML; x", "image/png"])?.to_string())];
+            match block_on(edge.page(&rt, &config, &req, method, status, &upstream)) {
+                PageAnswer::PassThrough { headers } | PageAnswer::Head { headers } => check_headers(&headers),
+                PageAnswer::Personalised { headers, patches } => {
+                    check_headers(&headers);
+                    for p in patches.values() {
+                        assert!(p.attrs.iter().all(|(k, _)| kairos::html::ALLOWED_ATTRS.contains(&k.as_str())
+                            || k.starts_with("aria-") || k.starts_with("data-")));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = run(&mut Unstructured::new(data));
+});
