@@ -91,7 +91,8 @@ export function compare(c, decision) {
   for (const [slot, want] of Object.entries(c.expect)) {
     const got = decision?.slots?.[slot];
     if (!got) { out.push(`slot \`${slot}\`: not in the decision`); continue; }
-    const diff = (what, w, g) => out.push(`slot \`${slot}\` ${what}: expected ${show(w)}, got ${show(g)}`);
+    // `raw`: `w` is a description, not a value.
+    const diff = (what, w, g, raw = false) => out.push(`slot \`${slot}\` ${what}: expected ${raw ? w : show(w)}, got ${show(g)}`);
     const explain = got.explain;
     for (const [key, w] of Object.entries(want)) {
       switch (key) {
@@ -103,14 +104,14 @@ export function compare(c, decision) {
           break;
         case 'vars':
           if (w === null) {
-            if (got.vars && Object.keys(got.vars).length) diff('vars', 'none', got.vars);
+            if (got.vars && Object.keys(got.vars).length) diff('vars', 'none', got.vars, true);
           } else {
             for (const [name, value] of Object.entries(w)) if (!same(value, got.vars?.[name])) diff(`var \`${name}\``, value, got.vars?.[name]);
           }
           break;
         case 'content': {
           const at = subsetDiff(w, got.content ?? null);
-          if (at !== null) diff(`content${at}`, w, got.content);
+          if (at !== null) diff(`content${at}`, pointer(w, at), pointer(got.content ?? null, at));
           break;
         }
         case 'content_matches':
@@ -123,7 +124,7 @@ export function compare(c, decision) {
           const texts = strings(explain);
           for (const fragment of w) {
             const options = typeof fragment === 'string' ? [fragment] : fragment.any_of;
-            if (!options.some((f) => texts.some((t) => t.includes(f)))) diff('explanation', `a text containing ${show(fragment)}`, explain);
+            if (!options.some((f) => texts.some((t) => t.includes(f)))) diff('explanation', `a text containing ${show(fragment)}`, explain, true);
           }
           break;
         }
@@ -138,20 +139,20 @@ export function compare(c, decision) {
         case 'candidates':
           for (const [variant, cw] of Object.entries(w)) {
             const cand = (explain?.candidates ?? []).find((x) => x.variant === variant);
-            if (!cand) { diff(`candidate \`${variant}\``, 'an explained candidate', explain?.candidates); continue; }
+            if (!cand) { diff(`candidate \`${variant}\``, 'an explained candidate', explain?.candidates, true); continue; }
             for (const [field, fw] of Object.entries(cw)) {
               const fg = cand[field];
               let ok;
               if (['eligible', 'priority', 'score'].includes(field)) ok = same(fw, fg);
               else if (field === 'missing') ok = same(fw, fg) || (Array.isArray(fw) && fw.length === 0 && fg == null);
               else if (field === 'failed' || field === 'excluded') ok = fw === null ? fg == null : textMatches(fw, fg);
-              else { diff(`candidate \`${variant}\`: unknown key \`${field}\``, '', fg); continue; }
+              else { out.push(`slot \`${slot}\` candidate \`${variant}\`: unknown expectation key \`${field}\``); continue; }
               if (!ok) diff(`candidate \`${variant}\` ${field}`, fw, fg);
             }
           }
           break;
         default:
-          diff(`unknown expectation key \`${key}\``, '', undefined);
+          out.push(`slot \`${slot}\`: unknown expectation key \`${key}\``);
       }
     }
   }

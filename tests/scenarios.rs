@@ -151,7 +151,8 @@ fn compare_slot(slot: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
             }
             "content" => {
                 if let Some(at) = subset_diff(w, &got["content"], "") {
-                    diff(&format!("content{at}"), w, &got["content"]);
+                    let leaf = |v: &Value| v.pointer(&at).cloned().unwrap_or(Value::Null);
+                    diff(&format!("content{at}"), &leaf(w), &leaf(&got["content"]));
                 }
             }
             "content_matches" => {
@@ -212,7 +213,7 @@ fn compare_slot(slot: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
                                 }
                             }
                             _ => {
-                                diff(&format!("candidate `{variant}`: unknown key `{field}`"), &"", fg);
+                                diff(&format!("candidate `{variant}`"), &format!("no unknown key `{field}`"), fg);
                                 continue;
                             }
                         };
@@ -222,7 +223,7 @@ fn compare_slot(slot: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
                     }
                 }
             }
-            _ => diff(&format!("unknown expectation key `{key}`"), &"", &Value::Null),
+            _ => diff("expectation", &format!("no unknown key `{key}`"), &Value::Null),
         }
     }
 }
