@@ -25,6 +25,7 @@ pub mod reader;
 pub mod report;
 pub mod state;
 pub mod svg;
+mod types;
 
 pub use report::{Report, SegmentCount, StepRow};
 pub use state::{Lookback, Replay, ReplayError, ReplayOptions, Stats};

@@ -22,6 +22,10 @@ use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::io::Read;
 
+// Still public here (`kairos_replay::state::Stats`); defined in `types`, which the report shares
+// without depending on the replay.
+pub use super::types::{Lookback, Stats};
+
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
 
 /// How a replay runs.
@@ -73,39 +77,6 @@ const MAX_MISSING_SIGNALS: usize = 255;
 const OTHER_SIGNALS: &str = "(other signals)";
 /// Bad lines listed in the report when skipping them.
 const LISTED_BAD_LINES: usize = 5;
-
-/// Where the lookback came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lookback {
-    /// The bundle's longest window (or the session timeout, if longer).
-    Bundle,
-    /// The bundle reads the whole history; capped at [`UNBOUNDED_LOOKBACK`].
-    Capped,
-    /// Given with `--lookback`.
-    Given,
-}
-
-/// Counters a caller can watch while (or after) replaying.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Stats {
-    pub lines: u64,
-    /// Lines that were events (an `identify` is an event too, as in contexts).
-    pub events: u64,
-    pub profile_updates: u64,
-    /// Bad lines skipped (with `skip_bad`), and the first few: (line, column, message).
-    pub skipped: u64,
-    pub bad_lines: Vec<(u64, usize, String)>,
-    /// Lines older than a step already counted.
-    pub late: u64,
-    pub decisions: u64,
-    /// Customers held now, and at most at once.
-    pub resident: usize,
-    pub peak_resident: usize,
-    /// Events held now in every customer's history.
-    pub held_events: usize,
-    /// Customers forgotten after a lookback without activity.
-    pub evicted: u64,
-}
 
 /// A line that could not be read, or input that could not be.
 #[derive(Debug, Clone, PartialEq)]
