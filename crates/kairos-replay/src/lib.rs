@@ -13,8 +13,20 @@
 //! the length of the log, and the work is one scan per line plus one decision per active
 //! customer per step.
 //!
-//! Layout: [`reader`] scans NDJSON lines without building JSON values, [`state`] keeps customers
-//! and steps, `log` packs each customer's events, [`report`] and [`svg`] render what was counted.
+//! Layout, in the order the dependencies go (each module uses only those after it):
+//! - [`state`] keeps customers and steps: `options` (how a replay runs, its limits and errors),
+//!   `names` (what the bundle reads of each event name), `session` and `customer` (what is kept
+//!   per customer), `read` (each line applied to its customer), `step` (the counting at step
+//!   boundaries), with [`Replay`] itself in `state/mod.rs`.
+//! - [`reader`] scans NDJSON lines without building JSON values: `shapes` (the line shapes),
+//!   `value` (the JSON values in them), `chunks` (the input in runs of whole lines).
+//! - `log` packs each customer's events.
+//! - [`svg`] and [`report`] render what was counted.
+//! - `types` holds what the replay and its report both name ([`Lookback`], [`Stats`]), so the
+//!   report needs nothing from the replay.
+//!
+//! [`gen`] stands apart: `rng` (the generator), `customer` (the customer model), `acts` (what
+//! each scheduled act writes), `writer` (the two line shapes).
 //!
 //! Owns: log reading, per-customer state, reports and charts. Native only; must not import any
 //! binding crate.
@@ -25,6 +37,7 @@ pub mod reader;
 pub mod report;
 pub mod state;
 pub mod svg;
+mod types;
 
 pub use report::{Report, SegmentCount, StepRow};
 pub use state::{Lookback, Replay, ReplayError, ReplayOptions, Stats};

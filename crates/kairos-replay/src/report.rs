@@ -1,6 +1,6 @@
 //! What a replay counted, and its plain-text and CSV forms (the SVG chart is in `svg.rs`).
 
-use super::state::{Lookback, Stats};
+use super::types::{Lookback, Stats};
 use kairos::time::{format_duration, format_timestamp};
 use std::fmt::Write;
 

@@ -1,0 +1,186 @@
+//! Step boundaries: every customer seen within the lookback decided once, the others
+//! forgotten, and what was decided counted into a row of the report.
+
+use super::customer::IdKey;
+use super::options::{MAX_MISSING_SIGNALS, MAX_STEPS, OTHER_SIGNALS};
+use super::Replay;
+use crate::report::{Report, SegmentCount, StepRow};
+use kairos::eval::Tri;
+use kairos::Options;
+
+/// Whether to go on reading.
+#[derive(PartialEq, Eq)]
+pub(super) enum Flow {
+    Go,
+    Stop,
+}
+
+impl Replay<'_> {
+    /// Counts every step boundary before `at`; `Stop` once `at` is past `to`.
+    pub(super) fn advance(&mut self, at: i64) -> Result<Flow, String> {
+        let step = self.opts.step;
+        let mut next = *self.next.get_or_insert_with(|| self.opts.from.unwrap_or(at.div_euclid(step) * step + step));
+        let to = self.opts.to.unwrap_or(i64::MAX);
+        while next < at && next <= to {
+            if self.rows.len() >= MAX_STEPS {
+                self.done = true;
+                return Err(format!("more than {MAX_STEPS} steps: use a longer step"));
+            }
+            self.count(next);
+            next = next.saturating_add(step);
+        }
+        self.next = Some(next);
+        if at > to {
+            self.done = true;
+            return Ok(Flow::Stop);
+        }
+        Ok(Flow::Go)
+    }
+
+    /// Counts the remaining boundaries and returns the report. The replay keeps its customers
+    /// (a caller about to exit may `std::mem::forget` it rather than free them one by one).
+    pub fn finish(&mut self) -> Report {
+        let step = self.opts.step;
+        // Without `to`: the first boundary at or after the last line.
+        let next = match (self.next, self.latest) {
+            (Some(next), Some(last)) => Some((
+                next,
+                self.opts.to.unwrap_or_else(|| {
+                    next.max(
+                        next + (last - next).div_euclid(step) * step
+                            + if (last - next).rem_euclid(step) == 0 { 0 } else { step },
+                    )
+                }),
+            )),
+            (None, _) => self.opts.from.zip(self.opts.to),
+            (Some(next), None) => self.opts.to.map(|to| (next, to)),
+        };
+        if let Some((mut next, to)) = next {
+            while next <= to && self.rows.len() < MAX_STEPS {
+                self.count(next);
+                next = next.saturating_add(step);
+            }
+            self.next = Some(next);
+        }
+        let prog = &self.engine.program;
+        Report {
+            bundle: prog.name.clone(),
+            step: self.opts.step,
+            lookback: self.lookback,
+            lookback_source: self.lookback_source,
+            session_timeout: self.opts.session_timeout,
+            segments: prog.segments.iter().map(|s| s.name.clone()).collect(),
+            slots: prog
+                .slots
+                .iter()
+                .map(|s| {
+                    let variants = std::iter::once(&s.default_id).chain(s.variants.iter().map(|v| &v.id));
+                    (s.name.clone(), variants.cloned().collect())
+                })
+                .collect(),
+            missing: std::mem::take(&mut self.missing_names),
+            missing_totals: std::mem::take(&mut self.missing_totals),
+            rows: std::mem::take(&mut self.rows),
+            stats: self.stats.clone(),
+        }
+    }
+
+    /// Decides every customer seen within the lookback at `at`; forgets the others.
+    fn count(&mut self, at: i64) {
+        let prog = &self.engine.program;
+        let cutoff = at.saturating_sub(self.lookback);
+        let mut row = StepRow {
+            at,
+            active: 0,
+            evicted: 0,
+            segments: vec![SegmentCount::default(); prog.segments.len()],
+            variants: prog.slots.iter().map(|s| vec![0; s.variants.len() + 1]).collect(),
+            missing: vec![0; self.missing_names.len()],
+        };
+        let (timeout, max_history) = (self.opts.session_timeout, prog.max_history as usize);
+        let mut held = 0;
+        for slot in 0..self.customers.len() {
+            let Some(entry) = self.customers.get_mut(slot) else { continue };
+            let Some(c) = entry else { continue };
+            if c.last_seen < cutoff {
+                for (seg, was) in row.segments.iter_mut().zip(&c.member) {
+                    seg.left += u64::from(*was);
+                }
+                if let Some(old) = entry.take() {
+                    if let Some(id) = &old.id {
+                        self.index.remove(&IdKey::new(&id.0));
+                    }
+                }
+                self.free.push(slot as u32);
+                row.evicted += 1;
+                self.stats.evicted += 1;
+                self.stats.resident -= 1;
+                continue;
+            }
+            // Each event is kept as long as some rule can read it.
+            let infos = &self.names.infos;
+            c.log.keep(
+                |id| {
+                    let window = infos.get(usize::from(id)).and_then(|i| i.window).unwrap_or(i64::MAX);
+                    at.saturating_sub(window).max(cutoff)
+                },
+                max_history,
+            );
+            held += c.log.len();
+            let ctx = &mut self.scratch;
+            c.lend(ctx, at, timeout);
+            let names = &self.names;
+            c.log.materialize(&mut ctx.events.0, &mut self.spare, |id| {
+                names.infos.get(usize::from(id)).map_or(("", &[][..]), |i| (i.name.as_str(), i.props.as_slice()))
+            });
+            let (decision, truths) = self.engine.decide_with_segments(ctx, Options::default(), self.content);
+            c.take_back(ctx);
+            self.stats.decisions += 1;
+            row.active += 1;
+            for ((seg, t), was) in row.segments.iter_mut().zip(&truths).zip(c.member.iter_mut()) {
+                let now_in = *t == Tri::True;
+                seg.size += u64::from(now_in);
+                seg.unknown += u64::from(*t == Tri::Unknown);
+                seg.entered += u64::from(now_in && !*was);
+                seg.left += u64::from(!now_in && *was);
+                *was = now_in;
+            }
+            for ((counts, d), def) in row.variants.iter_mut().zip(&decision.slots).zip(&prog.slots) {
+                let i = if d.is_default {
+                    0
+                } else {
+                    def.variants.iter().position(|v| v.id == d.variant).map_or(0, |p| p + 1)
+                };
+                if let Some(n) = counts.get_mut(i) {
+                    *n += 1;
+                }
+            }
+            for m in decision.missing {
+                // Missing-signal texts can quote input (an unknown zone name): a bounded table.
+                let m = if self.missing_names.len() >= MAX_MISSING_SIGNALS && !self.missing_ids.contains_key(&m) {
+                    OTHER_SIGNALS.to_owned()
+                } else {
+                    m
+                };
+                let id = match self.missing_ids.get(&m) {
+                    Some(&id) => id as usize,
+                    None => {
+                        let id = self.missing_names.len();
+                        self.missing_ids.insert(m.clone(), id as u32);
+                        self.missing_names.push(m);
+                        self.missing_totals.push(0);
+                        row.missing.push(0);
+                        id
+                    }
+                };
+                if let (Some(n), Some(t)) = (row.missing.get_mut(id), self.missing_totals.get_mut(id)) {
+                    *n += 1;
+                    *t += 1;
+                }
+            }
+        }
+        self.stats.held_events = held;
+        self.counted = Some(at);
+        self.rows.push(row);
+    }
+}
