@@ -212,8 +212,13 @@ pub fn origin_request(req: &EdgeRequest, method: Method, origin: &str) -> Origin
     let mut headers: Vec<(String, String)> = req
         .headers
         .iter()
-        .filter(|(k, _)| {
-            k != "host" && !skip.contains(k) && !(may_personalise && PERSONALISED_REQUEST_DROPS.contains(&k.as_str()))
+        .filter(|(k, v)| {
+            // A line break or NUL cannot be sent on (runtimes refuse them): such a header is dropped, not split.
+            let sendable = !k.contains(['\r', '\n', '\0']) && !v.contains(['\r', '\n', '\0']);
+            sendable
+                && k != "host"
+                && !skip.contains(k)
+                && !(may_personalise && PERSONALISED_REQUEST_DROPS.contains(&k.as_str()))
         })
         .cloned()
         .collect();

@@ -292,6 +292,7 @@ fn proxy_header_rules() {
             ("connection", "keep-alive, x-hop"),
             ("x-hop", "1"),
             ("x-forwarded-host", "evil.test"),
+            ("x-split", "a\r\nset-cookie: evil=1"),
         ],
     );
     let get = http::origin_request(&req, Method::Get, "http://origin.test/");
