@@ -7,6 +7,7 @@
 
 use crate::context::Context;
 use crate::describe::why_not;
+use crate::error::ErrorCode;
 use crate::escape::{push_html_escaped, HtmlScanner, Sink};
 use crate::eval::{Eval, SharedScans, Tri, Val};
 use crate::history::History;
@@ -499,17 +500,51 @@ fn default_decision(
     }
 }
 
+/// Why [`Engine::render`] returned no slot.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// The bundle has no slot by that name.
+    UnknownSlot {
+        /// The name asked for.
+        slot: String,
+        /// The bundle's slots, in bundle order.
+        known: Vec<String>,
+    },
+}
+
+impl RenderError {
+    /// `E_SLOT` for an unknown slot.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            RenderError::UnknownSlot { .. } => ErrorCode::Slot,
+        }
+    }
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RenderError::UnknownSlot { slot, known } => {
+                write!(f, "no slot `{slot}`; the bundle has: {}", known.join(", "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
 impl Engine {
     /// Decides for `ctx` and returns one slot's decision: what an email server renders at open
     /// time. Errors name the slots the bundle has.
-    pub fn render(&self, ctx: &Context, slot: &str) -> Result<SlotDecision, String> {
+    pub fn render(&self, ctx: &Context, slot: &str) -> Result<SlotDecision, RenderError> {
         let mut decision = self.decide(ctx, Options::default());
         match decision.slots.iter().position(|s| s.slot == slot) {
             Some(i) => Ok(decision.slots.swap_remove(i)),
-            None => {
-                let names: Vec<&str> = decision.slots.iter().map(|s| s.slot.as_str()).collect();
-                Err(format!("no slot `{slot}`; the bundle has: {}", names.join(", ")))
-            }
+            None => Err(RenderError::UnknownSlot {
+                slot: slot.to_owned(),
+                known: decision.slots.into_iter().map(|s| s.slot).collect(),
+            }),
         }
     }
 }

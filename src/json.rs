@@ -2,7 +2,8 @@
 //! name the JSON path, line and column; decisions back to JSON.
 
 use crate::context::Context;
-use crate::error::{CompileError, ContextError, Location};
+use crate::error::{CompileError, ContextError, ErrorCode, LoadError, Location};
+use crate::limits::{watch_depth, TooDeep};
 use crate::rules::ast::Bundle;
 use crate::{Decision, Engine, Program};
 use serde::de::DeserializeOwned;
@@ -10,26 +11,106 @@ use serde::de::DeserializeOwned;
 /// Largest JSON input accepted (rules or context).
 pub use crate::limits::MAX_JSON_BYTES;
 
+/// JSON text that cannot be read into the type asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    /// Where: the JSON path of the value being read, with its line and column.
+    pub at: Location,
+    /// serde's description of the problem, without serde_json's position suffix.
+    pub message: String,
+    /// Set when the text nests deeper than a kairos reader allows, or than serde_json reads.
+    pub too_deep: Option<TooDeep>,
+}
+
+impl JsonError {
+    /// `E_DEPTH` for nesting past a limit, `E_SYNTAX` otherwise. Readers of particular
+    /// documents give their own ([`parse_context`]: `E_CONTEXT`).
+    pub fn code(&self) -> ErrorCode {
+        if self.too_deep.is_some() {
+            ErrorCode::Depth
+        } else {
+            ErrorCode::Syntax
+        }
+    }
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.at, self.message)
+    }
+}
+
+impl std::error::Error for JsonError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.too_deep.as_ref().map(|d| d as _)
+    }
+}
+
+impl From<JsonError> for ContextError {
+    fn from(e: JsonError) -> ContextError {
+        ContextError { at: e.at, message: e.message, too_deep: e.too_deep }
+    }
+}
+
+impl From<JsonError> for CompileError {
+    fn from(e: JsonError) -> CompileError {
+        CompileError { code: e.code(), at: e.at, message: e.message }
+    }
+}
+
+/// serde_json's own nesting limit (its `remaining_depth`): a reader whose types do not bound
+/// their own depth meets this one first.
+const SERDE_JSON_DEPTH: usize = 128;
+
 /// Reads JSON text into any serde type, with the same size limit, depth limit and located
 /// errors (JSON path, line and column) as rules and contexts; the edge crate reads its records with it.
-pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (Location, String)> {
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
     if text.len() > MAX_JSON_BYTES {
-        return Err((Location::default(), format!("input is {} bytes, the limit is {MAX_JSON_BYTES}", text.len())));
+        let message = format!("input is {} bytes, the limit is {MAX_JSON_BYTES}", text.len());
+        return Err(JsonError { at: Location::default(), message, too_deep: None });
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let value: T = watch_depth(|| serde_path_to_error::deserialize(&mut de)).map_err(|(e, too_deep)| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let path = if path == "." || path == "?" { String::new() } else { path };
         let message = strip_position(&inner.to_string());
+        let serde_json_limit = || {
+            let deep = inner.is_syntax() && nesting_before(text, inner.line(), inner.column()) >= SERDE_JSON_DEPTH;
+            deep.then_some(TooDeep { what: "JSON", limit: SERDE_JSON_DEPTH - 1 })
+        };
+        let too_deep = too_deep.or_else(serde_json_limit);
         // serde_json reports end-of-input as column 0 of the line after the last.
-        (Location { path, line: inner.line(), column: inner.column().max(1) }, message)
+        JsonError { at: Location { path, line: inner.line(), column: inner.column().max(1) }, message, too_deep }
     })?;
     // Trailing garbage after the document is an error too.
-    de.end().map_err(|e| {
-        (Location { path: String::new(), line: e.line(), column: e.column() }, strip_position(&e.to_string()))
+    de.end().map_err(|e| JsonError {
+        at: Location { path: String::new(), line: e.line(), column: e.column() },
+        message: strip_position(&e.to_string()),
+        too_deep: None,
     })?;
     Ok(value)
+}
+
+/// How deep `[` and `{` nest at 1-based `line` and `column` (bytes) of `text`: a syntax error
+/// where it reaches serde_json's limit is that limit, which serde_json reports only in words.
+fn nesting_before(text: &str, line: usize, column: usize) -> usize {
+    let start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let end = (start + column).min(text.len());
+    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+    for &b in &text.as_bytes()[..end] {
+        match (in_str, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => in_str = false,
+            (true, ..) => {}
+            (false, _, b'"') => in_str = true,
+            (false, _, b'[' | b'{') => depth += 1,
+            (false, _, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth
 }
 
 /// serde_json appends " at line L column C"; the location carries that already.
@@ -42,11 +123,8 @@ fn strip_position(msg: &str) -> String {
 
 /// Parses an authored bundle without compiling it.
 pub fn parse_bundle(text: &str) -> Result<Bundle, CompileError> {
-    parse(text).map_err(|(at, message)| {
-        // Too deep for the reader (ours, or serde_json's recursion limit) is a depth error.
-        let code = if crate::limits::is_depth_error(&message) { "E_DEPTH" } else { "E_SYNTAX" };
-        CompileError { code, at, message }
-    })
+    // Too deep for a reader (ours, or serde_json's) is E_DEPTH, anything else E_SYNTAX.
+    parse(text).map_err(CompileError::from)
 }
 
 /// Parses and compiles rules JSON; every error is located.
@@ -79,20 +157,63 @@ pub fn compile_source(text: &str) -> Result<Program, CompileError> {
     }
 }
 
+/// Why [`Engine::from_rules_or_bundle`] made no engine. Its message is the inner error's, so
+/// printing it alone says everything; [`std::error::Error::source`] gives the inner error itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesOrBundleError {
+    /// The bytes start like a compiled bundle, which cannot be loaded.
+    Load(LoadError),
+    /// The bytes are rules (JSON or text), which cannot be compiled.
+    Compile(CompileError),
+    /// Neither a compiled bundle nor UTF-8 text.
+    NotText(std::str::Utf8Error),
+}
+
+impl RulesOrBundleError {
+    /// The inner error's code; `E_SYNTAX` for bytes that are not text.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            RulesOrBundleError::Load(e) => e.code(),
+            RulesOrBundleError::Compile(e) => e.code,
+            RulesOrBundleError::NotText(_) => ErrorCode::Syntax,
+        }
+    }
+}
+
+impl std::fmt::Display for RulesOrBundleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RulesOrBundleError::Load(e) => e.fmt(f),
+            RulesOrBundleError::Compile(e) => e.fmt(f),
+            RulesOrBundleError::NotText(e) => write!(f, "rules are not UTF-8 text: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RulesOrBundleError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RulesOrBundleError::Load(e) => Some(e),
+            RulesOrBundleError::Compile(e) => Some(e),
+            RulesOrBundleError::NotText(e) => Some(e),
+        }
+    }
+}
+
 impl Engine {
     /// Compiles rules (JSON or text), or loads a compiled bundle, judging by the header.
-    pub fn from_rules_or_bundle(bytes: &[u8]) -> Result<Engine, String> {
+    pub fn from_rules_or_bundle(bytes: &[u8]) -> Result<Engine, RulesOrBundleError> {
         if bytes.starts_with(crate::program::MAGIC) {
-            return Engine::load(bytes).map_err(|e| e.to_string());
+            return Engine::load(bytes).map_err(RulesOrBundleError::Load);
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| format!("rules are not UTF-8 text: {e}"))?;
-        compile_source(text).map(Engine::new).map_err(|e| e.to_string())
+        let text = std::str::from_utf8(bytes).map_err(RulesOrBundleError::NotText)?;
+        compile_source(text).map(Engine::new).map_err(RulesOrBundleError::Compile)
     }
 }
 
 /// Parses a decision context.
 pub fn parse_context(text: &str) -> Result<Context, ContextError> {
-    parse(text).map_err(|(at, message)| ContextError { at, message })
+    parse(text).map_err(ContextError::from)
 }
 
 /// A decision as pretty JSON.
@@ -223,7 +344,19 @@ impl Scanner<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::locate;
+    use super::{locate, parse, SERDE_JSON_DEPTH};
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn serde_jsons_own_depth_limit_is_a_depth_error() {
+        let nest = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse::<serde_json::Value>(&nest(SERDE_JSON_DEPTH - 1)).is_ok());
+        let e = parse::<serde_json::Value>(&format!("\n  {}", nest(SERDE_JSON_DEPTH))).unwrap_err();
+        assert_eq!((e.code(), e.too_deep.map(|d| d.what)), (ErrorCode::Depth, Some("JSON")), "{e}");
+        // Brackets inside strings do not count, and a shallow syntax error is not a depth error.
+        let quoted = format!("[\"{}\", ]", "[".repeat(200));
+        assert_eq!(parse::<serde_json::Value>(&quoted).unwrap_err().code(), ErrorCode::Syntax);
+    }
 
     #[test]
     fn locates_paths() {

@@ -38,7 +38,7 @@ pub mod time;
 
 pub use context::Context;
 pub use decide::{Decision, Options};
-pub use error::{CompileError, ContextError, LoadError, Location};
+pub use error::{CompileError, ContextError, ErrorCode, LoadError, Location};
 pub use program::Program;
 pub use rules::ast;
 

@@ -76,9 +76,32 @@ pub const MAX_HISTORY: u32 = 10_000;
 
 // ---- the nesting guard ---------------------------------------------------------------------
 
+/// Input nested deeper than a limit: which reader refused, and at how many levels. Carried by the
+/// errors of every reader (rules, contexts, loaded bundles) so that callers tell depth errors by
+/// type, never by their wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TooDeep {
+    /// What was nested: `expression`, `content`, `value`, `rules`, `JSON`.
+    pub what: &'static str,
+    /// The deepest nesting allowed.
+    pub limit: usize,
+}
+
+impl std::fmt::Display for TooDeep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The one wording of every depth error.
+        write!(f, "{} nested deeper than {} levels", self.what, self.limit)
+    }
+}
+
+impl std::error::Error for TooDeep {}
+
 thread_local! {
     /// Levels of recursive values being read right now on this thread.
     static NESTING: Cell<usize> = const { Cell::new(0) };
+    /// The limit a guard refused last, until [`watch_depth`] takes it: serde errors carry only
+    /// text, so this is how the depth error's type crosses a deserializer.
+    static REFUSED: Cell<Option<TooDeep>> = const { Cell::new(None) };
 }
 
 /// Held while a recursive reader (an expression, content, a skipped value) reads one nested
@@ -88,10 +111,12 @@ pub(crate) struct Nesting(());
 
 impl Nesting {
     /// Enters one more level, or fails with "WHAT nested deeper than LIMIT levels".
-    pub(crate) fn enter<E: de::Error>(limit: usize, what: &str) -> Result<Nesting, E> {
+    pub(crate) fn enter<E: de::Error>(limit: usize, what: &'static str) -> Result<Nesting, E> {
         let depth = NESTING.with(Cell::get) + 1;
         if depth > limit {
-            return Err(E::custom(too_deep(what, limit)));
+            let refused = TooDeep { what, limit };
+            REFUSED.with(|r| r.set(Some(refused)));
+            return Err(E::custom(refused));
         }
         NESTING.with(|n| n.set(depth));
         Ok(Nesting(()))
@@ -104,12 +129,12 @@ impl Drop for Nesting {
     }
 }
 
-/// The one wording of every depth error; the JSON front end gives these the `E_DEPTH` code.
-pub fn too_deep(what: &str, limit: usize) -> String {
-    format!("{what} nested deeper than {limit} levels")
-}
-
-/// Whether an error message is a depth error (ours, or serde_json's recursion limit).
-pub fn is_depth_error(message: &str) -> bool {
-    message.contains(" nested deeper than ") || message.contains("recursion limit exceeded")
+/// Runs `read`, a deserialization into kairos types (rules, contexts), and on failure also returns
+/// the depth limit that made it fail, if one did. A refusing guard fails the whole read (no
+/// kairos reader recovers from an inner error), so a refusal seen during a failed read is its cause.
+pub fn watch_depth<T, E>(read: impl FnOnce() -> Result<T, E>) -> Result<T, (E, Option<TooDeep>)> {
+    let before = REFUSED.with(|r| r.take());
+    let out = read();
+    let refused = REFUSED.with(|r| r.replace(before));
+    out.map_err(|e| (e, refused))
 }

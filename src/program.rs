@@ -389,10 +389,8 @@ impl Program {
                 below = below.max(depth[c as usize]);
             }
             if usize::from(below) >= crate::limits::MAX_EXPR_DEPTH {
-                return Err(LoadError::OverLimit(format!(
-                    "node {i}: {}",
-                    crate::limits::too_deep("expression", crate::limits::MAX_EXPR_DEPTH)
-                )));
+                let depth = crate::limits::TooDeep { what: "expression", limit: crate::limits::MAX_EXPR_DEPTH };
+                return Err(LoadError::TooDeep { node: i, depth });
             }
             depth[i] = below + 1;
             let query_ok = |q: &Query| (q.event as usize) < self.events.len();

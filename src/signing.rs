@@ -18,7 +18,7 @@
 //! loads signed bundles; checking the signature ([`PublicKey::verify`]) and making one
 //! ([`SigningKey`]) need the `signing` feature (ed25519-compact).
 
-use crate::error::LoadError;
+use crate::error::{ErrorCode, LoadError};
 
 /// Bytes every signed envelope starts with (they begin with the bundle magic `KAIROS`).
 pub const MAGIC: &[u8; 9] = b"KAIROSSIG";
@@ -106,8 +106,13 @@ pub fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
 pub struct KeyError(pub String);
 
 impl KeyError {
-    /// Stable code for callers to branch on.
-    pub const CODE: &'static str = "E_KEY";
+    /// The one code of key errors.
+    pub const CODE: ErrorCode = ErrorCode::Key;
+
+    /// Always [`KeyError::CODE`]; a method too, like the other errors' codes.
+    pub fn code(&self) -> ErrorCode {
+        Self::CODE
+    }
 }
 
 impl std::fmt::Display for KeyError {
@@ -265,7 +270,7 @@ mod tests {
     fn envelopes_are_split_without_cryptography() {
         assert_eq!(open(b"KAIROS\x01\x00").unwrap(), None);
         assert_eq!(unwrap(b"plain").unwrap(), b"plain");
-        assert_eq!(open(b"KAIROSSIG\x01").unwrap_err().code(), "E_BUNDLE_SIGNATURE");
+        assert_eq!(open(b"KAIROSSIG\x01").unwrap_err().code(), ErrorCode::BundleSignature);
         let mut env = MAGIC.to_vec();
         env.push(VERSION);
         env.extend_from_slice(&[7; KEY_ID_LEN + SIGNATURE_LEN]);

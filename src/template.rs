@@ -6,6 +6,7 @@
 //! text (so the whole checking and evaluation machinery applies), and decisions format the
 //! value with the filters before escaping it for where it lands.
 
+use crate::error::ErrorCode;
 use crate::time;
 
 /// What the HTML scanner reads in place of a hole's value: one plain character, which moves it
@@ -94,9 +95,38 @@ pub fn condition_var(hole: &Hole) -> String {
     format!("#if {}", hole.canonical())
 }
 
+/// A template that cannot be read: a malformed hole or filter, or blocks that do not nest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    /// What is wrong and what was expected, for people.
+    pub message: String,
+    /// From [`check_blocks`]: the index, among its segments, of the block at fault (for an
+    /// unclosed `{{#if}}`, that `{{#if}}`).
+    pub segment: Option<usize>,
+}
+
+impl TemplateError {
+    fn new(message: impl Into<String>) -> TemplateError {
+        TemplateError { message: message.into(), segment: None }
+    }
+
+    /// Always `E_TEMPLATE`.
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::Template
+    }
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
 /// Parses the inside of `{{ … }}`.
-pub fn parse_hole(inner: &str) -> Result<Hole, String> {
-    let mut parts = split_pipes(inner)?.into_iter();
+pub fn parse_hole(inner: &str) -> Result<Hole, TemplateError> {
+    let mut parts = split_pipes(inner).map_err(TemplateError::new)?.into_iter();
     let subject = parts.next().unwrap_or_default();
     let subject = subject.trim();
     let valid = !subject.is_empty()
@@ -104,11 +134,11 @@ pub fn parse_hole(inner: &str) -> Result<Hole, String> {
             !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
         });
     if !valid {
-        return Err(format!("`{subject}` is not a var name or a context path"));
+        return Err(TemplateError::new(format!("`{subject}` is not a var name or a context path")));
     }
-    let filters = parts.map(|p| parse_filter(p.trim())).collect::<Result<Vec<_>, _>>()?;
+    let filters = parts.map(|p| parse_filter(p.trim())).collect::<Result<Vec<_>, _>>().map_err(TemplateError::new)?;
     if filters.iter().filter(|f| matches!(f, Filter::Default(_))).count() > 1 {
-        return Err("more than one default(…)".into());
+        return Err(TemplateError::new("more than one default(…)"));
     }
     Ok(Hole { subject: subject.to_owned(), filters })
 }
@@ -257,27 +287,26 @@ pub fn segments(s: &str) -> Vec<Segment<'_>> {
 }
 
 /// Checks that `{{#if}}`/`{{else}}`/`{{/if}}` nest properly (at most 8 deep).
-pub fn check_blocks(segs: &[Segment]) -> Result<(), String> {
-    let mut open: Vec<bool> = Vec::new(); // per open #if: whether its else was seen
-    for s in segs {
+pub fn check_blocks(segs: &[Segment]) -> Result<(), TemplateError> {
+    let fail = |i: usize, message: &str| Err(TemplateError { message: message.into(), segment: Some(i) });
+    let mut open: Vec<(usize, bool)> = Vec::new(); // per open #if: where, and whether its else was seen
+    for (i, s) in segs.iter().enumerate() {
         match s {
-            Segment::If(_) if open.len() == 8 => return Err("{{#if}} nested deeper than 8".into()),
-            Segment::If(_) => open.push(false),
+            Segment::If(_) if open.len() == 8 => return fail(i, "{{#if}} nested deeper than 8"),
+            Segment::If(_) => open.push((i, false)),
             Segment::Else => match open.last_mut() {
-                Some(seen) if !*seen => *seen = true,
-                Some(_) => return Err("two {{else}} in one {{#if}}".into()),
-                None => return Err("{{else}} outside {{#if}}".into()),
+                Some((_, seen)) if !*seen => *seen = true,
+                Some(_) => return fail(i, "two {{else}} in one {{#if}}"),
+                None => return fail(i, "{{else}} outside {{#if}}"),
             },
-            Segment::EndIf => {
-                open.pop().ok_or("{{/if}} without {{#if}}")?;
-            }
+            // The guard pops: a matched {{/if}} closes its block and falls through.
+            Segment::EndIf if open.pop().is_none() => return fail(i, "{{/if}} without {{#if}}"),
             _ => {}
         }
     }
-    if open.is_empty() {
-        Ok(())
-    } else {
-        Err("{{#if}} without {{/if}}".into())
+    match open.last() {
+        None => Ok(()),
+        Some(&(i, _)) => fail(i, "{{#if}} without {{/if}}"),
     }
 }
 
@@ -420,7 +449,7 @@ mod tests {
         ] {
             assert!(parse_hole(bad).is_err(), "{bad}");
         }
-        assert!(parse_hole("x | monee(\"USD\")").unwrap_err().contains("did you mean `money`"));
+        assert!(parse_hole("x | monee(\"USD\")").unwrap_err().message.contains("did you mean `money`"));
     }
 
     #[test]

@@ -188,7 +188,7 @@ fn bundle_counts_are_limited_when_compiled_and_when_loaded() {
     ];
     for (name, text, code, path) in cases {
         let e = compile_json(&text).expect_err(name);
-        assert_eq!((e.code, e.at.path.as_str()), (code, path), "{name}: {e}");
+        assert_eq!((e.code.as_str(), e.at.path.as_str()), (code, path), "{name}: {e}");
         assert!(e.message.contains("limit") || e.message.contains(&MAX_HISTORY.to_string()), "{name}: {e}");
     }
     // A bundle over a count (made by hand: the compiler would refuse) does not load.

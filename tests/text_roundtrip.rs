@@ -279,7 +279,7 @@ fn compile_errors_in_text_name_the_line_of_the_rule() {
     let e = compile_text(src).unwrap_err();
     assert_eq!(e.at.line, 9, "{e}");
     let e = compile_text("kairos 2\nslot s:\n default d\n").unwrap_err();
-    assert_eq!((e.code, e.at.line), ("E_VERSION", 1));
+    assert_eq!((e.code, e.at.line), (kairos::ErrorCode::Version, 1));
     let mut tiers = BTreeMap::new();
     tiers.insert("t".to_string(), Vec::<TierLevel>::new());
     assert!(to_text(&Bundle {

@@ -5,7 +5,7 @@
 //! refer to themselves, sizes stay in bounds. Evaluation then trusts the result.
 
 use super::ast::{self, AggOp, ArithOp, CmpOp, Expr, Json};
-use crate::error::{CompileError, Location};
+use crate::error::{CompileError, ErrorCode, Location};
 use crate::escape::{HtmlScanner, HtmlSpot, Sink};
 use crate::program::{self, Content, Lit, Node, Program, Query, SeqSpec, SlotDef, Tok, VariantDef, SIGNALS};
 use crate::suggest::nearest;
@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 // The limits live in src/limits.rs; these names are kept for callers of this module.
 use crate::limits::{
-    too_deep, MAX_CONTENT_STRING_BYTES, MAX_IDENT_BYTES, MAX_LITERAL_BYTES, MAX_SEGMENTS, MAX_TIERS, MAX_TIER_LEVELS,
+    TooDeep, MAX_CONTENT_STRING_BYTES, MAX_IDENT_BYTES, MAX_LITERAL_BYTES, MAX_SEGMENTS, MAX_TIERS, MAX_TIER_LEVELS,
     MAX_TOTAL_VARIANTS,
 };
 pub use crate::limits::{MAX_HISTORY, MAX_NAME_BYTES, MAX_NODES, MAX_SLOTS, MAX_VARIANTS};
@@ -92,7 +92,7 @@ struct Compiler {
 }
 
 impl Compiler {
-    fn err(&self, code: &'static str, message: impl Into<String>) -> CompileError {
+    fn err(&self, code: ErrorCode, message: impl Into<String>) -> CompileError {
         CompileError { code, at: Location { path: self.path_string(), line: 0, column: 0 }, message: message.into() }
     }
 
@@ -123,11 +123,14 @@ impl Compiler {
     fn bundle(&mut self, b: &ast::Bundle) -> Result<(), CompileError> {
         if b.kairos != 1 {
             return self.at("kairos", |c| {
-                Err(c.err("E_VERSION", format!("rule language version {} is not supported: expected 1", b.kairos)))
+                Err(c.err(
+                    ErrorCode::Version,
+                    format!("rule language version {} is not supported: expected 1", b.kairos),
+                ))
             });
         }
         if b.slots.is_empty() {
-            return self.at("slots", |c| Err(c.err("E_EMPTY", "a bundle needs at least one slot")));
+            return self.at("slots", |c| Err(c.err(ErrorCode::Empty, "a bundle needs at least one slot")));
         }
         self.slot_names = b.slots.keys().cloned().collect();
         for (name, slot) in &b.slots {
@@ -142,36 +145,38 @@ impl Compiler {
             self.slot_fields.insert(name.clone(), fields);
         }
         if b.slots.len() > MAX_SLOTS {
-            return self
-                .at("slots", |c| Err(c.err("E_LIMIT", format!("{} slots, the limit is {MAX_SLOTS}", b.slots.len()))));
+            return self.at("slots", |c| {
+                Err(c.err(ErrorCode::Limit, format!("{} slots, the limit is {MAX_SLOTS}", b.slots.len())))
+            });
         }
         let total: usize = b.slots.values().map(|s| s.variants.len()).sum();
         if total > MAX_TOTAL_VARIANTS {
             return self.at("slots", |c| {
-                Err(c.err("E_LIMIT", format!("{total} variants in the bundle, the limit is {MAX_TOTAL_VARIANTS}")))
+                Err(c.err(
+                    ErrorCode::Limit,
+                    format!("{total} variants in the bundle, the limit is {MAX_TOTAL_VARIANTS}"),
+                ))
             });
         }
         // Counted before the cycle check, whose search recurses along chains of references.
         if b.segments.len() > MAX_SEGMENTS {
             return self.at("segments", |c| {
-                Err(c.err("E_LIMIT", format!("{} segments, the limit is {MAX_SEGMENTS}", b.segments.len())))
+                Err(c.err(ErrorCode::Limit, format!("{} segments, the limit is {MAX_SEGMENTS}", b.segments.len())))
             });
         }
         if b.tiers.len() > MAX_TIERS {
             return self.at("tiers", |c| {
-                Err(c.err("E_LIMIT", format!("{} tier tables, the limit is {MAX_TIERS}", b.tiers.len())))
+                Err(c.err(ErrorCode::Limit, format!("{} tier tables, the limit is {MAX_TIERS}", b.tiers.len())))
             });
         }
         if let Some(tz) = &b.default_timezone {
-            self.at("default_timezone", |c| {
-                TimeZone::named(tz).map(drop).map_err(|e| c.err("E_TIMEZONE", e.to_string()))
-            })?;
+            self.at("default_timezone", |c| TimeZone::named(tz).map(drop).map_err(|e| c.err(e.code(), e.to_string())))?;
         }
         if let Some(h) = &b.holdout {
             self.at("holdout", |c| {
                 if !(0.0..=100.0).contains(&h.percent) {
                     return c.at("percent", |c| {
-                        Err(c.err("E_RANGE", format!("holdout percent {} must be between 0 and 100", h.percent)))
+                        Err(c.err(ErrorCode::Range, format!("holdout percent {} must be between 0 and 100", h.percent)))
                     });
                 }
                 c.check_name("salt", &h.salt)?;
@@ -184,8 +189,9 @@ impl Compiler {
             None => DEFAULT_HISTORY,
             Some(n) if (1..=MAX_HISTORY).contains(&n) => n,
             Some(n) => {
-                return self
-                    .at("max_history", |c| Err(c.err("E_LIMIT", format!("max_history {n} must be 1–{MAX_HISTORY}"))))
+                return self.at("max_history", |c| {
+                    Err(c.err(ErrorCode::Limit, format!("max_history {n} must be 1–{MAX_HISTORY}")))
+                })
             }
         };
         for (i, name) in b.segments.keys().enumerate() {
@@ -228,7 +234,7 @@ impl Compiler {
 
     fn check_name(&self, what: &str, s: &str) -> Result<(), CompileError> {
         if s.is_empty() || s.len() > MAX_NAME_BYTES {
-            return Err(self.err("E_NAME", format!("{what} must be 1–{MAX_NAME_BYTES} bytes")));
+            return Err(self.err(ErrorCode::Name, format!("{what} must be 1–{MAX_NAME_BYTES} bytes")));
         }
         Ok(())
     }
@@ -242,7 +248,7 @@ impl Compiler {
         } else {
             let shown = crate::context::clip(s, MAX_NAME_BYTES);
             Err(self.err(
-                "E_NAME",
+                ErrorCode::Name,
                 format!("`{shown}` is not a valid name: use 1–{MAX_IDENT_BYTES} letters, digits, `_` or `-`"),
             ))
         }
@@ -300,7 +306,10 @@ impl Compiler {
                 let (section, first) = (section.to_string(), first.to_string());
                 return self.at(section, |c| {
                     c.at(first, |c| {
-                        Err(c.err("E_CYCLE", format!("rules refer to each other in a cycle: {}", cycle.join(" → "))))
+                        Err(c.err(
+                            ErrorCode::Cycle,
+                            format!("rules refer to each other in a cycle: {}", cycle.join(" → ")),
+                        ))
                     })
                 });
             }
@@ -310,10 +319,10 @@ impl Compiler {
 
     fn tier(&mut self, levels: &[ast::TierLevel]) -> Result<Vec<(String, Option<u32>)>, CompileError> {
         if levels.is_empty() {
-            return Err(self.err("E_EMPTY", "a tier table needs at least one level"));
+            return Err(self.err(ErrorCode::Empty, "a tier table needs at least one level"));
         }
         if levels.len() > MAX_TIER_LEVELS {
-            return Err(self.err("E_LIMIT", format!("{} levels, the limit is {MAX_TIER_LEVELS}", levels.len())));
+            return Err(self.err(ErrorCode::Limit, format!("{} levels, the limit is {MAX_TIER_LEVELS}", levels.len())));
         }
         let mut out = Vec::new();
         for (i, level) in levels.iter().enumerate() {
@@ -331,7 +340,7 @@ impl Compiler {
         self.check_ident(name)?;
         if slot.variants.len() > MAX_VARIANTS {
             return self.at("variants", |c| {
-                Err(c.err("E_LIMIT", format!("{} variants, the limit is {MAX_VARIANTS}", slot.variants.len())))
+                Err(c.err(ErrorCode::Limit, format!("{} variants, the limit is {MAX_VARIANTS}", slot.variants.len())))
             });
         }
         self.at("default", |c| c.at("id", |c| c.check_ident(&slot.default.id)))?;
@@ -351,7 +360,7 @@ impl Compiler {
         self.at("id", |c| {
             c.check_ident(&v.id)?;
             if taken.contains(&v.id.as_str()) {
-                return Err(c.err("E_DUPLICATE", format!("variant id `{}` is used twice in this slot", v.id)));
+                return Err(c.err(ErrorCode::Duplicate, format!("variant id `{}` is used twice in this slot", v.id)));
             }
             Ok(())
         })?;
@@ -380,7 +389,7 @@ impl Compiler {
             None => None,
             Some(cap) => Some(self.at("cap", |c| {
                 if cap.max == 0 {
-                    return c.at("max", |c| Err(c.err("E_RANGE", "a cap's max must be at least 1")));
+                    return c.at("max", |c| Err(c.err(ErrorCode::Range, "a cap's max must be at least 1")));
                 }
                 let within = c.at("within", |c| c.duration(&cap.within))?;
                 Ok((cap.max, within))
@@ -415,13 +424,15 @@ impl Compiler {
         }
         if !self.templates_allowed {
             return Err(
-                self.err("E_TEMPLATE", "a slot's default content cannot use {{…}}: it must render without data")
+                self.err(ErrorCode::Template, "a slot's default content cannot use {{…}}: it must render without data")
             );
         }
-        template::check_blocks(&segs).map_err(|m| self.err("E_TEMPLATE", m))?;
+        template::check_blocks(&segs).map_err(|e| self.err(e.code(), e.message))?;
         if sink == Sink::Url && url_scheme_after_hole(&segs) {
-            return Err(self
-                .err("E_TEMPLATE_CONTEXT", "a URL's scheme must be written literally, not built from a {{…}} value"));
+            return Err(self.err(
+                ErrorCode::TemplateContext,
+                "a URL's scheme must be written literally, not built from a {{…}} value",
+            ));
         }
         let mut html = HtmlScanner::default();
         let mut branch_starts: Vec<HtmlScanner> = Vec::new();
@@ -435,8 +446,10 @@ impl Compiler {
                     let start =
                         if matches!(seg, Segment::Else) { branch_starts.last().cloned() } else { branch_starts.pop() };
                     if sink == Sink::Html && start.as_ref().is_some_and(|st| *st != html) {
-                        return Err(self
-                            .err("E_TEMPLATE", "an {{#if}} branch must not end inside a tag or attribute it opened"));
+                        return Err(self.err(
+                            ErrorCode::Template,
+                            "an {{#if}} branch must not end inside a tag or attribute it opened",
+                        ));
                     }
                     if let Some(st) = start {
                         html = st;
@@ -447,21 +460,21 @@ impl Compiler {
                 Segment::If(inner) => (*inner, true),
             };
             let hole =
-                template::parse_hole(inner).map_err(|m| self.err("E_TEMPLATE", format!("`{{{{{inner}}}}}`: {m}")))?;
+                template::parse_hole(inner).map_err(|e| self.err(e.code(), format!("`{{{{{inner}}}}}`: {e}")))?;
             let spot = if sink == Sink::Html { html.spot() } else { HtmlSpot::Text };
             if let HtmlSpot::Unsafe(what) = spot {
                 return Err(self.err(
-                    "E_TEMPLATE_CONTEXT",
+                    ErrorCode::TemplateContext,
                     format!("`{{{{{inner}}}}}` sits in {what}, where no escaping makes a value safe"),
                 ));
             }
             if hole.is_raw() && !(sink == Sink::Html && spot == HtmlSpot::Text) {
-                return Err(self.err("E_TEMPLATE_CONTEXT", "`raw` is only allowed in HTML fields, between tags"));
+                return Err(self.err(ErrorCode::TemplateContext, "`raw` is only allowed in HTML fields, between tags"));
             }
             // Unescaped output only of text the bundle itself wrote: a var that is a literal string.
             if hole.is_raw() && !matches!(vars.get(&hole.subject), Some(Expr::Lit(_))) {
                 return Err(self.err(
-                    "E_TEMPLATE_CONTEXT",
+                    ErrorCode::TemplateContext,
                     format!("`{{{{{inner}}}}}`: `raw` only applies to a var that is a literal string, never to data"),
                 ));
             }
@@ -482,8 +495,10 @@ impl Compiler {
             }
         }
         if html.scheme_after_hole() {
-            return Err(self
-                .err("E_TEMPLATE_CONTEXT", "a URL's scheme must be written literally, not built from a {{…}} value"));
+            return Err(self.err(
+                ErrorCode::TemplateContext,
+                "a URL's scheme must be written literally, not built from a {{…}} value",
+            ));
         }
         Ok(())
     }
@@ -491,16 +506,20 @@ impl Compiler {
     /// `decision.SLOT.FIELD`: another slot of this bundle, and one content field of it.
     fn check_decision_ref(&self, target: &str) -> Result<(), CompileError> {
         let Some((slot, field)) = target.split_once('.').filter(|(_, f)| !f.is_empty() && !f.contains('.')) else {
-            return Err(self.err("E_TEMPLATE", format!("`decision.{target}`: write decision.<slot>.<content field>")));
+            return Err(
+                self.err(ErrorCode::Template, format!("`decision.{target}`: write decision.<slot>.<content field>"))
+            );
         };
         if slot == self.current_slot {
-            return Err(self.err("E_TEMPLATE", format!("`decision.{target}`: a slot cannot read its own decision")));
+            return Err(
+                self.err(ErrorCode::Template, format!("`decision.{target}`: a slot cannot read its own decision"))
+            );
         }
         if !self.slot_names.iter().any(|s| s == slot) {
             let hint = nearest(slot, self.slot_names.iter().map(String::as_str))
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
-            return Err(self.err("E_UNKNOWN_SLOT", format!("`decision.{target}`: no slot named `{slot}`{hint}")));
+            return Err(self.err(ErrorCode::UnknownSlot, format!("`decision.{target}`: no slot named `{slot}`{hint}")));
         }
         let fields = self.slot_fields.get(slot).map(Vec::as_slice).unwrap_or_default();
         if !fields.iter().any(|f| f == field) {
@@ -508,7 +527,7 @@ impl Compiler {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             return Err(self.err(
-                "E_UNKNOWN_FIELD",
+                ErrorCode::UnknownField,
                 format!("`decision.{target}`: no content of slot `{slot}` has a field `{field}`{hint}"),
             ));
         }
@@ -535,7 +554,7 @@ impl Compiler {
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
                 return Err(self.err(
-                    "E_UNKNOWN_VAR",
+                    ErrorCode::UnknownVar,
                     format!("`{{{{{}}}}}` names no var of the variant and no context path{hint}", hole.subject),
                 ));
             }
@@ -554,7 +573,9 @@ impl Compiler {
         sink: Sink,
     ) -> Result<(), CompileError> {
         if depth > program::MAX_CONTENT_DEPTH {
-            return Err(self.err("E_DEPTH", too_deep("content", program::MAX_CONTENT_DEPTH)));
+            return Err(
+                self.err(ErrorCode::Depth, TooDeep { what: "content", limit: program::MAX_CONTENT_DEPTH }.to_string())
+            );
         }
         match json {
             Json::Null => out.push(Tok::Null),
@@ -563,7 +584,7 @@ impl Compiler {
             Json::Str(s) => {
                 if s.len() > MAX_CONTENT_STRING_BYTES {
                     return Err(self.err(
-                        "E_LIMIT",
+                        ErrorCode::Limit,
                         format!("a content string of {} bytes, the limit is {MAX_CONTENT_STRING_BYTES}", s.len()),
                     ));
                 }
@@ -580,7 +601,9 @@ impl Compiler {
                 out.push(Tok::Obj(entries.len() as u32));
                 for (k, v) in entries {
                     if k.len() > MAX_NAME_BYTES {
-                        return Err(self.err("E_NAME", format!("a content key must be at most {MAX_NAME_BYTES} bytes")));
+                        return Err(
+                            self.err(ErrorCode::Name, format!("a content key must be at most {MAX_NAME_BYTES} bytes"))
+                        );
                     }
                     out.push(Tok::Str(k.clone()));
                     self.at(k.clone(), |c| c.content_into(v, vars, out, depth + 1, Sink::for_key(k)))?;
@@ -592,15 +615,15 @@ impl Compiler {
 
     fn duration(&self, s: &str) -> Result<i64, CompileError> {
         match parse_duration(s) {
-            Ok(0) => Err(self.err("E_DURATION", "a window must be longer than zero")),
+            Ok(0) => Err(self.err(ErrorCode::Duration, "a window must be longer than zero")),
             Ok(ms) => Ok(ms),
-            Err(e) => Err(self.err("E_DURATION", e)),
+            Err(e) => Err(self.err(e.code(), e.message)),
         }
     }
 
     fn push(&mut self, node: Node) -> Result<u32, CompileError> {
         if self.nodes.len() >= MAX_NODES {
-            return Err(self.err("E_LIMIT", format!("more than {MAX_NODES} expression nodes")));
+            return Err(self.err(ErrorCode::Limit, format!("more than {MAX_NODES} expression nodes")));
         }
         self.nodes.push(node);
         Ok(self.nodes.len() as u32 - 1)
@@ -615,13 +638,13 @@ impl Compiler {
         if allowed.contains(&ty) {
             Ok(n)
         } else {
-            Err(self.err("E_TYPE", format!("expected {what}, found {}", ty_name(ty))))
+            Err(self.err(ErrorCode::Type, format!("expected {what}, found {}", ty_name(ty))))
         }
     }
 
     fn children(&mut self, op: &str, items: &[Expr], allowed: &[Ty], what: &str) -> Result<Vec<u32>, CompileError> {
         if items.is_empty() {
-            return Err(self.err("E_ARITY", format!("`{op}` needs at least one argument")));
+            return Err(self.err(ErrorCode::Arity, format!("`{op}` needs at least one argument")));
         }
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -634,7 +657,7 @@ impl Compiler {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             // Left unwound on purpose: an error ends the compile.
-            return Err(self.err("E_DEPTH", too_deep("expression", MAX_DEPTH)));
+            return Err(self.err(ErrorCode::Depth, TooDeep { what: "expression", limit: MAX_DEPTH }.to_string()));
         }
         let out = self.expr_inner(e);
         self.depth -= 1;
@@ -688,7 +711,7 @@ impl Compiler {
                     if !NUM.contains(&t) {
                         return self.at(op.name(), |c| {
                             c.at(format!("[{i}]"), |c| {
-                                Err(c.err("E_TYPE", format!("expected a number, found {}", ty_name(t))))
+                                Err(c.err(ErrorCode::Type, format!("expected a number, found {}", ty_name(t))))
                             })
                         });
                     }
@@ -718,10 +741,12 @@ impl Compiler {
                 (Node::Score { name: s.name.clone(), max_age }, Ty::Num)
             }
             Expr::LocalTimeBetween(from, to) => {
-                let f = self
-                    .at("local_time_between", |c| c.at("[0]", |c| parse_clock(from).map_err(|e| c.err("E_TIME", e))))?;
-                let t = self
-                    .at("local_time_between", |c| c.at("[1]", |c| parse_clock(to).map_err(|e| c.err("E_TIME", e))))?;
+                let f = self.at("local_time_between", |c| {
+                    c.at("[0]", |c| parse_clock(from).map_err(|e| c.err(e.code(), e.message)))
+                })?;
+                let t = self.at("local_time_between", |c| {
+                    c.at("[1]", |c| parse_clock(to).map_err(|e| c.err(e.code(), e.message)))
+                })?;
                 (Node::LocalTimeBetween(f, t), Ty::Bool)
             }
             Expr::WeekdayIn(days) => {
@@ -732,7 +757,7 @@ impl Compiler {
                             let lower = d.to_ascii_lowercase();
                             WEEKDAYS.iter().position(|w| lower.starts_with(w)).ok_or_else(|| {
                                 c.err(
-                                    "E_WEEKDAY",
+                                    ErrorCode::Weekday,
                                     format!("`{d}` is not a weekday: expected mon, tue, wed, thu, fri, sat or sun"),
                                 )
                             })
@@ -767,7 +792,11 @@ impl Compiler {
                     let (then, negated) = match (&s.then, &s.then_not) {
                         (Some(t), None) => (c.at("then", |c| c.query(t, false))?, false),
                         (None, Some(t)) => (c.at("then_not", |c| c.query(t, false))?, true),
-                        _ => return Err(c.err("E_SEQUENCE", "a sequence needs exactly one of `then` or `then_not`")),
+                        _ => {
+                            return Err(
+                                c.err(ErrorCode::Sequence, "a sequence needs exactly one of `then` or `then_not`")
+                            )
+                        }
                     };
                     let gap = c.at("gap", |c| c.duration(&s.gap))?;
                     Ok(SeqSpec { first, then, negated, gap })
@@ -778,7 +807,7 @@ impl Compiler {
                 let id = self.at("segment", |c| match c.segment_ids.get(name) {
                     Some(id) => Ok(*id),
                     None => Err(c.err(
-                        "E_UNKNOWN_SEGMENT",
+                        ErrorCode::UnknownSegment,
                         format!("no segment named `{name}`{}", hint(name, c.segment_ids.keys())),
                     )),
                 })?;
@@ -788,7 +817,7 @@ impl Compiler {
                 let id = self.at("tier", |c| match c.tier_ids.get(name) {
                     Some(id) => Ok(*id),
                     None => Err(c.err(
-                        "E_UNKNOWN_TIER",
+                        ErrorCode::UnknownTier,
                         format!("no tier table named `{name}`{}", hint(name, c.tier_ids.keys())),
                     )),
                 })?;
@@ -824,7 +853,10 @@ impl Compiler {
         let bn = self.at(name, |c| c.at("[1]", |c| c.operand_like(b, at)))?;
         if !matches!(op, CmpOp::Eq | CmpOp::Ne) && at == Ty::Bool {
             return self.at(name, |c| {
-                Err(c.err("E_TYPE", format!("`{name}` orders values; a condition is only true or false (use eq)")))
+                Err(c.err(
+                    ErrorCode::Type,
+                    format!("`{name}` orders values; a condition is only true or false (use eq)"),
+                ))
             });
         }
         Ok((an, bn))
@@ -846,7 +878,7 @@ impl Compiler {
                 | (Ty::Num | Ty::Str | Ty::Dur, Ty::Bool)
         );
         if clash {
-            return Err(self.err("E_TYPE", format!("cannot compare {} with {}", ty_name(other), ty_name(t))));
+            return Err(self.err(ErrorCode::Type, format!("cannot compare {} with {}", ty_name(other), ty_name(t))));
         }
         Ok(n)
     }
@@ -858,7 +890,7 @@ impl Compiler {
             ast::Lit::Str(s) => {
                 if s.len() > MAX_LITERAL_BYTES {
                     return Err(self.err(
-                        "E_LIMIT",
+                        ErrorCode::Limit,
                         format!("a string literal of {} bytes, the limit is {MAX_LITERAL_BYTES}", s.len()),
                     ));
                 }
@@ -913,7 +945,7 @@ impl Compiler {
                 let hint = nearest(name, SIGNALS.iter().map(|(n, _)| *n))
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                Err(self.err("E_UNKNOWN_SIGNAL", format!("unknown signal `{name}`{hint}: expected session.*, geo.*, local.*, customer.id, now, profile.<attribute>, scores.<name>, event.<property> or consent.<flag>")))
+                Err(self.err(ErrorCode::UnknownSignal, format!("unknown signal `{name}`{hint}: expected session.*, geo.*, local.*, customer.id, now, profile.<attribute>, scores.<name>, event.<property> or consent.<flag>")))
             }
         }
     }
@@ -925,7 +957,7 @@ impl Compiler {
         })?;
         let within = q.within.as_ref().map(|w| self.at("within", |c| c.duration(w))).transpose()?;
         if needs_prop && q.prop.is_none() {
-            return Err(self.err("E_PROP", "this aggregate reads a property: add \"prop\""));
+            return Err(self.err(ErrorCode::Prop, "this aggregate reads a property: add \"prop\""));
         }
         if let Some(p) = &q.prop {
             self.at("prop", |c| c.check_name("property name", p))?;

@@ -10,6 +10,8 @@ mod tz;
 mod tz_table;
 
 pub use tz::{TimeZone, TzError};
+
+use crate::error::ErrorCode;
 pub use tz_table::TZDATA_VERSION;
 
 /// Every IANA zone name [`TimeZone::named`] knows (links such as `US/Eastern` included).
@@ -88,29 +90,73 @@ impl LocalTime {
 /// Weekday names as rules write them, indexed like [`LocalTime::weekday`].
 pub const WEEKDAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
+/// What a [`TimeError`] was reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeKind {
+    /// An RFC 3339 timestamp ([`parse_timestamp`]).
+    Timestamp,
+    /// A duration like `48h` ([`parse_duration`]).
+    Duration,
+    /// A time of day like `18:00` ([`parse_clock`]).
+    Clock,
+}
+
+/// A timestamp, duration or time of day that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeError {
+    /// What was being read.
+    pub kind: TimeKind,
+    /// The byte offset in the input where it went wrong, when one is known.
+    pub offset: Option<usize>,
+    /// What is wrong and what was expected, quoting the input, for people.
+    pub message: String,
+}
+
+impl TimeError {
+    /// `E_DURATION` for durations, `E_TIME` for timestamps and times of day.
+    pub fn code(&self) -> ErrorCode {
+        match self.kind {
+            TimeKind::Duration => ErrorCode::Duration,
+            TimeKind::Timestamp | TimeKind::Clock => ErrorCode::Time,
+        }
+    }
+}
+
+impl std::fmt::Display for TimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TimeError {}
+
 /// Parses an RFC 3339 / ISO 8601 timestamp (`2026-11-23T18:05:00Z`,
 /// `2026-11-23T18:05:00.250+01:00`, or a bare date `2026-11-23` as UTC
 /// midnight) into epoch milliseconds.
-pub fn parse_timestamp(s: &str) -> Result<i64, String> {
+pub fn parse_timestamp(s: &str) -> Result<i64, TimeError> {
     let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Result<i64, String> {
-        let part = b.get(from..from + len).ok_or_else(|| format!("timestamp `{s}` is too short"))?;
+    let fail = |offset: usize, message: String| TimeError { kind: TimeKind::Timestamp, offset: Some(offset), message };
+    let num = |from: usize, len: usize| -> Result<i64, TimeError> {
+        let part = b.get(from..from + len).ok_or_else(|| fail(b.len(), format!("timestamp `{s}` is too short")))?;
         if !part.iter().all(u8::is_ascii_digit) {
-            return Err(format!("expected digits at offset {from} of timestamp `{s}`"));
+            return Err(fail(from, format!("expected digits at offset {from} of timestamp `{s}`")));
         }
         Ok(part.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')))
     };
-    let expect = |at: usize, chars: &[u8]| -> Result<(), String> {
+    let expect = |at: usize, chars: &[u8]| -> Result<(), TimeError> {
         match b.get(at) {
             Some(c) if chars.contains(c) => Ok(()),
-            _ => Err(format!("expected one of {:?} at offset {at} of timestamp `{s}`", String::from_utf8_lossy(chars))),
+            _ => Err(fail(
+                at,
+                format!("expected one of {:?} at offset {at} of timestamp `{s}`", String::from_utf8_lossy(chars)),
+            )),
         }
     };
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     expect(4, b"-")?;
     expect(7, b"-")?;
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month as u32) as i64 {
-        return Err(format!("timestamp `{s}` is not a real calendar date"));
+        return Err(fail(0, format!("timestamp `{s}` is not a real calendar date")));
     }
     let days = days_from_civil(year, month as u32, day as u32);
     if b.len() == 10 {
@@ -135,7 +181,7 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
                 pos += 1;
             }
             if pos == start {
-                return Err(format!("expected fraction digits in timestamp `{s}`"));
+                return Err(fail(pos, format!("expected fraction digits in timestamp `{s}`")));
             }
             for _ in (pos - start)..3 {
                 millis *= 10;
@@ -143,7 +189,7 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
         }
     }
     if hour > 23 || minute > 59 || second > 60 {
-        return Err(format!("timestamp `{s}` has an impossible time of day"));
+        return Err(fail(11, format!("timestamp `{s}` has an impossible time of day")));
     }
     let offset_secs = match b.get(pos) {
         Some(b'Z') | Some(b'z') if b.len() == pos + 1 => 0,
@@ -151,7 +197,7 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
             expect(pos + 3, b":")?;
             let (oh, om) = (num(pos + 1, 2)?, num(pos + 4, 2)?);
             if oh > 23 || om > 59 {
-                return Err(format!("timestamp `{s}` has an impossible UTC offset"));
+                return Err(fail(pos, format!("timestamp `{s}` has an impossible UTC offset")));
             }
             let v = oh * 3600 + om * 60;
             if sign == b'-' {
@@ -160,7 +206,7 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
                 v
             }
         }
-        _ => return Err(format!("timestamp `{s}` needs a zone: `Z` or `±hh:mm` at offset {pos}")),
+        _ => return Err(fail(pos, format!("timestamp `{s}` needs a zone: `Z` or `±hh:mm` at offset {pos}"))),
     };
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs;
     Ok(secs * 1000 + millis)
@@ -191,9 +237,14 @@ pub fn format_timestamp(ms: i64) -> String {
 
 /// Parses a duration such as `30m`, `48h`, `7d`, `2w`, `1h30m`, `500ms` or
 /// `45s` into milliseconds.
-pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let err =
-        || format!("`{s}` is not a duration: expected a number and a unit (ms, s, m, h, d, w), like `30m` or `48h`");
+pub fn parse_duration(s: &str) -> Result<i64, TimeError> {
+    let err = || TimeError {
+        kind: TimeKind::Duration,
+        offset: None,
+        message: format!(
+            "`{s}` is not a duration: expected a number and a unit (ms, s, m, h, d, w), like `30m` or `48h`"
+        ),
+    };
     let mut total: i64 = 0;
     let mut rest = s.trim();
     if rest.is_empty() {
@@ -239,8 +290,12 @@ pub fn format_duration(ms: i64) -> String {
 }
 
 /// Parses a wall-clock time `HH:MM` into minutes since midnight (`24:00` allowed as the end of a day).
-pub fn parse_clock(s: &str) -> Result<u32, String> {
-    let err = || format!("`{s}` is not a time of day: expected HH:MM, like `18:00`");
+pub fn parse_clock(s: &str) -> Result<u32, TimeError> {
+    let err = || TimeError {
+        kind: TimeKind::Clock,
+        offset: None,
+        message: format!("`{s}` is not a time of day: expected HH:MM, like `18:00`"),
+    };
     let (h, m) = s.split_once(':').ok_or_else(err)?;
     if h.is_empty() || h.len() > 2 || m.len() != 2 {
         return Err(err());

@@ -20,10 +20,24 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TzError {
     /// The name is not an IANA zone we know.
-    UnknownZone { name: String, suggestion: Option<String> },
+    UnknownZone {
+        /// The name as given.
+        name: String,
+        /// The nearest known name, when one is close.
+        suggestion: Option<String>,
+    },
     /// An explicit offset was not `±HH:MM` (or `UTC±H`).
     BadOffset(String),
 }
+
+impl TzError {
+    /// Always `E_TIMEZONE`.
+    pub fn code(&self) -> crate::error::ErrorCode {
+        crate::error::ErrorCode::Timezone
+    }
+}
+
+impl std::error::Error for TzError {}
 
 impl fmt::Display for TzError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

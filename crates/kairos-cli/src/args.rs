@@ -32,7 +32,7 @@ pub fn one_stdin(a: (&str, &str), b: (&str, &str)) -> Result<()> {
 
 /// A duration that must not be zero (a replay step, a lookback, a session timeout), in ms.
 pub fn positive_duration(s: &str) -> Result<i64, String> {
-    match kairos::time::parse_duration(s)? {
+    match kairos::time::parse_duration(s).map_err(|e| e.to_string())? {
         0 => Err("must be longer than 0".into()),
         d => Ok(d),
     }

@@ -47,7 +47,7 @@ fn read_token_event(text: &str) -> Result<open_token::TokenEvent, String> {
     let name = v["e"].as_str().ok_or("the event needs a name in `e`")?.to_owned();
     let at_ms = match &v["t"] {
         serde_json::Value::Number(n) => n.as_i64().ok_or("`t` must be whole epoch milliseconds")?,
-        serde_json::Value::String(s) => kairos::time::parse_timestamp(s)?,
+        serde_json::Value::String(s) => kairos::time::parse_timestamp(s).map_err(|e| e.to_string())?,
         _ => return Err("the event needs a time in `t`".into()),
     };
     let props = match &v["p"] {

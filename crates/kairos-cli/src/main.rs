@@ -95,7 +95,7 @@ fn run(command: Command) -> Result<String> {
         Command::Bucket { salt, customer_id } => Ok(kairos::bucket::bucket(&salt, &customer_id).to_string()),
         Command::Render { load, slot } => {
             let (engine, ctx) = engine_and_context(&load)?;
-            let found = engine.render(&ctx, &slot).map_err(|e| CliError::new(E_SLOT, e))?;
+            let found = engine.render(&ctx, &slot).map_err(|e| CliError::new(E_SLOT, e.to_string()))?;
             // The core's projection, as every surface shows the slot: its HTML, else its text;
             // content with neither (numbers, lists, data-only objects) is printed as JSON.
             let patch = kairos::html::project(&found);

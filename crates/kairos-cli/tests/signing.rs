@@ -24,7 +24,7 @@ fn demo() -> Vec<u8> {
 }
 
 fn code(r: Result<Engine, LoadError>) -> &'static str {
-    r.map(|_| "ok").unwrap_or_else(|e| e.code())
+    r.map(|_| "ok").unwrap_or_else(|e| e.code().as_str())
 }
 
 #[test]

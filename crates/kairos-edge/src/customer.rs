@@ -40,7 +40,7 @@ pub struct CustomerRecord {
 impl CustomerRecord {
     /// Parses a record; errors name the JSON path, line and column.
     pub fn parse(text: &str) -> Result<CustomerRecord, ContextError> {
-        kairos::json::parse(text).map_err(|(at, message)| ContextError { at, message })
+        kairos::json::parse(text).map_err(ContextError::from)
     }
 }
 
@@ -73,8 +73,7 @@ pub fn bulk_from_jsonl(text: &str) -> Result<String, String> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let line_no = n + 1;
-        let parsed: UploadLine =
-            kairos::json::parse(line).map_err(|(at, message)| format!("line {line_no}: {at}: {message}"))?;
+        let parsed: UploadLine = kairos::json::parse(line).map_err(|e| format!("line {line_no}: {e}"))?;
         if parsed.customer_id.0.is_empty() {
             return Err(format!("line {line_no}: customer_id is empty"));
         }

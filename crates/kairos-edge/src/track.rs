@@ -19,7 +19,7 @@ pub const MAX_RULES: usize = 64;
 
 /// Parses the rule list; errors are located.
 pub fn parse_rules(text: &str) -> Result<Vec<TrackRule>, String> {
-    let rules: Vec<TrackRule> = kairos::json::parse(text).map_err(|(at, message)| format!("{at}: {message}"))?;
+    let rules: Vec<TrackRule> = kairos::json::parse(text).map_err(|e| e.to_string())?;
     if rules.len() > MAX_RULES {
         return Err(format!("{} track rules, the limit is {MAX_RULES}", rules.len()));
     }

@@ -1,20 +1,50 @@
 //! JavaScript bindings (wasm-bindgen). Contexts arrive as plain JS objects and
 //! decisions leave as plain JS objects (serde-wasm-bindgen); no JSON text and
-//! no serde_json in the module. Errors are real `Error`s with a stable `code`.
+//! no serde_json in the module. Errors are real `Error`s with a stable `code` (docs/errors.md),
+//! their inner error as `cause`, and `path`/`line`/`column` where the problem is located.
 //!
 //! Owns: the `Kairos` class of the page module and the Node module, and the playground's compiler
 //! entry points (feature `playground`). Must not import kairos-edge or the `worker` crate: the page
 //! module carries only what a page needs, and every byte here is paid by each visitor.
 
-use kairos::{Engine, Options};
+use kairos::{Engine, ErrorCode, Options};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-fn coded_error(code: &str, message: &str) -> JsValue {
-    let err = js_sys::Error::new(message);
-    // Reflect::set on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
-    err.into()
+/// Sets a property of a fresh `Error`; Reflect::set on one cannot fail.
+fn set(err: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(err, &JsValue::from_str(key), value);
+}
+
+fn coded_error(code: ErrorCode, message: &str) -> JsValue {
+    let err: JsValue = js_sys::Error::new(message).into();
+    set(&err, "code", &JsValue::from_str(code.as_str()));
+    err
+}
+
+/// A coded error whose `cause` (ES2022 `Error.cause`) is the inner error.
+fn caused_error(code: ErrorCode, message: &str, cause: &JsValue) -> JsValue {
+    let err = coded_error(code, message);
+    set(&err, "cause", cause);
+    err
+}
+
+/// A Rust error as a coded JS error: its `source()`, if any, becomes `cause`.
+fn rust_error(code: ErrorCode, e: &dyn std::error::Error) -> JsValue {
+    match e.source() {
+        Some(inner) => caused_error(code, &e.to_string(), &js_sys::Error::new(&inner.to_string()).into()),
+        None => coded_error(code, &e.to_string()),
+    }
+}
+
+/// `path`, and `line`/`column` when the input had lines (JS values have none).
+#[cfg(feature = "playground")]
+fn set_location(err: &JsValue, at: &kairos::Location) {
+    set(err, "path", &JsValue::from_str(&at.path));
+    if at.line > 0 {
+        set(err, "line", &JsValue::from_f64(at.line as f64));
+        set(err, "column", &JsValue::from_f64(at.column as f64));
+    }
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -22,15 +52,38 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .serialize(
             &serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true),
         )
-        .map_err(|e| coded_error("E_OUTPUT", &e.to_string()))
+        .map_err(|e| {
+            let message = e.to_string();
+            caused_error(ErrorCode::Output, &message, &e.into())
+        })
 }
 
 fn read_context(context: JsValue) -> Result<kairos::Context, JsValue> {
     serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(context)).map_err(|e| {
         let path = e.path().to_string();
-        coded_error(kairos::ContextError::CODE, &format!("context {path}: {}", e.into_inner()))
+        // serde-wasm-bindgen's errors are JS `Error`s already: the cause as it was thrown.
+        let inner = e.into_inner();
+        let err = caused_error(kairos::ContextError::CODE, &format!("context {path}: {inner}"), &inner.into());
+        set(&err, "path", &JsValue::from_str(&path));
+        err
     })
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const KAIROS_ERROR: &str = r#"
+/** What every kairos function throws: an `Error` with a stable `code` (docs/errors.md). */
+export interface KairosError extends Error {
+  /** `E_CONTEXT`, `E_BUNDLE_SIGNATURE`, `E_DEPTH`, … (docs/errors.md). */
+  code: string;
+  /** The inner error, where there is one. */
+  cause?: unknown;
+  /** The JSON path of the problem, for located errors (contexts, rules). */
+  path?: string;
+  /** 1-based line and column, for errors in rules text. */
+  line?: number;
+  column?: number;
+}
+"#;
 
 #[wasm_bindgen(typescript_custom_section)]
 const LOAD_OPTIONS: &str = r#"
@@ -73,8 +126,10 @@ impl Kairos {
                     let text = value.as_string().ok_or_else(|| {
                         coded_error(kairos::signing::KeyError::CODE, "publicKey must be a string of 64 hex digits")
                     })?;
-                    let key = kairos::signing::PublicKey::parse(&text)
-                        .map_err(|e| coded_error(kairos::signing::KeyError::CODE, &format!("publicKey: {e}")))?;
+                    let key = kairos::signing::PublicKey::parse(&text).map_err(|e| {
+                        let cause = coded_error(e.code(), &e.0);
+                        caused_error(e.code(), &format!("publicKey: {e}"), &cause)
+                    })?;
                     Some(key)
                 }
             }
@@ -83,7 +138,7 @@ impl Kairos {
             Some(key) => Engine::load_verified(bundle, key),
             None => Engine::load(bundle),
         };
-        loaded.map(|engine| Kairos { engine }).map_err(|e| coded_error(e.code(), &e.to_string()))
+        loaded.map(|engine| Kairos { engine }).map_err(|e| rust_error(e.code(), &e))
     }
 
     /// Decides every slot for `context`; with `explain`, each slot says why.
@@ -107,7 +162,7 @@ impl Kairos {
     /// its content templates filled and escaped. For email servers rendering at open time.
     pub fn render(&self, slot: &str, context: JsValue) -> Result<JsValue, JsValue> {
         let ctx = read_context(context)?;
-        let decision = self.engine.render(&ctx, slot).map_err(|e| coded_error("E_SLOT", &e))?;
+        let decision = self.engine.render(&ctx, slot).map_err(|e| rust_error(e.code(), &e))?;
         to_js(&decision)
     }
 
@@ -137,22 +192,31 @@ pub fn bucket(salt: &str, customer_id: &str) -> u32 {
 }
 
 /// Compiles rules given as a plain JS object into bundle bytes (playground build only).
-/// Errors carry `code` (`E_SYNTAX`, `E_CYCLE`, …) and `path` (the JSON path of the problem).
+/// Errors carry `code` (`E_SYNTAX`, `E_CYCLE`, …) and `path` (the JSON path of the problem);
+/// a rule that cannot be read has the reader's error as `cause`.
 #[cfg(feature = "playground")]
 #[wasm_bindgen(js_name = compileRules)]
 pub fn compile_rules(rules: JsValue) -> Result<Vec<u8>, JsValue> {
-    let located = |code: &str, path: &str, message: &str| {
-        let err = coded_error(code, &format!("{}: {message}", if path.is_empty() { "." } else { path }));
-        let _ = js_sys::Reflect::set(&err, &JsValue::from_str("path"), &JsValue::from_str(path));
-        err
+    let located = |e: &kairos::CompileError| {
+        let path = if e.at.path.is_empty() { "." } else { &e.at.path };
+        coded_error(e.code, &format!("{path}: {}", e.message))
     };
-    let bundle: kairos::ast::Bundle = serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(rules))
-        .map_err(|e| {
-        let message = e.inner().to_string();
-        let code = if kairos::limits::is_depth_error(&message) { "E_DEPTH" } else { "E_SYNTAX" };
-        located(code, &e.path().to_string(), &message)
+    let read = || serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(rules));
+    let bundle: kairos::ast::Bundle = kairos::limits::watch_depth(read).map_err(|(e, too_deep)| {
+        // Nesting past a limit is E_DEPTH, told by the guard that refused, not by the wording.
+        let code = if too_deep.is_some() { ErrorCode::Depth } else { ErrorCode::Syntax };
+        let at = kairos::Location { path: e.path().to_string(), line: 0, column: 0 };
+        let inner = e.into_inner();
+        let err = located(&kairos::CompileError { code, at: at.clone(), message: inner.to_string() });
+        set(&err, "cause", &inner.into());
+        set_location(&err, &at);
+        err
     })?;
-    let program = kairos::rules::compile::compile(&bundle).map_err(|e| located(e.code, &e.at.path, &e.message))?;
+    let program = kairos::rules::compile::compile(&bundle).map_err(|e| {
+        let err = located(&e);
+        set_location(&err, &e.at);
+        err
+    })?;
     Ok(program.to_bytes())
 }
 
@@ -163,10 +227,7 @@ pub fn compile_rules(rules: JsValue) -> Result<Vec<u8>, JsValue> {
 pub fn compile_text(source: &str) -> Result<Vec<u8>, JsValue> {
     let program = kairos::rules::text::compile_text(source).map_err(|e| {
         let err = coded_error(e.code, &kairos::rules::text::render_error(source, "rules", &e));
-        for (key, n) in [("line", e.at.line), ("column", e.at.column)] {
-            let _ = js_sys::Reflect::set(&err, &JsValue::from_str(key), &JsValue::from_f64(n as f64));
-        }
-        let _ = js_sys::Reflect::set(&err, &JsValue::from_str("path"), &JsValue::from_str(&e.at.path));
+        set_location(&err, &e.at);
         err
     })?;
     Ok(program.to_bytes())

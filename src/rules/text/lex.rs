@@ -1,6 +1,8 @@
 //! Tokens of the text rule language. Newlines are plain whitespace: statements
 //! end where the next keyword begins, so indentation is only for people.
 
+use crate::error::ErrorCode;
+use crate::limits::TooDeep;
 use std::fmt;
 
 /// 1-based line and column (in characters), and the byte range for carets.
@@ -45,6 +47,45 @@ impl fmt::Display for Tok {
     }
 }
 
+/// A problem in rules text: where, what, and whether it is nesting past the parser's limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextError {
+    /// Where in the text.
+    pub pos: Pos,
+    /// What is wrong and what was expected, for people.
+    pub message: String,
+    /// Set when parentheses, `not`, calls or content nest deeper than the parser follows.
+    pub too_deep: Option<TooDeep>,
+}
+
+impl TextError {
+    /// `E_DEPTH` for nesting past the limit, `E_SYNTAX` otherwise.
+    pub fn code(&self) -> ErrorCode {
+        if self.too_deep.is_some() {
+            ErrorCode::Depth
+        } else {
+            ErrorCode::Syntax
+        }
+    }
+}
+
+impl fmt::Display for TextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: {}", self.pos.line, self.pos.column, self.message)
+    }
+}
+
+impl std::error::Error for TextError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.too_deep.as_ref().map(|d| d as _)
+    }
+}
+
+/// A syntax error at `pos`.
+pub(crate) fn err(pos: Pos, message: String) -> TextError {
+    TextError { pos, message, too_deep: None }
+}
+
 /// A comment line (`# …`) and the line it is on; `kairos fmt` keeps them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
@@ -63,7 +104,7 @@ const SYMBOLS: [&str; 19] =
 /// Longest accepted source, in bytes (the JSON front end has the same limit).
 pub const MAX_SOURCE_BYTES: usize = 8 << 20;
 
-pub fn lex(src: &str) -> Result<Lexed, (Pos, String)> {
+pub fn lex(src: &str) -> Result<Lexed, TextError> {
     let mut lx = Lexer { src, i: 0, line: 1, col: 1, toks: Vec::new(), comments: Vec::new() };
     lx.run()?;
     Ok(Lexed { toks: lx.toks, comments: lx.comments })
@@ -103,7 +144,7 @@ impl Lexer<'_> {
         Pos { line: self.line, column: self.col, start: self.i, end: self.i }
     }
 
-    fn run(&mut self) -> Result<(), (Pos, String)> {
+    fn run(&mut self) -> Result<(), TextError> {
         while let Some(c) = self.peek() {
             let mut at = self.here();
             let tok = match c {
@@ -124,7 +165,7 @@ impl Lexer<'_> {
                     self.bump();
                     match self.number(at)? {
                         Tok::Num(n) => Tok::Num(n),
-                        _ => return Err((at, "a money amount is a plain number, like $50 or $9.99".into())),
+                        _ => return Err(err(at, "a money amount is a plain number, like $50 or $9.99".into())),
                     }
                 }
                 c if c.is_ascii_digit() => self.number(at)?,
@@ -138,7 +179,7 @@ impl Lexer<'_> {
                             }
                             Tok::Sym(sym)
                         }
-                        None => return Err((at, format!("unexpected character `{c}`"))),
+                        None => return Err(err(at, format!("unexpected character `{c}`"))),
                     }
                 }
             };
@@ -174,7 +215,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn number(&mut self, at: Pos) -> Result<Tok, (Pos, String)> {
+    fn number(&mut self, at: Pos) -> Result<Tok, TextError> {
         let start = self.i;
         self.digits();
         // `18:00`: a clock time (two digits after the colon).
@@ -212,9 +253,9 @@ impl Lexer<'_> {
             }
             return Ok(Tok::Dur(self.src[start..self.i].to_owned()));
         }
-        let n: f64 = text.parse().map_err(|_| (at, format!("`{text}` is not a number")))?;
+        let n: f64 = text.parse().map_err(|_| err(at, format!("`{text}` is not a number")))?;
         if !n.is_finite() {
-            return Err((at, format!("`{text}` is too large")));
+            return Err(err(at, format!("`{text}` is too large")));
         }
         if self.peek() == Some('%') {
             self.bump();
@@ -223,17 +264,17 @@ impl Lexer<'_> {
         Ok(Tok::Num(n))
     }
 
-    fn string(&mut self, at: Pos) -> Result<String, (Pos, String)> {
+    fn string(&mut self, at: Pos) -> Result<String, TextError> {
         self.bump();
         let mut out = String::new();
         loop {
             let here = self.here();
             match self.bump() {
-                None => return Err((at, "this string has no closing `\"`".into())),
+                None => return Err(err(at, "this string has no closing `\"`".into())),
                 Some('"') => return Ok(out),
-                Some('\n') => return Err((at, "this string has no closing `\"` on its line".into())),
+                Some('\n') => return Err(err(at, "this string has no closing `\"` on its line".into())),
                 Some('\\') => {
-                    let c = self.bump().ok_or((here, "unfinished escape".to_string()))?;
+                    let c = self.bump().ok_or_else(|| err(here, "unfinished escape".to_string()))?;
                     out.push(match c {
                         '"' => '"',
                         '\\' => '\\',
@@ -244,39 +285,42 @@ impl Lexer<'_> {
                         'b' => '\u{8}',
                         'f' => '\u{c}',
                         'u' => self.unicode_escape(here)?,
-                        other => return Err((here, format!("unknown escape `\\{other}`"))),
+                        other => return Err(err(here, format!("unknown escape `\\{other}`"))),
                     });
                 }
-                Some(c) if (c as u32) < 0x20 => return Err((here, "control characters must be escaped".into())),
+                Some(c) if (c as u32) < 0x20 => return Err(err(here, "control characters must be escaped".into())),
                 Some(c) => out.push(c),
             }
         }
     }
 
-    fn hex4(&mut self, at: Pos) -> Result<u32, (Pos, String)> {
+    fn hex4(&mut self, at: Pos) -> Result<u32, TextError> {
         let mut v = 0;
         for _ in 0..4 {
-            let d = self.bump().and_then(|c| c.to_digit(16)).ok_or((at, "`\\u` needs four hex digits".to_string()))?;
+            let d = self
+                .bump()
+                .and_then(|c| c.to_digit(16))
+                .ok_or_else(|| err(at, "`\\u` needs four hex digits".to_string()))?;
             v = v * 16 + d;
         }
         Ok(v)
     }
 
-    fn unicode_escape(&mut self, at: Pos) -> Result<char, (Pos, String)> {
+    fn unicode_escape(&mut self, at: Pos) -> Result<char, TextError> {
         let hi = self.hex4(at)?;
         let code = if (0xD800..0xDC00).contains(&hi) {
             if self.bump() != Some('\\') || self.bump() != Some('u') {
-                return Err((at, "a high surrogate must be followed by `\\u` and a low surrogate".into()));
+                return Err(err(at, "a high surrogate must be followed by `\\u` and a low surrogate".into()));
             }
             let lo = self.hex4(at)?;
             if !(0xDC00..0xE000).contains(&lo) {
-                return Err((at, "invalid low surrogate".into()));
+                return Err(err(at, "invalid low surrogate".into()));
             }
             0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
         } else {
             hi
         };
-        char::from_u32(code).ok_or((at, "not a Unicode scalar value".into()))
+        char::from_u32(code).ok_or_else(|| err(at, "not a Unicode scalar value".into()))
     }
 }
 

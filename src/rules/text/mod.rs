@@ -15,15 +15,15 @@ mod parse;
 mod print;
 pub mod words;
 
-use crate::error::{CompileError, Location};
+use crate::error::{CompileError, ErrorCode, Location};
 use crate::rules::ast::Bundle;
 use crate::Program;
-use lex::Pos;
 
 pub use parse::MAX_PARSE_DEPTH;
 
-fn syntax_error((pos, message): (Pos, String)) -> CompileError {
-    CompileError { code: "E_SYNTAX", at: Location { path: String::new(), line: pos.line, column: pos.column }, message }
+fn syntax_error(e: lex::TextError) -> CompileError {
+    let at = Location { path: String::new(), line: e.pos.line, column: e.pos.column };
+    CompileError { code: e.code(), at, message: e.message }
 }
 
 /// Parses rules written as text.
@@ -39,7 +39,7 @@ pub fn compile_text(src: &str) -> Result<Program, CompileError> {
             e.at.line = pos.line;
             e.at.column = pos.column;
         }
-        if e.code == "E_UNKNOWN_SIGNAL" && !e.message.contains("did you mean") {
+        if e.code == ErrorCode::UnknownSignal && !e.message.contains("did you mean") {
             e.message = with_alias_hint(&e.message);
         }
         e
@@ -80,7 +80,7 @@ pub fn is_json(src: &str) -> bool {
 }
 
 /// The position of the longest recorded path that `path` starts with.
-fn locate(spans: &[(String, Pos)], path: &str) -> Option<Pos> {
+fn locate(spans: &[(String, lex::Pos)], path: &str) -> Option<lex::Pos> {
     spans
         .iter()
         .filter(|(p, _)| {

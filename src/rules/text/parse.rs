@@ -2,8 +2,9 @@
 //! the bundle it records where each rule part was written (by the compiler's
 //! path, like `segments.x.all[1]`), so compile errors get a line and column.
 
-use super::lex::{lex, Pos, Tok};
+use super::lex::{err, lex, Pos, TextError, Tok};
 use super::words::{alias_target, is_keyword, is_top_keyword, FUNCTIONS};
+use crate::limits::TooDeep;
 use crate::rules::ast::*;
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 /// expression limit, and shallow enough for a 1 MiB wasm stack with room to spare.
 pub const MAX_PARSE_DEPTH: usize = 32;
 
-pub type PResult<T> = Result<T, (Pos, String)>;
+pub type PResult<T> = Result<T, TextError>;
 
 /// Where each part of an expression was written; `kids` follow the compiler's path order.
 #[derive(Debug, Clone, Default)]
@@ -37,7 +38,7 @@ pub struct Parsed {
 
 pub fn parse(src: &str) -> PResult<Parsed> {
     if src.len() > super::lex::MAX_SOURCE_BYTES {
-        return Err((
+        return Err(err(
             Pos::default(),
             format!("rules are {} bytes, the limit is {}", src.len(), super::lex::MAX_SOURCE_BYTES),
         ));
@@ -103,7 +104,7 @@ impl Parser {
     }
 
     fn fail<T>(&self, expected: &str) -> PResult<T> {
-        Err((self.pos(), format!("expected {expected}, found {}", self.peek())))
+        Err(err(self.pos(), format!("expected {expected}, found {}", self.peek())))
     }
 
     fn expect_word(&mut self, w: &str) -> PResult<()> {
@@ -125,7 +126,8 @@ impl Parser {
     fn deeper(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_PARSE_DEPTH {
-            return Err((self.pos(), format!("nested deeper than {MAX_PARSE_DEPTH} levels")));
+            let too_deep = TooDeep { what: "rules", limit: MAX_PARSE_DEPTH };
+            return Err(TextError { pos: self.pos(), message: too_deep.to_string(), too_deep: Some(too_deep) });
         }
         Ok(())
     }
@@ -180,7 +182,7 @@ impl Parser {
         let at = self.pos();
         let n = self.number(what)?;
         if n.fract() != 0.0 || n < min || n > max {
-            return Err((at, format!("expected {what}, found {n}")));
+            return Err(err(at, format!("expected {what}, found {n}")));
         }
         Ok(n)
     }
@@ -206,7 +208,7 @@ impl Parser {
         let mut seen: Vec<&'static str> = Vec::new();
         let mut once = |key: &'static str, at: Pos| -> PResult<()> {
             if seen.contains(&key) {
-                return Err((at, format!("`{key}` is set twice")));
+                return Err(err(at, format!("`{key}` is set twice")));
             }
             seen.push(key);
             Ok(())
@@ -274,7 +276,7 @@ impl Parser {
                     let name = self.name("a segment name")?;
                     self.colon();
                     if b.segments.contains_key(&name) {
-                        return Err((name_at, format!("segment `{name}` is defined twice")));
+                        return Err(err(name_at, format!("segment `{name}` is defined twice")));
                     }
                     self.items.push((format!("segment:{name}"), at.line));
                     let path = format!("segments.{name}");
@@ -289,7 +291,7 @@ impl Parser {
                     let name = self.name("a tier table name")?;
                     self.colon();
                     if b.tiers.contains_key(&name) {
-                        return Err((name_at, format!("tier table `{name}` is defined twice")));
+                        return Err(err(name_at, format!("tier table `{name}` is defined twice")));
                     }
                     self.items.push((format!("tier:{name}"), at.line));
                     let path = format!("tiers.{name}");
@@ -303,7 +305,7 @@ impl Parser {
                     let name = self.name("a slot name")?;
                     self.colon();
                     if b.slots.contains_key(&name) {
-                        return Err((name_at, format!("slot `{name}` is defined twice")));
+                        return Err(err(name_at, format!("slot `{name}` is defined twice")));
                     }
                     self.items.push((format!("slot:{name}"), at.line));
                     let path = format!("slots.{name}");
@@ -318,7 +320,7 @@ impl Parser {
             }
         }
         b.kairos = version.ok_or_else(|| {
-            (self.toks[0].1, "the rules must say which language version they use: start with `kairos 1`".to_string())
+            err(self.toks[0].1, "the rules must say which language version they use: start with `kairos 1`".to_string())
         })?;
         Ok(b)
     }
@@ -359,7 +361,7 @@ impl Parser {
             let here = self.pos();
             if self.eat_word("default") {
                 if default.is_some() {
-                    return Err((here, format!("slot `{name}` has two defaults")));
+                    return Err(err(here, format!("slot `{name}` has two defaults")));
                 }
                 self.span(format!("{path}.default"), here);
                 self.span(format!("{path}.default.id"), self.pos());
@@ -385,7 +387,10 @@ impl Parser {
             }
         }
         let default = default.ok_or_else(|| {
-            (at, format!("slot `{name}` needs a default: add `default ID` (what everyone gets when nothing applies)"))
+            err(
+                at,
+                format!("slot `{name}` needs a default: add `default ID` (what everyone gets when nothing applies)"),
+            )
         })?;
         Ok(Slot { default, variants })
     }
@@ -413,7 +418,7 @@ impl Parser {
             }
             if word != "set" {
                 if seen.contains(&word) {
-                    return Err((at, format!("`{word}` is given twice for this variant")));
+                    return Err(err(at, format!("`{word}` is given twice for this variant")));
                 }
                 seen.push(word.clone());
             }
@@ -451,7 +456,7 @@ impl Parser {
                     let name = self.name("a variable name, like `set code = ...`")?;
                     self.expect_sym("=")?;
                     if v.vars.contains_key(&name) {
-                        return Err((name_at, format!("`{name}` is set twice for this variant")));
+                        return Err(err(name_at, format!("`{name}` is set twice for this variant")));
                     }
                     let (e, sp) = self.expr()?;
                     let p = format!("{path}.vars.{name}");
@@ -484,7 +489,7 @@ impl Parser {
             Tok::Num(n) => Json::Num(n),
             Tok::Sym("-") => match self.bump() {
                 (Tok::Num(n), _) => Json::Num(-n),
-                _ => return Err((at, "expected a number after `-`".into())),
+                _ => return Err(err(at, "expected a number after `-`".into())),
             },
             Tok::Ident(w) if w == "true" => Json::Bool(true),
             Tok::Ident(w) if w == "false" => Json::Bool(false),
@@ -518,7 +523,10 @@ impl Parser {
                 Json::Obj(entries)
             }
             other => {
-                return Err((at, format!("expected content (JSON: a string, number, list or object), found {other}")))
+                return Err(err(
+                    at,
+                    format!("expected content (JSON: a string, number, list or object), found {other}"),
+                ))
             }
         })
     }
@@ -843,7 +851,7 @@ impl Parser {
                     .into_iter()
                     .map(|l| match l {
                         Lit::Str(s) => Ok(s),
-                        _ => Err((at, "weekdays are words: mon, tue, wed, thu, fri, sat, sun".to_string())),
+                        _ => Err(err(at, "weekdays are words: mon, tue, wed, thu, fri, sat, sun".to_string())),
                     })
                     .collect::<PResult<Vec<_>>>()?;
                 lit(Expr::WeekdayIn(days))
@@ -904,7 +912,7 @@ impl Parser {
             let pair = matches!(op, ArithOp::Sub | ArithOp::Div);
             if items.len() < 2 || (pair && items.len() != 2) {
                 let n = if pair { "2" } else { "2 or more" };
-                return Err((at, format!("`{name}` takes {n} arguments, got {}", items.len())));
+                return Err(err(at, format!("`{name}` takes {n} arguments, got {}", items.len())));
             }
             return Ok((Expr::Arith(*op, items), Sp { pos: at, kids }));
         }
@@ -943,7 +951,7 @@ impl Parser {
                 let hint = crate::suggest::nearest(name, FUNCTIONS.iter().copied())
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                Err((at, format!("unknown function `{name}`{hint}")))
+                Err(err(at, format!("unknown function `{name}`{hint}")))
             }
         }
     }
@@ -958,7 +966,7 @@ impl Parser {
             let at = self.pos();
             if self.eat_word("within") {
                 if q.within.is_some() {
-                    return Err((at, "`within` is given twice".into()));
+                    return Err(err(at, "`within` is given twice".into()));
                 }
                 q.within = Some(self.duration()?);
             } else if self.eat_word("where") {
@@ -967,7 +975,7 @@ impl Parser {
                     let prop = self.name("a property name")?;
                     let test = self.prop_test()?;
                     if q.filter.insert(prop.clone(), test).is_some() {
-                        return Err((p_at, format!("property `{prop}` is tested twice")));
+                        return Err(err(p_at, format!("property `{prop}` is tested twice")));
                     }
                     if !self.eat_word("and") {
                         break;
@@ -1026,20 +1034,20 @@ impl Parser {
             let at = self.pos();
             if self.eat_word("within") {
                 if gap.is_some() {
-                    return Err((at, "the gap (`within`) is given twice".into()));
+                    return Err(err(at, "the gap (`within`) is given twice".into()));
                 }
                 gap = Some(self.duration()?);
             } else if self.eat_word("followed") {
                 self.expect_word("by")?;
                 if s.then.is_some() {
-                    return Err((at, "`followed by` is given twice".into()));
+                    return Err(err(at, "`followed by` is given twice".into()));
                 }
                 s.then = Some(self.query()?);
             } else if self.eat_word("not") {
                 self.expect_word("followed")?;
                 self.expect_word("by")?;
                 if s.then_not.is_some() {
-                    return Err((at, "`not followed by` is given twice".into()));
+                    return Err(err(at, "`not followed by` is given twice".into()));
                 }
                 s.then_not = Some(self.query()?);
             } else {
@@ -1048,7 +1056,10 @@ impl Parser {
         }
         self.expect_sym(")")?;
         s.gap = gap.ok_or_else(|| {
-            (self.toks[self.i - 1].1, "a sequence needs the longest gap: add `, within 30m` (for example)".to_string())
+            err(
+                self.toks[self.i - 1].1,
+                "a sequence needs the longest gap: add `, within 30m` (for example)".to_string(),
+            )
         })?;
         Ok(s)
     }

@@ -14,7 +14,7 @@ impl<'a> Scanner<'a> {
         let ms = match self.peek() {
             Some(b'"') => {
                 let s = self.string()?;
-                kairos::time::parse_timestamp(&s).or_else(|e| err(at, e))?
+                kairos::time::parse_timestamp(&s).or_else(|e| err(at, e.to_string()))?
             }
             Some(b'-' | b'0'..=b'9') => match self.number()? {
                 Num::Int(n) => n,
