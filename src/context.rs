@@ -17,11 +17,13 @@ pub use crate::limits::MAX_EVENTS;
 /// Most bytes of event data (names, property keys and values) in one context.
 pub use crate::limits::MAX_HISTORY_BYTES;
 
+/// What one decision knows about one visitor at one instant: JSON or a JS object, all optional but `now`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Context {
     /// Decision instant (epoch ms, or an RFC 3339 string). Required: the core never reads a clock.
     pub now: Timestamp,
+    /// The visitor's stable id: holdout and bucketing need it.
     #[serde(default)]
     pub customer_id: Option<Text>,
     /// IANA zone (`Europe/Paris`).
@@ -33,14 +35,19 @@ pub struct Context {
     /// Consent flags; personalisation needs `personalization: true`.
     #[serde(default)]
     pub consent: BTreeMap<String, bool>,
+    /// This visit: device, page, referrer, UTM, views, searches, dwell times.
     #[serde(default)]
     pub session: Session,
+    /// Where the visitor is, as the edge or the caller knows it.
     #[serde(default)]
     pub geo: Geo,
+    /// Customer attributes (`profile.NAME` in rules).
     #[serde(default)]
     pub profile: BTreeMap<String, Scalar>,
+    /// Cached model scores by name (`score` and `scores.NAME` in rules).
     #[serde(default)]
     pub scores: BTreeMap<String, CachedScore>,
+    /// Past events, in any order: the newest `max_history` not after `now` are kept.
     #[serde(default)]
     pub events: Events,
     /// The event this decision answers (an email's triggering deposit attempt): `event.*` in rules and templates.
@@ -48,38 +55,50 @@ pub struct Context {
     pub event: Option<Event>,
 }
 
+/// The current visit.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Session {
     /// mobile, tablet, desktop or unknown; derived from hints or the user agent when absent.
     #[serde(default)]
     pub device: Option<Text>,
+    /// The `User-Agent` header, for the device class when neither `device` nor a hint says.
     #[serde(default)]
     pub user_agent: Option<Text>,
+    /// User-agent client hints (`Sec-CH-UA-*`).
     #[serde(default)]
     pub client_hints: ClientHints,
+    /// The viewport size in CSS pixels.
     #[serde(default)]
     pub viewport: Option<Viewport>,
+    /// The referring URL.
     #[serde(default)]
     pub referrer: Option<Text>,
     /// Current page URL; UTM parameters are read from it when `utm` is absent.
     #[serde(default)]
     pub url: Option<Text>,
+    /// UTM parameters by name (`source`, `medium`, …), overriding the URL's.
     #[serde(default)]
     pub utm: BTreeMap<String, Text>,
     /// Current page path or type (`/`, `home`, `checkout`).
     #[serde(default)]
     pub page: Option<Text>,
+    /// Pages viewed this session.
     #[serde(default)]
     pub page_views: Option<u32>,
+    /// Products viewed this session, oldest first.
     #[serde(default)]
     pub product_views: Vec<ProductView>,
+    /// Searches this session, oldest first.
     #[serde(default)]
     pub searches: Vec<Search>,
+    /// Time spent in the cart, in ms.
     #[serde(default)]
     pub cart_dwell_ms: Option<Finite>,
+    /// Time spent in checkout, in ms.
     #[serde(default)]
     pub checkout_dwell_ms: Option<Finite>,
+    /// Searches for coupons this session.
     #[serde(default)]
     pub coupon_searches: Option<u32>,
 }
@@ -89,20 +108,26 @@ pub struct Session {
 pub struct ClientHints {
     /// `Sec-CH-UA-Mobile` (`?1`/`?0`) or a boolean.
     pub mobile: Option<HintBool>,
+    /// `Sec-CH-UA-Platform`, read but not a signal yet.
     pub platform: Option<Text>,
 }
 
 /// Read by hand (below): unknown keys are skipped with a depth bound.
 #[derive(Debug, Clone, Copy)]
 pub struct Viewport {
+    /// Width in CSS pixels.
     pub width: Finite,
+    /// Height in CSS pixels.
     pub height: Finite,
 }
 
+/// One product view.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductView {
+    /// The product's id.
     pub id: Text,
+    /// Its category, when known.
     #[serde(default)]
     pub category: Option<Text>,
 }
@@ -110,21 +135,29 @@ pub struct ProductView {
 /// A search: a bare term, or `{term, category}`.
 #[derive(Debug, Clone)]
 pub struct Search {
+    /// What was searched for.
     pub term: String,
+    /// The category searched in, when known.
     pub category: Option<String>,
 }
 
+/// Where the visitor is.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Geo {
+    /// Country, as the caller gives it (the edge: the two-letter code of the request's `cf` object).
     #[serde(default)]
     pub country: Option<Text>,
+    /// Region or state.
     #[serde(default)]
     pub region: Option<Text>,
+    /// City.
     #[serde(default)]
     pub city: Option<Text>,
+    /// Latitude in degrees.
     #[serde(default)]
     pub lat: Option<Finite>,
+    /// Longitude in degrees.
     #[serde(default)]
     pub lon: Option<Finite>,
 }
@@ -133,16 +166,22 @@ pub struct Geo {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CachedScore {
+    /// The score.
     pub value: Finite,
+    /// When it was computed: a score older than a rule's `max_age` is unknown.
     pub computed_at: Timestamp,
 }
 
 /// A profile or event property value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {
+    /// JSON `null`: present, but no value.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// A finite number.
     Num(f64),
+    /// A string.
     Str(String),
 }
 
@@ -151,7 +190,9 @@ pub enum Scalar {
 pub struct Event {
     /// Normalised name: `Product Viewed` → `product_viewed`.
     pub name: String,
+    /// When it happened, epoch ms.
     pub at: i64,
+    /// Its properties (`p`), in written order.
     pub props: Vec<(String, Scalar)>,
 }
 
@@ -162,6 +203,7 @@ impl Event {
             + self.props.iter().map(|(k, v)| k.len() + if let Scalar::Str(s) = v { s.len() } else { 8 }).sum::<usize>()
     }
 
+    /// The value of property `name`, if the event has it.
     pub fn prop(&self, name: &str) -> Option<&Scalar> {
         self.props.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }

@@ -33,39 +33,53 @@ pub struct Decision {
     pub missing: Vec<String>,
 }
 
+/// One slot's outcome: which variant, its rendered content, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct SlotDecision {
+    /// The slot's name (the key of [`Decision::slots`] when serialised).
     #[serde(skip)]
     pub slot: String,
+    /// Id of the variant shown (the default's id when `is_default`).
     pub variant: String,
+    /// Whether the slot fell back to its default.
     pub is_default: bool,
+    /// What to show, templates filled and values escaped.
     pub content: RenderedContent,
+    /// The winner's var values as substituted (name → text).
     #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pairs_as_map")]
     pub vars: Vec<(String, String)>,
     /// Short machine-readable reason: `rule`, `no_consent`, `holdout`, `no_eligible_variant`, `undecided`.
     pub reason: &'static str,
+    /// Why, with every candidate, when [`Options::explain`] asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<SlotExplain>,
 }
 
+/// Why a slot decided as it did.
 #[derive(Debug, Clone, Serialize)]
 pub struct SlotExplain {
     /// Why the winner won, or why the default was used, in words.
     pub summary: String,
+    /// Every variant of the slot, in bundle order, with what was true of it.
     pub candidates: Vec<Candidate>,
 }
 
+/// One variant as the decision saw it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Candidate {
+    /// The variant's id.
     pub variant: String,
     /// `true`, `false` or `unknown`.
     pub eligible: &'static str,
+    /// Its priority, as compiled.
     pub priority: i32,
+    /// Its score, when it was eligible and has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     /// The condition that failed (or could not be decided), with the values seen.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+    /// Signals its condition needed and the context lacked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
     /// Eligible but not allowed: capped, converted, or a var was unknown.
@@ -76,7 +90,9 @@ pub struct Candidate {
 /// Content with `{{var}}` substituted, serialised as plain JSON.
 #[derive(Debug, Clone)]
 pub struct RenderedContent {
+    /// The compiled content, as tokens.
     pub tokens: Content,
+    /// Values for its holes (name → text), substituted and escaped when serialised.
     pub vars: Vec<(String, String)>,
 }
 

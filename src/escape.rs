@@ -7,8 +7,11 @@
 /// Where a content string ends up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sink {
+    /// Plain text, for the surface to set as text: no escaping.
     Text,
+    /// HTML: entities, and a scan of where each hole sits.
     Html,
+    /// A URL: values percent-encoded as one component.
     Url,
 }
 
@@ -61,7 +64,12 @@ pub enum HtmlSpot {
     /// Between tags: HTML-escaped.
     Text,
     /// Inside a quoted attribute value. URL attributes get scheme checks or percent-encoding.
-    Attr { url: bool, at_start: bool },
+    Attr {
+        /// A URL-valued attribute (`href`, `src`, …).
+        url: bool,
+        /// At the start of the value, where a URL's scheme would be.
+        at_start: bool,
+    },
     /// Places no escaping makes safe: tag names, between attributes, unquoted values, event
     /// handlers, `style`, `srcdoc`, `<script>`/`<style>` and other raw-text bodies, comments.
     /// The compiler rejects holes there.
@@ -165,6 +173,7 @@ fn unsafe_attr(name: &str) -> bool {
 }
 
 impl HtmlScanner {
+    /// Reads more literal template text, moving the scan along.
     pub fn feed(&mut self, text: &str) {
         for c in text.chars() {
             let was_value = matches!(self.state, Scan::Value { .. });
@@ -197,6 +206,7 @@ impl HtmlScanner {
         self.url_scheme_after_hole
     }
 
+    /// Where a hole at the current position would sit.
     pub fn spot(&self) -> HtmlSpot {
         match &self.state {
             Scan::Text => HtmlSpot::Text,

@@ -21,21 +21,29 @@ use crate::limits::MAX_EVAL_DEPTH;
 /// A value during evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val<'a> {
+    /// A number.
     Num(f64),
+    /// A string, borrowed from the context where it can be.
     Str(Cow<'a, str>),
+    /// A boolean.
     Bool(bool),
+    /// Missing, unusable or undecidable: a rule over it is unknown.
     Unknown,
 }
 
 /// Three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tri {
+    /// Holds.
     True,
+    /// Does not hold.
     False,
+    /// Cannot be decided: a signal it needs is missing.
     Unknown,
 }
 
 impl Tri {
+    /// `true`, `false` or `unknown`, as explanations print it.
     pub fn as_str(self) -> &'static str {
         match self {
             Tri::True => "true",
@@ -73,6 +81,7 @@ impl Val<'_> {
     }
 }
 
+/// A number as rules and templates print it: whole numbers without a fraction.
 pub fn fmt_num(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
@@ -111,6 +120,7 @@ pub struct SharedScans {
 static NO_SHARING: SharedScans = SharedScans { slot: Vec::new(), count: 0 };
 
 impl SharedScans {
+    /// Finds the history questions that several nodes of `prog` ask, so each is answered once.
     pub fn of(prog: &Program) -> SharedScans {
         // Digest → the first node with it, and its question. A later node with that digest
         // shares the question only if it is equal (a NaN literal never is: it is just not shared).
@@ -189,8 +199,11 @@ enum Memo<T> {
 
 /// Evaluation state for one decision.
 pub struct Eval<'a> {
+    /// The bundle being evaluated.
     pub prog: &'a Program,
+    /// The visitor being decided for.
     pub ctx: &'a Context,
+    /// The context's history, indexed.
     pub hist: &'a History<'a>,
     local: Result<LocalTime, ZoneProblem>,
     device: Device,
@@ -207,6 +220,7 @@ pub struct Eval<'a> {
 }
 
 impl<'a> Eval<'a> {
+    /// Starts evaluating `prog` for `ctx`, sharing nothing between questions.
     pub fn new(prog: &'a Program, ctx: &'a Context, hist: &'a History<'a>) -> Eval<'a> {
         Eval {
             prog,
@@ -246,6 +260,7 @@ impl<'a> Eval<'a> {
         v
     }
 
+    /// Whether the condition at `node` holds.
     pub fn truth(&mut self, node: u32) -> Tri {
         self.val(node).truth()
     }
@@ -267,6 +282,7 @@ impl<'a> Eval<'a> {
         t
     }
 
+    /// The value of the expression at `node`.
     pub fn val(&mut self, node: u32) -> Val<'a> {
         let prog: &'a Program = self.prog;
         let Some(n) = prog.nodes.get(node as usize) else { return Val::Unknown };

@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 /// Reserved events written by the surfaces: a variant was shown, or converted.
 pub const EXPOSURE: &str = "$exposure";
+/// Reserved event: a variant led to a conversion (suppresses it when asked).
 pub const CONVERSION: &str = "$conversion";
 
 /// Event name → id. Looked up once per event per decision, so it uses a cheap hasher:

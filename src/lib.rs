@@ -15,6 +15,7 @@
 //! which falls back to the slot's default.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod bucket;
 pub mod context;
@@ -47,6 +48,7 @@ use history::EventIds;
 /// A loaded bundle, ready to decide. Cheap to share; build once per bundle.
 #[derive(Debug, Clone)]
 pub struct Engine {
+    /// The compiled rules this engine decides with.
     pub program: Program,
     /// Event name → id for history indexing: the program's events, then the reserved ones.
     event_ids: EventIds,

@@ -7,13 +7,18 @@ use crate::time::{LocalTime, TimeZone};
 /// Device classes rules compare against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
+    /// A phone.
     Mobile,
+    /// A tablet.
     Tablet,
+    /// A desktop or laptop.
     Desktop,
+    /// Not known: no device, hint or recognisable user agent.
     Unknown,
 }
 
 impl Device {
+    /// The name rules compare with (`mobile`).
     pub fn as_str(self) -> &'static str {
         match self {
             Device::Mobile => "mobile",
@@ -49,6 +54,7 @@ impl Device {
         s.user_agent.as_ref().map_or(Device::Unknown, |ua| Device::from_user_agent(&ua.0))
     }
 
+    /// The class a user-agent string suggests.
     pub fn from_user_agent(ua: &str) -> Device {
         let has = |needle: &str| ua.contains(needle);
         if has("iPad") || has("Tablet") || (has("Android") && !has("Mobile")) || has("Kindle") || has("Silk/") {
@@ -66,7 +72,9 @@ impl Device {
 /// Why local time is unavailable, when it is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZoneProblem {
+    /// The context has no zone or offset and the bundle no default zone.
     NoZone,
+    /// A zone or offset was given but cannot be used (the reason in words).
     Unknown(String),
 }
 

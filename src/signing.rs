@@ -38,7 +38,9 @@ const SIGNED_HEADER_LEN: usize = MAGIC.len() + 1 + KEY_ID_LEN;
 /// A signed envelope, split into its fields (signature not checked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Envelope<'a> {
+    /// Names the key that signed (first 8 bytes of SHA-512 of the public key).
     pub key_id: [u8; KEY_ID_LEN],
+    /// The Ed25519 signature over the signed header and the bundle.
     pub signature: [u8; SIGNATURE_LEN],
     /// The compiled bundle inside.
     pub bundle: &'a [u8],
@@ -162,10 +164,12 @@ mod keys {
             self.id
         }
 
+        /// The 32 raw bytes.
         pub fn to_bytes(&self) -> [u8; KEY_LEN] {
             *self.key
         }
 
+        /// The 64 hex digits `kairos keygen` prints.
         pub fn to_hex(&self) -> String {
             to_hex(&*self.key)
         }
@@ -224,6 +228,7 @@ mod keys {
             to_hex(&*self.pair.sk.seed())
         }
 
+        /// The public key to verify this key's signatures with.
         pub fn public_key(&self) -> PublicKey {
             // A key pair's own public key is valid.
             let key = self.pair.pk;

@@ -24,17 +24,24 @@ pub enum Filter {
     Date(DateStyle),
     /// Used when the value is missing, instead of falling back to the slot's default.
     Default(String),
+    /// Upper-cases the text.
     Upper,
+    /// Lower-cases the text.
     Lower,
     /// Inserted without escaping; only allowed in HTML fields, outside tags.
     Raw,
 }
 
+/// How the `date` filter writes a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateStyle {
+    /// `2026-11-23`.
     Iso,
+    /// `23 Nov 2026`.
     Short,
+    /// `Monday 23 November 2026`.
     Long,
+    /// `18:30`.
     Time,
 }
 
@@ -43,14 +50,17 @@ pub enum DateStyle {
 pub struct Hole {
     /// A var name or a dotted context path.
     pub subject: String,
+    /// Applied in order after the value is found.
     pub filters: Vec<Filter>,
 }
 
 impl Hole {
+    /// Whether the value is inserted unescaped.
     pub fn is_raw(&self) -> bool {
         self.filters.contains(&Filter::Raw)
     }
 
+    /// The `default(…)` text, used when the value is missing.
     pub fn default_text(&self) -> Option<&str> {
         self.filters.iter().find_map(|f| match f {
             Filter::Default(d) => Some(d.as_str()),
@@ -231,19 +241,26 @@ fn parse_filter(f: &str) -> Result<Filter, String> {
     }
 }
 
+/// Every filter name, for error messages and suggestions.
 pub const FILTERS: &[&str] = &["money", "number", "date", "default", "upper", "lower", "raw"];
 
 /// A piece of a template string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Segment<'a> {
+    /// Literal text.
     Text(&'a str),
     /// `{{ … }}`; `raw` is the text as written.
     Hole {
+        /// The hole's text between the braces, trimmed.
         inner: &'a str,
+        /// The hole as written, braces included.
         raw: &'a str,
     },
+    /// `{{#if x}}`: the condition's text.
     If(&'a str),
+    /// `{{else}}`.
     Else,
+    /// `{{/if}}`.
     EndIf,
 }
 
@@ -313,8 +330,11 @@ pub fn check_blocks(segs: &[Segment]) -> Result<(), TemplateError> {
 /// A hole's value as decided: a number, a timestamp-capable number, text, or a boolean.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'a> {
+    /// A number (a timestamp, for `date`).
     Num(f64),
+    /// Text.
     Str(&'a str),
+    /// A boolean.
     Bool(bool),
 }
 

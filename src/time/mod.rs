@@ -19,9 +19,11 @@ pub fn zone_names() -> impl Iterator<Item = &'static str> {
     tz::zone_names()
 }
 
-/// Milliseconds in one minute, hour and day.
+/// Milliseconds in one minute.
 pub const MINUTE_MS: i64 = 60_000;
+/// Milliseconds in one hour.
 pub const HOUR_MS: i64 = 60 * MINUTE_MS;
+/// Milliseconds in one day.
 pub const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
@@ -68,6 +70,7 @@ pub struct LocalTime {
 }
 
 impl LocalTime {
+    /// The local facts of `now_ms` in `zone`.
     pub fn at(now_ms: i64, zone: &TimeZone) -> LocalTime {
         let offset_secs = zone.offset_at(now_ms.div_euclid(1000));
         // Saturating: `now` comes from contexts, and an absurd one must not panic.

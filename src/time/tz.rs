@@ -57,8 +57,14 @@ impl fmt::Display for TzError {
 /// or explicit transitions followed by one of those.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimeZone {
-    Fixed { offset_secs: i32 },
+    /// A fixed offset from UTC.
+    Fixed {
+        /// Seconds east of UTC.
+        offset_secs: i32,
+    },
+    /// Standard and daylight offsets with yearly switch rules.
     Rule(DstRule),
+    /// Explicit transitions, then a rule or fixed offset.
     Listed(Listed),
 }
 
@@ -118,6 +124,7 @@ struct Transition {
 }
 
 impl TimeZone {
+    /// Coordinated Universal Time.
     pub const UTC: TimeZone = TimeZone::Fixed { offset_secs: 0 };
 
     /// Looks up an IANA zone name (`Europe/Paris`), case-insensitively.

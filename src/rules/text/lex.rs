@@ -8,12 +8,17 @@ use std::fmt;
 /// 1-based line and column (in characters), and the byte range for carets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
+    /// Byte offset where the token starts.
     pub start: usize,
+    /// Byte offset where it ends.
     pub end: usize,
 }
 
+/// A token of rules text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
     /// A word or dotted path: `device`, `profile.balance`, `$exposure`.
@@ -26,9 +31,11 @@ pub enum Tok {
     Dur(String),
     /// A clock time as written: `18:00`.
     Clock(String),
+    /// A quoted string, unescaped.
     Str(String),
     /// Punctuation and symbolic operators.
     Sym(&'static str),
+    /// End of the text (always the last token).
     Eof,
 }
 
@@ -89,12 +96,17 @@ pub(crate) fn err(pos: Pos, message: String) -> TextError {
 /// A comment line (`# …`) and the line it is on; `kairos fmt` keeps them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
+    /// The line it is on.
     pub line: usize,
+    /// The comment, without its `#`.
     pub text: String,
 }
 
+/// Rules text as tokens, with its comments kept apart.
 pub struct Lexed {
+    /// Every token with where it was written, ending with [`Tok::Eof`].
     pub toks: Vec<(Tok, Pos)>,
+    /// The comments, in order.
     pub comments: Vec<Comment>,
 }
 
@@ -104,6 +116,7 @@ const SYMBOLS: [&str; 19] =
 /// Longest accepted source, in bytes (the JSON front end has the same limit).
 pub const MAX_SOURCE_BYTES: usize = 8 << 20;
 
+/// Splits rules text into tokens and comments.
 pub fn lex(src: &str) -> Result<Lexed, TextError> {
     let mut lx = Lexer { src, i: 0, line: 1, col: 1, toks: Vec::new(), comments: Vec::new() };
     lx.run()?;

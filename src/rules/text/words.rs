@@ -23,10 +23,12 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("local_hour", "local.hour"),
 ];
 
+/// The signal a bare word stands for (`device` → `session.device`).
 pub fn alias_target(word: &str) -> Option<&'static str> {
     ALIASES.iter().find(|(a, _)| *a == word).map(|(_, t)| *t)
 }
 
+/// The bare word for a signal, if it has one (what the printer writes).
 pub fn alias_of(path: &str) -> Option<&'static str> {
     ALIASES.iter().find(|(_, t)| *t == path).map(|(a, _)| *a)
 }
@@ -111,6 +113,7 @@ const OTHER_KEYWORDS: &[&str] = &[
     "bucket",
 ];
 
+/// Whether `w` starts a top-level item (`segment`, `slot`, …).
 pub fn is_top_keyword(w: &str) -> bool {
     TOP_KEYWORDS.contains(&w)
 }
