@@ -266,6 +266,15 @@ fn error_codes_are_unique_wire_strings() {
 }
 
 #[test]
+fn docs_errors_md_lists_exactly_the_codes() {
+    let doc = include_str!("../docs/errors.md");
+    let listed: Vec<&str> =
+        doc.lines().filter_map(|l| l.strip_prefix("| `")).filter_map(|l| l.split('`').next()).collect();
+    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, codes, "one line per code, in ErrorCode order");
+}
+
+#[test]
 fn rendering_an_unknown_slot_names_the_slots() {
     let engine = Engine::new(compile_json(include_str!("../examples/demo/rules.json")).unwrap());
     let ctx = parse_context(r#"{"now": 0}"#).unwrap();
