@@ -264,7 +264,7 @@ impl<'de> Deserialize<'de> for Timestamp {
                 check_ms(v as i64).map(Timestamp)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
-                parse_timestamp(v).map_err(E::custom).and_then(check_ms).map(Timestamp)
+                parse_timestamp(v).map_err(|e| E::custom(e.message)).and_then(check_ms).map(Timestamp)
             }
         }
         d.deserialize_any(V)

@@ -542,7 +542,15 @@ impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RenderError::UnknownSlot { slot, known } => {
-                write!(f, "no slot `{slot}`; the bundle has: {}", known.join(", "))
+                // Written piece by piece: no joined String (this runs in the page module).
+                write!(f, "no slot `{slot}`; the bundle has: ")?;
+                let mut sep = "";
+                for name in known {
+                    f.write_str(sep)?;
+                    f.write_str(name)?;
+                    sep = ", ";
+                }
+                Ok(())
             }
         }
     }
@@ -559,7 +567,7 @@ impl Engine {
             Some(i) => Ok(decision.slots.swap_remove(i)),
             None => Err(RenderError::UnknownSlot {
                 slot: slot.to_owned(),
-                known: decision.slots.into_iter().map(|s| s.slot).collect(),
+                known: self.program.slots.iter().map(|s| s.name.clone()).collect(),
             }),
         }
     }

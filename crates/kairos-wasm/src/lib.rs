@@ -29,8 +29,9 @@ fn caused_error(code: ErrorCode, message: &str, cause: &JsValue) -> JsValue {
     err
 }
 
-/// A Rust error as a coded JS error: its `source()`, if any, becomes `cause`.
-fn rust_error(code: ErrorCode, e: &dyn std::error::Error) -> JsValue {
+/// A Rust error as a coded JS error: its `source()`, if any, becomes `cause`. Generic rather than
+/// `&dyn Error`, whose vtable would link each error's `Debug` into the page module.
+fn rust_error<E: std::error::Error>(code: ErrorCode, e: &E) -> JsValue {
     match e.source() {
         Some(inner) => caused_error(code, &e.to_string(), &js_sys::Error::new(&inner.to_string()).into()),
         None => coded_error(code, &e.to_string()),
