@@ -125,6 +125,20 @@ error_codes! {
     Slot = "E_SLOT",
     /// A surface could not turn a decision into its output form (wasm: a JavaScript value).
     Output = "E_OUTPUT",
+
+    // ---- answering at the edge (crates/kairos-edge) ----
+    /// A posted body over the edge's body limit (1 MiB).
+    BodyTooLarge = "E_BODY_TOO_LARGE",
+    /// A posted body that could not be read, or is not UTF-8 text.
+    Body = "E_BODY",
+    /// A route asked with a method it does not answer.
+    Method = "E_METHOD",
+    /// No usable bundle: signatures are required and none is valid.
+    NoBundle = "E_NO_BUNDLE",
+    /// No `ORIGIN` is configured for the proxy.
+    NoOrigin = "E_NO_ORIGIN",
+    /// The origin could not be reached (refused, reset, unresolvable): there is no page to show.
+    OriginUnreachable = "E_ORIGIN_UNREACHABLE",
 }
 
 impl fmt::Display for ErrorCode {

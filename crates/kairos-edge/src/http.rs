@@ -83,8 +83,8 @@ impl HttpResponse {
     }
 
     /// `{"error": {"code", "message", "path"?, "line"?, "column"?}}`.
-    pub fn error(status: u16, code: impl std::fmt::Display, message: &str, at: Option<&Location>) -> HttpResponse {
-        let mut error = serde_json::json!({ "code": code.to_string(), "message": message });
+    pub fn error(status: u16, code: kairos::ErrorCode, message: &str, at: Option<&Location>) -> HttpResponse {
+        let mut error = serde_json::json!({ "code": code.as_str(), "message": message });
         if let Some(at) = at {
             error["path"] = at.path.clone().into();
             if at.line > 0 {
@@ -112,15 +112,16 @@ impl HttpResponse {
     }
 }
 
-/// The error codes of the edge's own answers (decisions and rules use the core's).
+/// The error codes of the edge's own answers (docs/errors.md, "Answering at the edge").
 pub mod codes {
-    pub const BODY_TOO_LARGE: &str = "E_BODY_TOO_LARGE";
-    pub const BODY: &str = "E_BODY";
-    pub const METHOD: &str = "E_METHOD";
-    pub const NO_BUNDLE: &str = "E_NO_BUNDLE";
-    pub const NO_SLOT: &str = "E_SLOT";
-    pub const NO_ORIGIN: &str = "E_NO_ORIGIN";
-    pub const ORIGIN_UNREACHABLE: &str = "E_ORIGIN_UNREACHABLE";
+    use kairos::ErrorCode;
+    pub const BODY_TOO_LARGE: ErrorCode = ErrorCode::BodyTooLarge;
+    pub const BODY: ErrorCode = ErrorCode::Body;
+    pub const METHOD: ErrorCode = ErrorCode::Method;
+    pub const NO_BUNDLE: ErrorCode = ErrorCode::NoBundle;
+    pub const NO_SLOT: ErrorCode = ErrorCode::Slot;
+    pub const NO_ORIGIN: ErrorCode = ErrorCode::NoOrigin;
+    pub const ORIGIN_UNREACHABLE: ErrorCode = ErrorCode::OriginUnreachable;
 }
 
 /// Largest `POST /v1/decide` body.
