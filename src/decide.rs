@@ -110,47 +110,36 @@ struct Survivor {
     vars: Vec<(String, String)>,
 }
 
-impl Engine {
-    /// Decides every slot of the bundle for one context.
-    pub fn decide(&self, ctx: &Context, opts: Options) -> Decision {
-        self.decide_inner(ctx, opts, None, true)
-    }
+/// The private half of deciding: one engine's rules applied to one context. [`Engine`]'s
+/// public methods (src/engine.rs) are the way in.
+pub(crate) struct Decider<'e> {
+    pub(crate) engine: &'e Engine,
+}
 
-    /// Decides like [`Engine::decide`] and also returns the truth of every segment of the bundle
-    /// (in bundle order) for this context, whatever its consent or holdout group: what a replay
-    /// counts. The segments are evaluated on the decision's own history index; what only they
-    /// found missing is not added to the decision's `missing`.
-    ///
-    /// With `content: false` every slot's content is left empty (`null`), which spares copying
-    /// and dropping each slot's content on every decision. That is exact only when no content
-    /// reads another slot's decision (`{{decision.SLOT.FIELD}}` can send a slot to its default):
-    /// pass [`Engine::reads_decisions`].
-    pub fn decide_with_segments(&self, ctx: &Context, opts: Options, content: bool) -> (Decision, Vec<Tri>) {
-        let mut segments = Vec::with_capacity(self.program.segments.len());
-        let decision = self.decide_inner(ctx, opts, Some(&mut segments), content);
-        (decision, segments)
-    }
-
-    /// Whether some content of the bundle reads another slot's decision (`{{decision.…}}`).
-    pub fn reads_decisions(&self) -> bool {
-        let slots = &self.program.slots;
-        let mut contents =
-            slots.iter().flat_map(|s| std::iter::once(&s.default_content).chain(s.variants.iter().map(|v| &v.content)));
-        contents.any(|c| !decision_holes(c).is_empty())
-    }
-
+impl Decider<'_> {
     /// Every segment's truth, on a history index of its own (decisions that read no history).
     fn segments_alone(&self, ctx: &Context, out: &mut Vec<Tri>) {
-        let prog = &self.program;
-        let hist =
-            History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
-        let shared = self.shared.get_or_init(|| SharedScans::of(prog));
+        let prog = &self.engine.program;
+        let hist = History::index(
+            &ctx.events.0,
+            ctx.now.0,
+            prog.max_history as usize,
+            &self.engine.event_ids,
+            self.engine.event_names,
+        );
+        let shared = self.engine.shared.get_or_init(|| SharedScans::of(prog));
         let mut ev = Eval::new(prog, ctx, &hist).sharing(shared);
         out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
     }
 
-    fn decide_inner(&self, ctx: &Context, opts: Options, segments: Option<&mut Vec<Tri>>, content: bool) -> Decision {
-        let prog = &self.program;
+    pub(crate) fn decide_inner(
+        &self,
+        ctx: &Context,
+        opts: Options,
+        segments: Option<&mut Vec<Tri>>,
+        content: bool,
+    ) -> Decision {
+        let prog = &self.engine.program;
         let consent = ctx.has_consent();
         if !consent {
             if let Some(out) = segments {
@@ -194,9 +183,14 @@ impl Engine {
                 missing,
             };
         }
-        let hist =
-            History::index(&ctx.events.0, ctx.now.0, prog.max_history as usize, &self.event_ids, self.event_names);
-        let shared = self.shared.get_or_init(|| SharedScans::of(prog));
+        let hist = History::index(
+            &ctx.events.0,
+            ctx.now.0,
+            prog.max_history as usize,
+            &self.engine.event_ids,
+            self.engine.event_names,
+        );
+        let shared = self.engine.shared.get_or_init(|| SharedScans::of(prog));
         let mut ev = Eval::new(prog, ctx, &hist).sharing(shared);
         let mut slots: Vec<SlotDecision> =
             prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts, content)).collect();
@@ -315,13 +309,13 @@ impl Engine {
             matches!(e.prop("variant"), Some(Scalar::Str(x)) if *x == v.id)
                 && e.prop("slot").is_none_or(|s| matches!(s, Scalar::Str(x) if *x == slot.name))
         };
-        if v.suppress_after_conversion && ev.hist.window(self.conversion_id, None).iter().any(|e| names(e)) {
+        if v.suppress_after_conversion && ev.hist.window(self.engine.conversion_id, None).iter().any(|e| names(e)) {
             return Err("converted already: suppressed".into());
         }
         if let Some((max, within)) = v.cap {
             let shown = ev
                 .hist
-                .window(self.exposure_id, Some(ev.ctx.now.0.saturating_sub(within)))
+                .window(self.engine.exposure_id, Some(ev.ctx.now.0.saturating_sub(within)))
                 .iter()
                 .filter(|e| names(e))
                 .count();
@@ -337,8 +331,10 @@ impl Engine {
         for (name, node) in &v.vars {
             let val = ev.val(*node);
             match hole_text(name, &val, || {
-                zone.get_or_insert_with(|| crate::signals::zone(ev.ctx, self.program.default_timezone.as_deref()).ok())
-                    .clone()
+                zone.get_or_insert_with(|| {
+                    crate::signals::zone(ev.ctx, self.engine.program.default_timezone.as_deref()).ok()
+                })
+                .clone()
             }) {
                 Some(text) => vars.push((name.clone(), text)),
                 None => return Err(format!("var `{name}` is unknown, so the content would have a hole")),
@@ -436,7 +432,7 @@ fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDecision], opts
 }
 
 /// The `decision.*` holes and conditions of some content: (var name, hole, is a condition).
-fn decision_holes(content: &Content) -> Vec<(String, template::Hole, bool)> {
+pub(crate) fn decision_holes(content: &Content) -> Vec<(String, template::Hole, bool)> {
     let mut out: Vec<(String, template::Hole, bool)> = Vec::new();
     for tok in &content.0 {
         let Tok::Str(s) = tok else { continue };
@@ -557,21 +553,6 @@ impl std::fmt::Display for RenderError {
 }
 
 impl std::error::Error for RenderError {}
-
-impl Engine {
-    /// Decides for `ctx` and returns one slot's decision: what an email server renders at open
-    /// time. Errors name the slots the bundle has.
-    pub fn render(&self, ctx: &Context, slot: &str) -> Result<SlotDecision, RenderError> {
-        let mut decision = self.decide(ctx, Options::default());
-        match decision.slots.iter().position(|s| s.slot == slot) {
-            Some(i) => Ok(decision.slots.swap_remove(i)),
-            None => Err(RenderError::UnknownSlot {
-                slot: slot.to_owned(),
-                known: self.program.slots.iter().map(|s| s.name.clone()).collect(),
-            }),
-        }
-    }
-}
 
 /// A var's text for the content: conditions (`#if …`) become `true` or empty (unknown is
 /// false), filtered holes are formatted (an unknown value takes its `default`), plain vars render

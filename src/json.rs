@@ -5,7 +5,7 @@ use crate::context::Context;
 use crate::error::{CompileError, ContextError, ErrorCode, LoadError, Location};
 use crate::limits::{watch_depth, TooDeep};
 use crate::rules::ast::Bundle;
-use crate::{Decision, Engine, Program};
+use crate::{Decision, Program};
 use serde::de::DeserializeOwned;
 
 /// Largest JSON input accepted (rules or context).
@@ -197,17 +197,6 @@ impl std::error::Error for RulesOrBundleError {
             RulesOrBundleError::Compile(e) => Some(e),
             RulesOrBundleError::NotText(e) => Some(e),
         }
-    }
-}
-
-impl Engine {
-    /// Compiles rules (JSON or text), or loads a compiled bundle, judging by the header.
-    pub fn from_rules_or_bundle(bytes: &[u8]) -> Result<Engine, RulesOrBundleError> {
-        if bytes.starts_with(crate::program::MAGIC) {
-            return Engine::load(bytes).map_err(RulesOrBundleError::Load);
-        }
-        let text = std::str::from_utf8(bytes).map_err(RulesOrBundleError::NotText)?;
-        compile_source(text).map(Engine::new).map_err(RulesOrBundleError::Compile)
     }
 }
 

@@ -1,0 +1,116 @@
+//! [`Engine`]: a loaded bundle, ready to decide. Every public method of the engine is here, in
+//! one `impl` block: loading and compiling, deciding, rendering one slot. The work itself is in
+//! [`crate::decide`] (choosing), [`crate::eval`] (conditions) and [`crate::history`] (windows).
+
+use crate::decide::{Decider, Decision, Options, RenderError, SlotDecision};
+use crate::error::{CompileError, LoadError};
+use crate::eval::Tri;
+use crate::{ast, history, Context, Program};
+#[cfg(feature = "signing")]
+use crate::{limits, signing};
+use history::EventIds;
+
+/// A loaded bundle, ready to decide. Cheap to share; build once per bundle.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    /// The compiled rules this engine decides with.
+    pub program: Program,
+    /// Event name → id for history indexing: the program's events, then the reserved ones.
+    pub(crate) event_ids: EventIds,
+    pub(crate) event_names: usize,
+    pub(crate) exposure_id: u32,
+    pub(crate) conversion_id: u32,
+    /// Repeated history questions, found on the first decision (not at load: most of a
+    /// load is decoding, and this table only pays off once deciding).
+    pub(crate) shared: std::sync::OnceLock<crate::eval::SharedScans>,
+}
+
+impl Engine {
+    /// Wraps a compiled program (from [`crate::rules::compile::compile`] or [`Program::from_bytes`]).
+    pub fn new(program: Program) -> Engine {
+        let mut event_ids: EventIds = program.events.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+        let mut reserve = |name: &str| {
+            let next = event_ids.len() as u32;
+            *event_ids.entry(name.to_owned()).or_insert(next)
+        };
+        let exposure_id = reserve(history::EXPOSURE);
+        let conversion_id = reserve(history::CONVERSION);
+        let event_names = event_ids.len();
+        Engine { program, event_ids, event_names, exposure_id, conversion_id, shared: Default::default() }
+    }
+
+    /// Loads a compiled bundle (header, checksum, limits and structure are checked; rules are not
+    /// re-validated). A signed bundle loads too, its signature unchecked: use
+    /// [`Engine::load_verified`] where a signature is required.
+    pub fn load(bytes: &[u8]) -> Result<Engine, LoadError> {
+        Program::from_bytes(bytes).map(Engine::new)
+    }
+
+    /// Loads a bundle only if it is signed by `key` (docs/signing.md): an unsigned bundle, another
+    /// key's, or any altered byte is refused with `E_BUNDLE_UNSIGNED`, `E_BUNDLE_KEY` or
+    /// `E_BUNDLE_SIGNATURE` before anything is decoded.
+    #[cfg(feature = "signing")]
+    pub fn load_verified(bytes: &[u8], key: &signing::PublicKey) -> Result<Engine, LoadError> {
+        let limit = limits::MAX_BUNDLE_BYTES + signing::HEADER_LEN;
+        if bytes.len() > limit {
+            return Err(LoadError::TooLarge { bytes: bytes.len(), limit });
+        }
+        Program::decode(key.verify(bytes)?).map(Engine::new)
+    }
+
+    /// Compiles an authored bundle.
+    pub fn compile(bundle: &ast::Bundle) -> Result<Engine, CompileError> {
+        crate::rules::compile::compile(bundle).map(Engine::new)
+    }
+
+    /// Decides every slot of the bundle for one context.
+    pub fn decide(&self, ctx: &Context, opts: Options) -> Decision {
+        Decider { engine: self }.decide_inner(ctx, opts, None, true)
+    }
+
+    /// Decides like [`Engine::decide`] and also returns the truth of every segment of the bundle
+    /// (in bundle order) for this context, whatever its consent or holdout group: what a replay
+    /// counts. The segments are evaluated on the decision's own history index; what only they
+    /// found missing is not added to the decision's `missing`.
+    ///
+    /// With `content: false` every slot's content is left empty (`null`), which spares copying
+    /// and dropping each slot's content on every decision. That is exact only when no content
+    /// reads another slot's decision (`{{decision.SLOT.FIELD}}` can send a slot to its default):
+    /// pass [`Engine::reads_decisions`].
+    pub fn decide_with_segments(&self, ctx: &Context, opts: Options, content: bool) -> (Decision, Vec<Tri>) {
+        let mut segments = Vec::with_capacity(self.program.segments.len());
+        let decision = Decider { engine: self }.decide_inner(ctx, opts, Some(&mut segments), content);
+        (decision, segments)
+    }
+
+    /// Whether some content of the bundle reads another slot's decision (`{{decision.…}}`).
+    pub fn reads_decisions(&self) -> bool {
+        let slots = &self.program.slots;
+        let mut contents =
+            slots.iter().flat_map(|s| std::iter::once(&s.default_content).chain(s.variants.iter().map(|v| &v.content)));
+        contents.any(|c| !crate::decide::decision_holes(c).is_empty())
+    }
+
+    /// Decides for `ctx` and returns one slot's decision: what an email server renders at open
+    /// time. Errors name the slots the bundle has.
+    pub fn render(&self, ctx: &Context, slot: &str) -> Result<SlotDecision, RenderError> {
+        let mut decision = self.decide(ctx, Options::default());
+        match decision.slots.iter().position(|s| s.slot == slot) {
+            Some(i) => Ok(decision.slots.swap_remove(i)),
+            None => Err(RenderError::UnknownSlot {
+                slot: slot.to_owned(),
+                known: self.program.slots.iter().map(|s| s.name.clone()).collect(),
+            }),
+        }
+    }
+
+    /// Compiles rules (JSON or text), or loads a compiled bundle, judging by the header.
+    #[cfg(feature = "json")]
+    pub fn from_rules_or_bundle(bytes: &[u8]) -> Result<Engine, crate::json::RulesOrBundleError> {
+        if bytes.starts_with(crate::program::MAGIC) {
+            return Engine::load(bytes).map_err(crate::json::RulesOrBundleError::Load);
+        }
+        let text = std::str::from_utf8(bytes).map_err(crate::json::RulesOrBundleError::NotText)?;
+        crate::json::compile_source(text).map(Engine::new).map_err(crate::json::RulesOrBundleError::Compile)
+    }
+}
