@@ -157,7 +157,7 @@ pub fn compile_source(text: &str) -> Result<Program, CompileError> {
     }
 }
 
-/// Why [`Engine::from_rules_or_bundle`] made no engine. Its message is the inner error's, so
+/// Why [`crate::Engine::from_rules_or_bundle`] made no engine. Its message is the inner error's, so
 /// printing it alone says everything; [`std::error::Error::source`] gives the inner error itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RulesOrBundleError {
