@@ -82,8 +82,6 @@ pub struct History<'c> {
     events: Vec<&'c Event>,
     /// Group `id` is `events[starts[id]..starts[id + 1]]`.
     starts: Vec<usize>,
-    /// How many events the bound dropped (for the explanation).
-    pub dropped: usize,
 }
 
 impl<'c> History<'c> {
@@ -161,12 +159,7 @@ impl<'c> History<'c> {
             }
         }
         let events = keys.iter().filter_map(|&(_, i)| events.get(i)).collect();
-        History { events, starts, dropped }
-    }
-
-    /// An empty history (no consent: nothing is read).
-    pub fn empty() -> History<'c> {
-        History { events: Vec::new(), starts: Vec::new(), dropped: 0 }
+        History { events, starts }
     }
 
     /// Events of one name with `from <= at <= now`, oldest first.

@@ -5,42 +5,54 @@
 //! bytes, and then decides, for one visitor at one instant ([`Context`]), which
 //! variant every slot shows and why ([`Decision`]).
 //!
-//! The layout follows the data: [`context`] and [`signals`] read what is known
-//! about the visitor, [`rules`] compiles what marketers wrote, [`eval`] and
-//! [`decide`] choose, [`html`] projects a decision onto a page. The surfaces (edge, wasm,
-//! Worker, CLI, replay) are sibling crates under `crates/` that depend on this one; nothing here
-//! may import them, and the manifest makes that a compile error rather than a convention. The core never
-//! reads a clock, never logs, and never panics on input: every fallible step
-//! returns a located error, and a bad or missing signal makes a rule *unknown*,
+//! The layout follows the data: [`context`] holds what is known about the visitor (signals such
+//! as device and local time are derived from it), [`rules`] compiles what marketers wrote into a
+//! [`program`], [`Engine`] evaluates it with three-valued logic and [`decide`] chooses, and
+//! [`html`] projects a decision onto a page, an email or a terminal. The public API is those
+//! namespaces plus the items re-exported here; the machinery behind them stays private.
+//!
+//! The surfaces (edge, wasm, Worker, CLI, replay) are sibling crates under `crates/` that depend on
+//! this one; nothing here may import them, and the manifest makes that a compile error rather than
+//! a convention. The core never reads a clock, never logs, and never panics on input: every
+//! fallible step returns a located error, and a bad or missing signal makes a rule *unknown*,
 //! which falls back to the slot's default.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod bucket;
+// The public namespaces: what goes in (context, rules), the compiled bundle (program), what
+// comes out (decide, html), and the services around them (json, signing, template, time, limits).
 pub mod context;
 pub mod decide;
-mod describe;
-mod engine;
-pub mod error;
-pub mod escape;
-pub mod eval;
-pub mod history;
 pub mod html;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod limits;
 pub mod program;
 pub mod rules;
-pub mod signals;
 pub mod signing;
-mod suggest;
 pub mod template;
 pub mod time;
 
+// The machinery: private, its few items of use outside re-exported below.
+mod bucket;
+mod describe;
+mod engine;
+mod error;
+mod escape;
+mod eval;
+mod history;
+mod signals;
+mod suggest;
+
+pub use bucket::{bucket, BUCKETS};
 pub use context::Context;
 pub use decide::{Decision, Options};
 pub use engine::Engine;
 pub use error::{CompileError, ContextError, ErrorCode, LoadError, Location};
+pub use escape::{push_html_escaped, safe_url, HtmlScanner, HtmlSpot, Sink};
+pub use eval::{fmt_num, Tri};
+pub use history::{NameHasher, CONVERSION, EXPOSURE};
 pub use program::Program;
 pub use rules::ast;
+pub use signals::{Device, ZoneProblem};

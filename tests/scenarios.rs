@@ -287,7 +287,7 @@ fn engine(file: &str) -> Engine {
 /// 19-holdout.cases.json uses these customers as the edges of the holdout and of the A/B split.
 #[test]
 fn s19_the_cases_customers_sit_on_the_bucket_edges() {
-    use kairos::bucket::bucket;
+    use kairos::bucket;
     assert_eq!(bucket("lift-2026q4", "cust-18668"), 999); // last bucket inside the 10% holdout
     assert_eq!(bucket("lift-2026q4", "cust-30804"), 0);
     assert_eq!(bucket("lift-2026q4", "cust-521"), 1000); // first bucket outside

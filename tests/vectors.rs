@@ -8,10 +8,6 @@ fn bucketing_vectors_reproduce() {
     assert!(vectors.len() >= 30);
     for v in vectors {
         let (salt, id) = (v["salt"].as_str().unwrap(), v["customer_id"].as_str().unwrap());
-        assert_eq!(
-            u64::from(kairos::bucket::bucket(salt, id)),
-            v["bucket"].as_u64().unwrap(),
-            "salt {salt:?} id {id:?}"
-        );
+        assert_eq!(u64::from(kairos::bucket(salt, id)), v["bucket"].as_u64().unwrap(), "salt {salt:?} id {id:?}");
     }
 }

@@ -11,7 +11,7 @@
 #![no_main]
 
 use kairos::decide::substitute;
-use kairos::escape::Sink;
+use kairos::Sink;
 use kairos::json::{compile_json, parse_context};
 use kairos::template::{self, Segment};
 use kairos::{Engine, Options};

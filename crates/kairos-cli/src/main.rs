@@ -92,7 +92,7 @@ fn run(command: Command) -> Result<String> {
             let (engine, ctx) = engine_and_context(&load)?;
             Ok(decision_to_json(&engine.decide(&ctx, Options { explain })))
         }
-        Command::Bucket { salt, customer_id } => Ok(kairos::bucket::bucket(&salt, &customer_id).to_string()),
+        Command::Bucket { salt, customer_id } => Ok(kairos::bucket(&salt, &customer_id).to_string()),
         Command::Render { load, slot } => {
             let (engine, ctx) = engine_and_context(&load)?;
             let found = engine.render(&ctx, &slot).map_err(|e| CliError::new(E_SLOT, e.to_string()))?;

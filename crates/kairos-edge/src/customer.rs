@@ -6,7 +6,7 @@
 //! `computed_at`, so a rule's `max_age` turns a stale score into a missing one.
 
 use kairos::context::{CachedScore, Events, Scalar};
-use kairos::error::ContextError;
+use kairos::ContextError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

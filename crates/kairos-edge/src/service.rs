@@ -402,9 +402,7 @@ pub fn exposures(engine: &Engine, decision: &Decision, now_ms: i64) -> Vec<EdgeE
         .filter(|(slot, def)| {
             def.variants.iter().any(|v| v.id == slot.variant && (v.cap.is_some() || v.suppress_after_conversion))
         })
-        .map(|(slot, _)| {
-            EdgeEvent::new(kairos::history::EXPOSURE, now_ms, &[("slot", &slot.slot), ("variant", &slot.variant)])
-        })
+        .map(|(slot, _)| EdgeEvent::new(kairos::EXPOSURE, now_ms, &[("slot", &slot.slot), ("variant", &slot.variant)]))
         .collect()
 }
 

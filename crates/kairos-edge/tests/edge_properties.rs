@@ -93,10 +93,10 @@ proptest! {
         let segs = kairos::template::segments(&text);
         let _ = kairos::template::check_blocks(&segs);
         let vars = vec![(text.trim().to_string(), value.clone()), ("#if x".to_string(), value)];
-        for sink in [kairos::escape::Sink::Html, kairos::escape::Sink::Url, kairos::escape::Sink::Text] {
+        for sink in [kairos::Sink::Html, kairos::Sink::Url, kairos::Sink::Text] {
             let _ = kairos::decide::substitute(&text, &vars, sink);
         }
-        let mut scanner = kairos::escape::HtmlScanner::default();
+        let mut scanner = kairos::HtmlScanner::default();
         scanner.feed(&text);
         let _ = scanner.spot();
     }

@@ -263,7 +263,7 @@ fn a_page_view_records_the_tracked_event_and_capped_exposures_in_the_history_coo
     let cookie = req.cookie(cookies::HISTORY).unwrap();
     let events = history.read(cookie, "", NOW).unwrap();
     let names: Vec<String> = events.iter().map(|e| e.to_event().name).collect();
-    assert_eq!(names.iter().filter(|n| *n == kairos::history::EXPOSURE).count(), 2, "{names:?}");
+    assert_eq!(names.iter().filter(|n| *n == kairos::EXPOSURE).count(), 2, "{names:?}");
     assert_eq!(names.iter().filter(|n| *n == "product_viewed").count(), 4, "{names:?}");
 }
 

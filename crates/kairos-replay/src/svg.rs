@@ -2,8 +2,8 @@
 //! Every label (bundle and segment names, times) is escaped for XML.
 
 use super::report::{short_time, Report};
-use kairos::escape::Sink;
 use kairos::time::DAY_MS;
+use kairos::Sink;
 use std::fmt::Write;
 
 const WIDTH: f64 = 960.0;

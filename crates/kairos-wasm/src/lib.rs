@@ -189,7 +189,7 @@ pub fn decide(bundle: &[u8], context: JsValue, explain: Option<bool>) -> Result<
 /// The customer's bucket 0–9999 for `salt` (docs/bucketing.md).
 #[wasm_bindgen]
 pub fn bucket(salt: &str, customer_id: &str) -> u32 {
-    kairos::bucket::bucket(salt, customer_id)
+    kairos::bucket(salt, customer_id)
 }
 
 /// Compiles rules given as a plain JS object into bundle bytes (playground build only).

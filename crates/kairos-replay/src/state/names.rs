@@ -157,10 +157,9 @@ impl Names {
         let variants = prog.slots.iter().flat_map(|s| &s.variants);
         let caps: Vec<i64> = variants.clone().filter_map(|v| v.cap.map(|(_, within)| within)).collect();
         let suppress = variants.clone().any(|v| v.suppress_after_conversion);
-        for (reserved, within) in [
-            (kairos::history::EXPOSURE, caps.iter().max().map(|w| Some(*w))),
-            (kairos::history::CONVERSION, suppress.then_some(None)),
-        ] {
+        for (reserved, within) in
+            [(kairos::EXPOSURE, caps.iter().max().map(|w| Some(*w))), (kairos::CONVERSION, suppress.then_some(None))]
+        {
             let Some(within) = within else { continue };
             let i = match read.iter().position(|r| r.name == reserved) {
                 Some(i) => i,

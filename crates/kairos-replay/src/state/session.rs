@@ -22,7 +22,7 @@ impl Field {
                 true
             }
             Some(Val::Num(n)) => {
-                self.text.push_str(&kairos::eval::fmt_num(*n));
+                self.text.push_str(&kairos::fmt_num(*n));
                 true
             }
             Some(Val::Bool(b)) => {

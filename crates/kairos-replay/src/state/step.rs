@@ -5,8 +5,8 @@ use super::customer::IdKey;
 use super::options::{MAX_MISSING_SIGNALS, MAX_STEPS, OTHER_SIGNALS};
 use super::Replay;
 use crate::report::{Report, SegmentCount, StepRow};
-use kairos::eval::Tri;
 use kairos::Options;
+use kairos::Tri;
 
 /// Whether to go on reading.
 #[derive(PartialEq, Eq)]
