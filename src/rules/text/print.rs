@@ -1,6 +1,8 @@
 //! [`Bundle`] → canonical text. Whatever the printer writes, the parser reads
 //! back to the same bundle: parentheses keep every grouping, words that could
 //! be read as keywords are quoted, and numbers print in their shortest exact form.
+//! The printer stays one file (under 400 lines) because it is read as a whole against the
+//! parser: its precedence levels, parentheses and quoting each mirror a rule of the grammar.
 
 use super::lex::quote;
 use super::words::{alias_of, is_bare_path, is_simple_word};
