@@ -12,11 +12,11 @@ use kairos_edge::{CfProperties, Edge, EdgeConfig, EdgeRequest, PageAnswer, Runti
 use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
-use worker::{event, Context, Delay, Env, Fetch, Headers, Request, RequestInit, RequestRedirect, Response};
+use worker::{event, Context, Env, Fetch, Headers, Request, RequestInit, RequestRedirect, Response};
+mod timer;
 
 thread_local! {
-    /// One service per isolate: it holds the bundle cache. The built-in bundle stands in when KV
-    /// has none, cannot be reached, or holds a corrupt one.
+    /// One service per isolate (its bundle cache); the built-in bundle stands in for a missing KV one.
     static EDGE: Rc<Edge> = Rc::new(Edge::new(include_str!("../../../examples/demo/rules.json")));
 }
 
@@ -39,7 +39,7 @@ impl Runtime for Workers<'_> {
         kv.get(key).bytes().await.map_err(|_| StoreFault::Unreachable)
     }
     async fn sleep(&self, ms: u32) {
-        Delay::from(std::time::Duration::from_millis(ms.into())).await
+        timer::Sleep::new(ms).await
     }
     fn log(&self, line: &str) {
         worker::console_error!("{line}");
