@@ -225,8 +225,15 @@ pub fn origin_request(req: &EdgeRequest, method: Method, origin: &str) -> Origin
         .collect();
     // The origin builds absolute links and redirects for the host the visitor asked for.
     headers.retain(|(k, _)| k != "x-forwarded-host" && k != "x-forwarded-proto");
-    headers.push(("x-forwarded-host".into(), host.to_owned()));
-    headers.push(("x-forwarded-proto".into(), scheme.to_owned()));
+    // Only a host and scheme that look like one are passed on (a runtime's URL always does).
+    let plain =
+        |s: &str, extra: &[u8]| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b));
+    if plain(host, b".-:[]") {
+        headers.push(("x-forwarded-host".into(), host.to_owned()));
+    }
+    if plain(scheme, b"+.-") {
+        headers.push(("x-forwarded-proto".into(), scheme.to_owned()));
+    }
     OriginRequest { url: format!("{}{path_and_query}", origin.trim_end_matches('/')), headers, may_personalise }
 }
 
