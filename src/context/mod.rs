@@ -1,7 +1,6 @@
 //! The decision context: everything known about one visitor at one instant.
 //! It is read with serde, so the same types accept JSON (CLI, worker) and JS
 //! values (wasm, through serde-wasm-bindgen).
-
 //!
 //! The types are here; how they are read (the hand-written `Deserialize` impls, the bounds on
 //! strings, instants and skipped values) is in `deserialize`.

@@ -4,20 +4,21 @@
 //! holdout (in it → every default), then per slot: eligibility (three-valued),
 //! conversion suppression, frequency cap, vars; the survivors are ranked by
 //! priority, then score, then bundle order. No survivor → the slot's default.
-
 //!
 //! The decision's types and the per-slot checks live here; filling content with var values, the
-//! `decision.*` holes between slots and the `Serialize` of rendered content are in `content`.
+//! `decision.*` holes between slots and the `Serialize` of rendered content are in `content`;
+//! [`RenderError`] is in `error`.
 
 mod content;
+mod error;
 
 pub(crate) use content::decision_holes;
 pub use content::substitute;
 use content::{hole_text, rendered_over_limit, resolve_decision_refs, too_large};
+pub use error::RenderError;
 
 use crate::context::Context;
 use crate::describe::why_not;
-use crate::error::ErrorCode;
 use crate::eval::{Eval, SharedScans, Tri, Val};
 use crate::history::History;
 use crate::program::{Content, SlotDef, VariantDef};
@@ -374,48 +375,6 @@ fn default_decision(
         explain: opts.explain.then(|| SlotExplain { summary: summary.into(), candidates }),
     }
 }
-
-/// Why [`Engine::render`] returned no slot.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RenderError {
-    /// The bundle has no slot by that name.
-    UnknownSlot {
-        /// The name asked for.
-        slot: String,
-        /// The bundle's slots, in bundle order.
-        known: Vec<String>,
-    },
-}
-
-impl RenderError {
-    /// `E_SLOT` for an unknown slot.
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            RenderError::UnknownSlot { .. } => ErrorCode::Slot,
-        }
-    }
-}
-
-impl std::fmt::Display for RenderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RenderError::UnknownSlot { slot, known } => {
-                // Written piece by piece: no joined String (this runs in the page module).
-                write!(f, "no slot `{slot}`; the bundle has: ")?;
-                let mut sep = "";
-                for name in known {
-                    f.write_str(sep)?;
-                    f.write_str(name)?;
-                    sep = ", ";
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl std::error::Error for RenderError {}
 
 fn slots_as_map<S: Serializer>(slots: &[SlotDecision], s: S) -> Result<S::Ok, S::Error> {
     let mut m = s.serialize_map(Some(slots.len()))?;

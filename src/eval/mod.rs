@@ -4,7 +4,6 @@
 //! `and` is false if any part is false, unknown if any is unknown, else true;
 //! `or` mirrors it; `not unknown` stays unknown. Each unknown leaf records what
 //! was missing so the decision can say so.
-
 //!
 //! Here: the evaluator itself ([`Eval`]), memoised segments and tiers; `value` holds the values,
 //! three-valued truth and comparison, `signal` reads the context's signals, and `aggregate`

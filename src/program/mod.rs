@@ -5,7 +5,6 @@
 //! than its parent's. Loading checks that single invariant (cheap, linear), so a
 //! corrupt or hostile bundle can neither loop nor recurse without bound; no
 //! semantic validation is redone.
-
 //!
 //! The compiled types are here; `signal` names the signals rules read, and `bytes` encodes and
 //! decodes the stored form and runs the load-time checks.

@@ -5,7 +5,6 @@
 //! `lower`, `raw`. The compiler turns every distinct hole into a var named by its canonical
 //! text (so the whole checking and evaluation machinery applies), and decisions format the
 //! value with the filters before escaping it for where it lands.
-
 //!
 //! Reading templates (holes, filters, blocks) is here; formatting a value through its filters
 //! is in `format`.
