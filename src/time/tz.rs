@@ -8,6 +8,9 @@
 //! Palestine's Ramadan changes, or a zone whose rule changes soon, are listed
 //! in tzdata transition by transition: for those the table keeps the list from
 //! 2026 until the rule takes over ([`Transitions`]).
+//!
+//! The file stays whole: its code is about 330 lines, and the rest is tests that exercise the
+//! table, the POSIX rule parser and the offset lookup together.
 
 use super::{
     days_from_civil,
