@@ -6,9 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import path from 'node:path';
 import { Miniflare } from 'miniflare';
-import { cookies, HISTORY_KEY, IDENTITY_KEY, IPHONE, page, ROOT, startOrigin, TRACK } from './harness.mjs';
+import { cookies, HISTORY_KEY, IDENTITY_KEY, IPHONE, page, startOrigin, TRACK, WORKER_SCRIPT } from './harness.mjs';
 
 // A KV namespace whose every read does what MODE says (workers-rs calls get(key, {type})).
 const FAKE_KV = `
@@ -35,14 +34,7 @@ async function startFaultyWorker(mode, originUrl) {
     workers: [
       {
         name: 'kairos',
-        modules: true,
-        scriptPath: path.join(ROOT, 'build/worker/shim.mjs'),
-        modulesRoot: path.join(ROOT, 'build/worker'),
-        modulesRules: [
-          { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
-          { type: 'CompiledWasm', include: ['**/*.wasm'] },
-        ],
-        compatibilityDate: '2025-09-01',
+        ...WORKER_SCRIPT,
         wrappedBindings: { KAIROS: { scriptName: 'fake-kv', bindings: { MODE: mode } } },
         bindings: { ORIGIN: originUrl, HISTORY_KEY, IDENTITY_KEY, TRACK, BUNDLE_TTL_SECONDS: '60', KV_BUDGET_MS: '100' },
       },

@@ -67,16 +67,21 @@ export function page(title = 'page') {
 </body></html>`;
 }
 
+/** The built Worker as Miniflare loads it (build/worker, from scripts/build-worker.sh). */
+export const WORKER_SCRIPT = {
+  modules: true,
+  scriptPath: path.join(ROOT, 'build/worker/shim.mjs'),
+  modulesRoot: path.join(ROOT, 'build/worker'),
+  modulesRules: [
+    { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
+    { type: 'CompiledWasm', include: ['**/*.wasm'] },
+  ],
+  compatibilityDate: '2025-09-01',
+};
+
 export async function startWorker({ origin, bindings = {} } = {}) {
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: path.join(ROOT, 'build/worker/shim.mjs'),
-    modulesRoot: path.join(ROOT, 'build/worker'),
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2025-09-01',
+    ...WORKER_SCRIPT,
     kvNamespaces: ['KAIROS'],
     bindings: {
       ORIGIN: origin ?? 'http://127.0.0.1:9', HISTORY_KEY, IDENTITY_KEY, DEBUG_TOKEN, TRACK, BUNDLE_TTL_SECONDS: '0', ...bindings,
