@@ -139,6 +139,30 @@ error_codes! {
     NoOrigin = "E_NO_ORIGIN",
     /// The origin could not be reached (refused, reset, unresolvable): there is no page to show.
     OriginUnreachable = "E_ORIGIN_UNREACHABLE",
+    /// A customer record line (`kairos kv-customers`) cannot be read or has no `customer_id`.
+    Record = "E_RECORD",
+    /// The Worker's `TRACK` setting is not a valid list of track rules.
+    Track = "E_TRACK",
+
+    // ---- the command line (crates/kairos-cli) ----
+    /// The command line is wrong: unknown flag or subcommand, missing or invalid argument (exit 2).
+    Usage = "E_USAGE",
+    /// A file or stream cannot be read or written (missing, unreadable, already exists…).
+    Io = "E_IO",
+    /// Input that must be text is not UTF-8.
+    Utf8 = "E_UTF8",
+    /// An environment variable the command needs is unset or too short (`sign-id`, `token`).
+    Env = "E_ENV",
+    /// A secret key file that others can read (`compile --sign`).
+    KeyMode = "E_KEY_MODE",
+    /// `token --event FILE` does not hold a valid event.
+    Event = "E_EVENT",
+    /// A line of a replay event log is invalid.
+    EventLog = "E_EVENT_LOG",
+    /// `fmt --check`: the file is not canonical.
+    NotFormatted = "E_NOT_FORMATTED",
+    /// Should not happen (a serialisation or clock failure).
+    Internal = "E_INTERNAL",
 }
 
 impl fmt::Display for ErrorCode {

@@ -1,4 +1,5 @@
 //! The catalogue of bad input: each case must give a located, specific error, never a panic.
+//! One file: it is the catalogue, read top to bottom against docs/errors.md.
 
 use kairos::json::{compile_json, parse_context};
 use kairos::program::{Node, Program};
@@ -256,7 +257,11 @@ fn error_codes_are_unique_wire_strings() {
     let mut seen = std::collections::HashSet::new();
     for code in ErrorCode::ALL {
         let wire = code.as_str();
-        assert!(wire.starts_with("E_") && wire[2..].bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{wire}");
+        assert!(
+            wire.starts_with("E_")
+                && wire[2..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+            "{wire}"
+        );
         assert!(seen.insert(wire), "{wire} is used twice");
         assert_eq!(code.to_string(), wire);
         assert_eq!(serde_json::to_string(code).unwrap(), format!("\"{wire}\""), "serialized as the string");

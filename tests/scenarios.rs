@@ -8,6 +8,7 @@
 //! Below the runner are the few scenario checks that are not decisions of one context: bucket
 //! values, the holdout share over many visitors, context syntax errors, and explanations being
 //! optional.
+//! One file: the runner and the few checks that are not decisions (holdout shares, located errors).
 
 use kairos::json::{compile_json, decision_to_json, parse_context};
 use kairos::{Engine, Options};

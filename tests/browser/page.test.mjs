@@ -1,5 +1,6 @@
 // The page script in real headless Chromium (Debian's, driven by playwright-core):
 // failures leave defaults visible with at most one warning; scenarios decide as natively.
+// One file: the cases share one browser, one server and the page helpers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,6 @@
 // The worker on a real local Workers runtime (workerd via Miniflare): decide API, streaming
 // HTML rewrite, pass-through, KV bundle fallback, consent, history cookie, holdout vectors.
+// One file: the routes share one worker, one origin and one KV, started once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,36 +1,34 @@
 //! The one error type of the CLI: every failure prints as `error[CODE]: message` on stderr.
 //!
 //! Codes from the core are used as they are (`LoadError::code()`, `CompileError.code`,
-//! `ContextError::CODE`, `KeyError::CODE`), formatted with `{}` so that they may be strings or a
-//! code enum with the same Display. Failures only the CLI can have use the codes below.
+//! `ContextError::CODE`, `KeyError::CODE`). Failures only the CLI can have use the codes below,
+//! short names for their [`ErrorCode`] variants (one catalogue: docs/errors.md).
 //!
 //! Exit status: 2 for usage errors (the command line itself is wrong), 1 for errors in the work.
 
-use kairos::{CompileError, ContextError, LoadError};
+use kairos::{CompileError, ContextError, ErrorCode, LoadError};
 use std::fmt::Display;
 
 /// The command line is wrong: unknown flag or subcommand, missing or invalid argument (exit 2).
-pub const E_USAGE: &str = "E_USAGE";
+pub const E_USAGE: ErrorCode = ErrorCode::Usage;
 /// A file or stream cannot be read or written (missing, unreadable, already exists…).
-pub const E_IO: &str = "E_IO";
+pub const E_IO: ErrorCode = ErrorCode::Io;
 /// Input that must be text is not UTF-8.
-pub const E_UTF8: &str = "E_UTF8";
+pub const E_UTF8: ErrorCode = ErrorCode::Utf8;
 /// An environment variable the command needs is unset or too short (`sign-id`, `token`).
-pub const E_ENV: &str = "E_ENV";
+pub const E_ENV: ErrorCode = ErrorCode::Env;
 /// A secret key file that others can read (`compile --sign`).
-pub const E_KEY_MODE: &str = "E_KEY_MODE";
+pub const E_KEY_MODE: ErrorCode = ErrorCode::KeyMode;
 /// `token --event FILE` does not hold a valid event.
-pub const E_EVENT: &str = "E_EVENT";
+pub const E_EVENT: ErrorCode = ErrorCode::Event;
 /// A line of a replay event log is invalid.
-pub const E_EVENT_LOG: &str = "E_EVENT_LOG";
-/// A `kv-customers` record is invalid.
-pub const E_RECORD: &str = "E_RECORD";
+pub const E_EVENT_LOG: ErrorCode = ErrorCode::EventLog;
 /// `render --slot` names no slot of the bundle (the wasm binding's code for the same failure).
-pub const E_SLOT: &str = "E_SLOT";
+pub const E_SLOT: ErrorCode = ErrorCode::Slot;
 /// `fmt --check`: the file is not canonical.
-pub const E_NOT_FORMATTED: &str = "E_NOT_FORMATTED";
+pub const E_NOT_FORMATTED: ErrorCode = ErrorCode::NotFormatted;
 /// Should not happen (a serialisation or clock failure).
-pub const E_INTERNAL: &str = "E_INTERNAL";
+pub const E_INTERNAL: ErrorCode = ErrorCode::Internal;
 
 #[derive(Debug)]
 pub enum CliError {
@@ -53,7 +51,7 @@ impl CliError {
     }
 
     pub fn usage(message: impl Into<String>) -> CliError {
-        CliError::Coded { code: E_USAGE.into(), message: message.into(), usage: true }
+        CliError::Coded { code: E_USAGE.to_string(), message: message.into(), usage: true }
     }
 
     /// A file that cannot be read or written, named first.

@@ -8,7 +8,7 @@ use args::{read, read_text};
 use clap::error::ErrorKind;
 use clap::Parser;
 use cli::{Cli, Command, Load};
-use error::{CliError, Result, E_INTERNAL, E_RECORD, E_SLOT, E_UTF8};
+use error::{CliError, Result, E_INTERNAL, E_SLOT, E_UTF8};
 use kairos::html::patches;
 use kairos::json::{decision_to_json, parse_context};
 use kairos::{Engine, Options};
@@ -114,7 +114,7 @@ fn run(command: Command) -> Result<String> {
             String::from_utf8(html).map_err(|_| CliError::new(E_UTF8, format!("{page}: the page is not UTF-8")))
         }
         Command::KvCustomers { records } => {
-            bulk_from_jsonl(&read_text(&records)?).map_err(|e| CliError::new(E_RECORD, format!("{records}: {e}")))
+            bulk_from_jsonl(&read_text(&records)?).map_err(|e| CliError::new(e.code(), format!("{records}: {e}")))
         }
         Command::SignId { customer_id } => {
             let key = edge::env_key("KAIROS_IDENTITY_KEY", "IDENTITY_KEY")?;

@@ -5,8 +5,10 @@
 //! each field in exactly the shape a decision context takes (docs/edge.md). Scores carry their
 //! `computed_at`, so a rule's `max_age` turns a stale score into a missing one.
 
+use crate::error::EdgeError;
 use kairos::context::{CachedScore, Events, Scalar};
 use kairos::ContextError;
+use kairos::ErrorCode;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -69,21 +71,21 @@ struct UploadLine {
 /// Turns JSON Lines of `{"customer_id": …, "profile": …, "scores": …, "events": …}` into
 /// `wrangler kv bulk put` input (`[{"key", "value"}]`), validating every record first.
 /// Errors say which line and where in it.
-pub fn bulk_from_jsonl(text: &str) -> Result<String, String> {
+pub fn bulk_from_jsonl(text: &str) -> Result<String, EdgeError> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let line_no = n + 1;
-        let parsed: UploadLine = kairos::json::parse(line).map_err(|e| format!("line {line_no}: {e}"))?;
+        let at = Some(n + 1);
+        let bad = |e: &dyn std::fmt::Display| EdgeError::new(ErrorCode::Record, at, e);
+        let parsed: UploadLine = kairos::json::parse(line).map_err(|e| bad(&e))?;
         if parsed.customer_id.0.is_empty() {
-            return Err(format!("line {line_no}: customer_id is empty"));
+            return Err(bad(&"customer_id is empty"));
         }
-        let mut record: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(line).map_err(|e| format!("line {line_no}: {e}"))?;
+        let mut record: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).map_err(|e| bad(&e))?;
         record.remove("customer_id");
         let value = serde_json::Value::Object(record).to_string();
         out.push(serde_json::json!({ "key": key(&parsed.customer_id.0), "value": value }));
     }
-    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())
+    serde_json::to_string_pretty(&out).map_err(|e| EdgeError::new(ErrorCode::Internal, None, e))
 }
 
 #[cfg(test)]
@@ -117,7 +119,8 @@ mod tests {
         assert_eq!(v[0]["value"], "{\"profile\":{\"tier\":\"gold\"}}");
         let err = bulk_from_jsonl("{\"customer_id\": \"c1\"}\n{\"customer_id\": \"c2\", \"scores\": {\"p\": 1}}")
             .unwrap_err();
-        assert!(err.starts_with("line 2: "), "{err}");
-        assert!(err.contains("scores.p (line 1, column"), "{err}");
+        assert_eq!((err.code(), err.line), (kairos::ErrorCode::Record, Some(2)));
+        assert!(err.to_string().starts_with("line 2: "), "{err}");
+        assert!(err.message.contains("scores.p (line 1, column"), "{err}");
     }
 }

@@ -12,6 +12,7 @@
 pub mod config;
 pub mod cookies;
 pub mod customer;
+mod error;
 pub mod history;
 pub mod http;
 pub mod identity;
@@ -27,6 +28,7 @@ pub mod track;
 
 pub use config::EdgeConfig;
 pub use customer::CustomerRecord;
+pub use error::EdgeError;
 pub use history::{EdgeEvent, HistoryCookie, HistoryState};
 pub use request::{CfProperties, EdgeRequest};
 pub use runtime::{Runtime, StoreFault};

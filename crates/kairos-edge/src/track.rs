@@ -2,7 +2,9 @@
 //! `[{"prefix": "/cart", "event": "cart_viewed"}, {"prefix": "/product/", "event": "product_viewed", "id_prop": "product_id"}]`.
 //! With `id_prop`, the path segment after the prefix becomes that property (`/product/sku-1` → `product_id: sku-1`).
 
+use crate::error::EdgeError;
 use crate::history::EdgeEvent;
+use kairos::ErrorCode;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -18,10 +20,11 @@ pub struct TrackRule {
 pub const MAX_RULES: usize = 64;
 
 /// Parses the rule list; errors are located.
-pub fn parse_rules(text: &str) -> Result<Vec<TrackRule>, String> {
-    let rules: Vec<TrackRule> = kairos::json::parse(text).map_err(|e| e.to_string())?;
+pub fn parse_rules(text: &str) -> Result<Vec<TrackRule>, EdgeError> {
+    let rules: Vec<TrackRule> = kairos::json::parse(text).map_err(|e| EdgeError::new(ErrorCode::Track, None, e))?;
     if rules.len() > MAX_RULES {
-        return Err(format!("{} track rules, the limit is {MAX_RULES}", rules.len()));
+        let message = format!("{} track rules, the limit is {MAX_RULES}", rules.len());
+        return Err(EdgeError::new(ErrorCode::Track, None, message));
     }
     Ok(rules)
 }
@@ -58,6 +61,7 @@ mod tests {
     #[test]
     fn bad_config_is_located() {
         let err = parse_rules(r#"[{"prefix": "/cart"}]"#).unwrap_err();
-        assert!(err.contains("event"), "{err}");
+        assert_eq!(err.code(), kairos::ErrorCode::Track);
+        assert!(err.message.contains("event"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! bundle and key policy, email opens, proxy header rules, and every store fault (throws,
 //! stalls past its budget, holds garbage). The visitor always gets the origin's page or the
 //! defaults, and each fault logs exactly one line with nothing personal in it.
+//! One file: every case shares the fake platform defined at the top.
 
 use kairos::json::compile_json;
 use kairos_edge::http::{self, HttpResponse, Method, Route};

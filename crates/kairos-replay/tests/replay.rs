@@ -1,5 +1,6 @@
 //! Replays (`kairos_replay`) and the synthetic log generator: counts checked by hand, both line
 //! shapes, bounded memory, report formats, located errors.
+//! One file: the hand-counted logs and their expected reports are read side by side.
 
 use kairos::context::Event;
 use kairos::Engine;

@@ -1,5 +1,6 @@
 //! Tokens of the text rule language. Newlines are plain whitespace: statements
 //! end where the next keyword begins, so indentation is only for people.
+//! About 400 lines: one scanner, read as a whole against docs/language.md.
 
 use crate::error::ErrorCode;
 use crate::limits::TooDeep;
