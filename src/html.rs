@@ -12,8 +12,10 @@ use crate::Decision;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// The fields, in order, whose string is a slot's plain text when its content has no `html`.
-pub const TEXT_FIELDS: &[&str] = &["text", "body", "headline", "title", "label"];
+/// The fields, in order, whose string is a slot's plain text when its content has no `html`:
+/// what a page element shows first (a headline over a title over a label), `body` last, for
+/// email-shaped content that has nothing else.
+pub const TEXT_FIELDS: &[&str] = &["text", "headline", "title", "label", "body"];
 
 /// The attribute every decided element is marked with (its value: the variant id).
 pub const VARIANT_ATTR: &str = "data-kairos-variant";
