@@ -55,4 +55,4 @@ pub use eval::{fmt_num, Tri};
 pub use history::{NameHasher, CONVERSION, EXPOSURE};
 pub use program::Program;
 pub use rules::ast;
-pub use signals::{Device, ZoneProblem};
+pub use signals::{query_param, Device, ZoneProblem};

@@ -3,7 +3,7 @@
 
 use crate::config::EdgeConfig;
 use crate::request::EdgeRequest;
-use kairos::Location;
+use kairos::{query_param, Location};
 
 /// The request methods the routes tell apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,16 +134,7 @@ pub fn declared_too_large(content_length: Option<&str>) -> bool {
 
 /// `?name=1` or `?name=true` in the URL's query.
 pub fn query_flag(url: &str, name: &str) -> bool {
-    query_value(url, name).is_some_and(|v| v == "1" || v == "true")
-}
-
-/// A query parameter's raw value (no percent-decoding: the values read here are plain tokens).
-pub fn query_value<'u>(url: &'u str, name: &str) -> Option<&'u str> {
-    let query = url.split_once('?')?.1.split('#').next()?;
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then_some(v)
-    })
+    query_param(url, name).is_some_and(|v| v == "1" || v == "true")
 }
 
 /// Explanations of edge decisions show rule logic and the values seen: only for callers holding
@@ -275,12 +266,10 @@ pub fn amp_cors(req: &EdgeRequest, config: &EdgeConfig) -> Vec<(String, String)>
     if let Some(sender) = get("amp-email-sender").filter(|s| config.amp_senders.contains(&s.to_ascii_lowercase())) {
         out.push(("amp-email-allow-sender".into(), sender.to_owned()));
     }
-    if let Some(source) = query_value(&req.url, "__amp_source_origin").filter(|s| s.len() <= 256) {
-        let source = percent_decode(source);
-        if !source.contains(['\r', '\n']) {
-            out.push(("amp-access-control-allow-source-origin".into(), source));
-            out.push(("access-control-expose-headers".into(), "AMP-Access-Control-Allow-Source-Origin".into()));
-        }
+    let source = query_param(&req.url, "__amp_source_origin").filter(|s| s.len() <= 256 && !s.contains(['\r', '\n']));
+    if let Some(source) = source {
+        out.push(("amp-access-control-allow-source-origin".into(), source));
+        out.push(("access-control-expose-headers".into(), "AMP-Access-Control-Allow-Source-Origin".into()));
     }
     out
 }
@@ -288,25 +277,5 @@ pub fn amp_cors(req: &EdgeRequest, config: &EdgeConfig) -> Vec<(String, String)>
 /// Whether an open should answer AMP JSON rather than HTML.
 pub fn wants_json(req: &EdgeRequest) -> bool {
     req.header("accept").is_some_and(|a| a.contains("application/json"))
-        || query_value(&req.url, "format") == Some("json")
-}
-
-/// `%XX` escapes decoded (invalid ones kept as written); `+` stays `+`.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+        || query_param(&req.url, "format").as_deref() == Some("json")
 }
