@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { startServer } from '../../www/serve.mjs';
 import { compile, cookies, ROOT, startWorker } from '../worker/harness.mjs';
 
@@ -29,11 +29,7 @@ before(async () => {
   w = await startWorker({ origin: `http://127.0.0.1:${origin.address().port}` });
   await w.kv.put('bundle', compile('tests/vectors/projection/rules.json'));
   await w.kv.put('customer/cust-7', JSON.stringify({ profile: context.profile }));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
