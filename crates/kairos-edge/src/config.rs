@@ -1,4 +1,4 @@
-//! The Worker's settings (`[vars]` and secrets in wrangler.toml), read once per request from
+//! The Worker's settings (`[vars]` and secrets in wrangler.toml), read once per isolate from
 //! whatever the platform calls its environment. Unusable values switch their feature off, and
 //! each says so once in `warnings` (names only, never values).
 

@@ -14,7 +14,7 @@ use crate::runtime::{kv_get_within, Runtime};
 use crate::{cookies, customer, open_token, track, CustomerRecord, EdgeRequest};
 use kairos::html::{patches, SlotPatch};
 use kairos::{json, Decision, Engine, LoadError, Options};
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -49,7 +49,8 @@ pub struct Edge {
     builtin_rules: &'static str,
     builtin: OnceCell<Option<Rc<Engine>>>,
     cached: RefCell<Option<CachedBundle>>,
-    warned: Cell<bool>,
+    /// The settings, read on the first request: an isolate's environment never changes.
+    config: OnceCell<EdgeConfig>,
 }
 
 /// Everything the edge decided for one request, and what to do with the history cookie.
@@ -100,14 +101,17 @@ pub enum PageAnswer {
 impl Edge {
     /// A service whose fallback bundle is `builtin_rules` (rules JSON, compiled on first use).
     pub fn new(builtin_rules: &'static str) -> Edge {
-        Edge { builtin_rules, builtin: OnceCell::new(), cached: RefCell::new(None), warned: Cell::new(false) }
+        Edge { builtin_rules, builtin: OnceCell::new(), cached: RefCell::new(None), config: OnceCell::new() }
     }
 
-    /// Logs the configuration's warnings, once per isolate rather than once per request.
-    pub fn warn_once(&self, rt: &impl Runtime, config: &EdgeConfig) {
-        if !self.warned.replace(true) {
+    /// The settings, read by `read` on the first call only (an isolate's environment is fixed
+    /// for its life), their warnings logged then, so once per isolate rather than per request.
+    pub fn config(&self, rt: &impl Runtime, read: impl FnOnce() -> EdgeConfig) -> &EdgeConfig {
+        self.config.get_or_init(|| {
+            let config = read();
             config.warnings.iter().for_each(|w| rt.log(&format!("kairos: {w}")));
-        }
+            config
+        })
     }
 
     fn builtin(&self, rt: &impl Runtime) -> Option<Rc<Engine>> {

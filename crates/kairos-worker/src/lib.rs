@@ -49,18 +49,17 @@ impl Runtime for Workers<'_> {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let rt = Workers(&env);
-    let config = EdgeConfig::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
     let edge = EDGE.with(Rc::clone);
-    edge.warn_once(&rt, &config);
+    let config = edge.config(&rt, || EdgeConfig::from_vars(|name| env.var(name).ok().map(|v| v.to_string())));
     let method = Method::parse(req.method().as_ref());
-    let visitor = edge_request(&req, &config);
+    let visitor = edge_request(&req, config);
     let answer = match Route::of(method, &req.path()) {
-        Route::DecidePosted => edge.decide_posted(&rt, &config, &visitor, read_body(req).await).await,
-        Route::DecideEdge => edge.decide_edge(&rt, &config, &visitor).await,
+        Route::DecidePosted => edge.decide_posted(&rt, config, &visitor, read_body(req).await).await,
+        Route::DecideEdge => edge.decide_edge(&rt, config, &visitor).await,
         Route::DecideWrongMethod => HttpResponse::error(405, codes::METHOD, "use GET or POST", None),
-        Route::Open(token) => edge.open(&rt, &config, &visitor, &token).await,
-        Route::OpenPreflight => edge.open_preflight(&config, &visitor),
-        Route::Proxy => return proxy(req, &rt, &config, &edge, &visitor, method).await,
+        Route::Open(token) => edge.open(&rt, config, &visitor, &token).await,
+        Route::OpenPreflight => edge.open_preflight(config, &visitor),
+        Route::Proxy => return proxy(req, &rt, config, &edge, &visitor, method).await,
     };
     respond(answer)
 }
