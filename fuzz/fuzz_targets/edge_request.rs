@@ -15,8 +15,21 @@ use libfuzzer_sys::fuzz_target;
 
 const DEMO: &str = include_str!("../../examples/demo/rules.json");
 const NAMES: &[&str] = &[
-    "cookie", "user-agent", "referer", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-gpc", "accept", "origin",
-    "amp-email-sender", "x-kairos-debug", "content-length", "connection", "range", "host", "x-forwarded-host",
+    "cookie",
+    "user-agent",
+    "referer",
+    "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",
+    "sec-gpc",
+    "accept",
+    "origin",
+    "amp-email-sender",
+    "x-kairos-debug",
+    "content-length",
+    "connection",
+    "range",
+    "host",
+    "x-forwarded-host",
 ];
 const COOKIE_PARTS: &[&str] = &["kairos_consent=1", "kairos_uid=", "kairos_h=", "; ", "=", ".", "%", "\"", "a"];
 
@@ -69,7 +82,12 @@ fn run(u: &mut Unstructured) -> Result<()> {
         let value = if name == "cookie" { text(u, COOKIE_PARTS)? } else { u.arbitrary::<String>()? };
         headers.push((name, value));
     }
-    let req = EdgeRequest { url, headers, identity_key: b"fuzz-identity-key-0123456789abcdef".to_vec(), ..Default::default() };
+    let req = EdgeRequest {
+        url,
+        headers,
+        identity_key: b"fuzz-identity-key-0123456789abcdef".to_vec(),
+        ..Default::default()
+    };
     let config = EdgeConfig::from_vars(|name| match name {
         "ORIGIN" => Some("http://origin.test".into()),
         "HISTORY_KEY" => Some("fuzz-history-key-0123456789abcdef".into()),
@@ -92,7 +110,8 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 check_headers(&to_origin.headers);
             }
             let status = *u.choose(&[200u16, 404, 500])?;
-            let upstream = vec![("content-type".to_owned(), u.choose(&["text/html", "TEXT/HTML; x", "image/png"])?.to_string())];
+            let upstream =
+                vec![("content-type".to_owned(), u.choose(&["text/html", "TEXT/HTML; x", "image/png"])?.to_string())];
             match block_on(edge.page(&rt, &config, &req, method, status, &upstream)) {
                 PageAnswer::PassThrough { headers } | PageAnswer::Head { headers } => check_headers(&headers),
                 PageAnswer::Personalised { headers, patches } => {

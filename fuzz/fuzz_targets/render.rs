@@ -11,9 +11,9 @@
 #![no_main]
 
 use kairos::decide::substitute;
-use kairos::Sink;
 use kairos::json::{compile_json, parse_context};
 use kairos::template::{self, Segment};
+use kairos::Sink;
 use kairos::{Engine, Options};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
 //! What the fuzz targets share: the example bundles, fixed contexts, and the checks every
-//! decision must pass (determinism, explanations that do not change the winners).
+//! decision must pass (determinism, explanations that do not change the winners, a safe projection).
 
 #![allow(dead_code)]
 
@@ -72,5 +72,10 @@ pub fn decide_checked(engine: &Engine, ctx: &Context) -> String {
     let explained = engine.decide(ctx, Options { explain: true });
     assert_eq!(winners(&first), winners(&explained), "explaining changed the winners");
     let _ = decision_to_json(&explained);
+    // The one projection every surface shows: only allowed, safe attributes; its email form builds.
+    for (slot, patch) in kairos::html::patches(&first) {
+        assert!(patch.attrs.iter().all(|(k, v)| kairos::html::safe_attribute(k, v)), "{slot}: unsafe attribute");
+        let _ = patch.to_html();
+    }
     json
 }
