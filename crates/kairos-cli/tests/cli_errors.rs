@@ -194,7 +194,7 @@ fn a_corrupt_bundle() {
 fn a_bundle_of_another_format_version() {
     let dir = temp("version");
     let mut bundle = compiled(&dir);
-    // src/program.rs: the 6-byte magic, then the format version as a little-endian u16.
+    // src/program/: the 6-byte magic, then the format version as a little-endian u16.
     assert_eq!(&bundle[..6], kairos::program::MAGIC);
     bundle[6..8].copy_from_slice(&(kairos::program::FORMAT_VERSION + 1).to_le_bytes());
     std::fs::write(dir.join("next.bin"), &bundle).unwrap();

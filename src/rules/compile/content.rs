@@ -33,7 +33,7 @@ fn url_scheme_after_hole(segs: &[Segment]) -> bool {
 }
 
 impl Compiler {
-    /// Flattens content to tokens, checking its templates (src/template.rs) and compiling the
+    /// Flattens content to tokens, checking its templates (src/template/) and compiling the
     /// vars they imply.
     pub(super) fn content(&mut self, json: &Json, vars: &BTreeMap<String, Expr>) -> Result<Content, CompileError> {
         let mut toks = Vec::new();
