@@ -8,18 +8,17 @@ use crate::eval::Tri;
 use crate::{ast, history, Context, Program};
 #[cfg(feature = "signing")]
 use crate::{limits, signing};
-use history::EventIds;
+use history::Plan;
 
 /// A loaded bundle, ready to decide. Cheap to share; build once per bundle.
 #[derive(Debug, Clone)]
 pub struct Engine {
     /// The compiled rules this engine decides with.
     pub program: Program,
-    /// Event name → id for history indexing: the program's events, then the reserved ones.
-    pub(crate) event_ids: EventIds,
-    pub(crate) event_names: usize,
-    pub(crate) exposure_id: u32,
-    pub(crate) conversion_id: u32,
+    /// What the rules read of a history: the packed layout every decision reads.
+    pub(crate) plan: Plan,
+    /// Identifies the bundle a saved visitor was packed for (computed on first use).
+    pub(crate) fingerprint: std::sync::OnceLock<u64>,
     /// Repeated history questions, found on the first decision (not at load: most of a
     /// load is decoding, and this table only pays off once deciding).
     pub(crate) shared: std::sync::OnceLock<crate::eval::SharedScans>,
@@ -28,15 +27,8 @@ pub struct Engine {
 impl Engine {
     /// Wraps a compiled program (from [`crate::rules::compile::compile`] or [`Program::from_bytes`]).
     pub fn new(program: Program) -> Engine {
-        let mut event_ids: EventIds = program.events.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
-        let mut reserve = |name: &str| {
-            let next = event_ids.len() as u32;
-            *event_ids.entry(name.to_owned()).or_insert(next)
-        };
-        let exposure_id = reserve(history::EXPOSURE);
-        let conversion_id = reserve(history::CONVERSION);
-        let event_names = event_ids.len();
-        Engine { program, event_ids, event_names, exposure_id, conversion_id, shared: Default::default() }
+        let plan = Plan::of(&program);
+        Engine { program, plan, fingerprint: Default::default(), shared: Default::default() }
     }
 
     /// Loads a compiled bundle (header, checksum, limits and structure are checked; rules are not
@@ -65,7 +57,7 @@ impl Engine {
 
     /// Decides every slot of the bundle for one context.
     pub fn decide(&self, ctx: &Context, opts: Options) -> Decision {
-        Decider { engine: self }.decide_inner(ctx, opts, None, true)
+        Decider { engine: self }.decide_inner(ctx, None, opts, None, true)
     }
 
     /// Decides like [`Engine::decide`] and also returns the truth of every segment of the bundle
@@ -79,7 +71,7 @@ impl Engine {
     /// pass [`Engine::reads_decisions`].
     pub fn decide_with_segments(&self, ctx: &Context, opts: Options, content: bool) -> (Decision, Vec<Tri>) {
         let mut segments = Vec::with_capacity(self.program.segments.len());
-        let decision = Decider { engine: self }.decide_inner(ctx, opts, Some(&mut segments), content);
+        let decision = Decider { engine: self }.decide_inner(ctx, None, opts, Some(&mut segments), content);
         (decision, segments)
     }
 

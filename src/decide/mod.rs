@@ -20,7 +20,7 @@ pub use error::RenderError;
 use crate::context::Context;
 use crate::describe::why_not;
 use crate::eval::{Eval, SharedScans, Tri, Val};
-use crate::history::History;
+use crate::history::Packed;
 use crate::program::{Content, SlotDef, VariantDef};
 use crate::Engine;
 use serde::ser::SerializeMap;
@@ -124,24 +124,37 @@ pub(crate) struct Decider<'e> {
 }
 
 impl Decider<'_> {
-    /// Every segment's truth, on a history index of its own (decisions that read no history).
-    fn segments_alone(&self, ctx: &Context, out: &mut Vec<Tri>) {
-        let prog = &self.engine.program;
-        let hist = History::index(
-            &ctx.events.0,
-            ctx.now.0,
-            prog.max_history as usize,
-            &self.engine.event_ids,
-            self.engine.event_names,
-        );
-        let shared = self.engine.shared.get_or_init(|| SharedScans::of(prog));
-        let mut ev = Eval::new(prog, ctx, &hist).sharing(shared);
-        out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
+    /// Every segment's truth, on the history (decisions that read no history do not pack one).
+    fn segments_alone(&self, ctx: &Context, hist: Option<&Packed>, out: &mut Vec<Tri>) {
+        let packed;
+        let hist = match hist {
+            Some(h) => h,
+            None => {
+                packed = self.pack(ctx);
+                &packed
+            }
+        };
+        let mut ev = self.eval(ctx, hist);
+        out.extend((0..self.engine.program.segments.len() as u32).map(|id| ev.segment(id)));
     }
 
+    /// A context's own history, packed for this bundle.
+    fn pack(&self, ctx: &Context) -> Packed {
+        let max = self.engine.program.max_history as usize;
+        Packed::from_events(&self.engine.plan, &ctx.events.0, ctx.now.0, max)
+    }
+
+    fn eval<'a>(&'a self, ctx: &'a Context, hist: &'a Packed) -> Eval<'a> {
+        let prog = &self.engine.program;
+        let shared = self.engine.shared.get_or_init(|| SharedScans::of(prog));
+        Eval::new(prog, &self.engine.plan, ctx, hist).sharing(shared)
+    }
+
+    /// Decides for `ctx`, reading `hist` (a resident visitor's) or, without one, `ctx`'s own events.
     pub(crate) fn decide_inner(
         &self,
         ctx: &Context,
+        hist: Option<&Packed>,
         opts: Options,
         segments: Option<&mut Vec<Tri>>,
         content: bool,
@@ -150,7 +163,7 @@ impl Decider<'_> {
         let consent = ctx.has_consent();
         if !consent {
             if let Some(out) = segments {
-                self.segments_alone(ctx, out);
+                self.segments_alone(ctx, hist, out);
             }
             let summary = "no personalisation consent: default shown, history not read";
             return Decision {
@@ -176,7 +189,7 @@ impl Decider<'_> {
         };
         if in_holdout {
             if let Some(out) = segments {
-                self.segments_alone(ctx, out);
+                self.segments_alone(ctx, hist, out);
             }
             let summary = "customer is in the holdout group: default shown";
             return Decision {
@@ -190,15 +203,15 @@ impl Decider<'_> {
                 missing,
             };
         }
-        let hist = History::index(
-            &ctx.events.0,
-            ctx.now.0,
-            prog.max_history as usize,
-            &self.engine.event_ids,
-            self.engine.event_names,
-        );
-        let shared = self.engine.shared.get_or_init(|| SharedScans::of(prog));
-        let mut ev = Eval::new(prog, ctx, &hist).sharing(shared);
+        let packed;
+        let hist = match hist {
+            Some(h) => h,
+            None => {
+                packed = self.pack(ctx);
+                &packed
+            }
+        };
+        let mut ev = self.eval(ctx, hist);
         let mut slots: Vec<SlotDecision> =
             prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts, content)).collect();
         if content {
@@ -311,21 +324,22 @@ impl Decider<'_> {
     /// An eligible variant still needs: no conversion (if suppressed), room under its cap, known vars.
     fn admit(&self, ev: &mut Eval, slot: &SlotDef, v: &VariantDef) -> Result<Vec<(String, String)>, String> {
         use crate::context::Scalar;
-        // Compared in place: building a `Scalar` to compare against cost a String per event.
-        let names = |e: &crate::context::Event| {
-            matches!(e.prop("variant"), Some(Scalar::Str(x)) if *x == v.id)
-                && e.prop("slot").is_none_or(|s| matches!(s, Scalar::Str(x) if *x == slot.name))
+        let hist = ev.hist;
+        // The reserved groups' value columns 0 and 1 are `variant` and `slot`.
+        let names = |g: u32, i: usize| {
+            matches!(hist.column(g, 0, i), Some(Scalar::Str(x)) if *x == v.id)
+                && hist.column(g, 1, i).is_none_or(|s| matches!(s, Scalar::Str(x) if *x == slot.name))
         };
-        if v.suppress_after_conversion && ev.hist.window(self.engine.conversion_id, None).iter().any(|e| names(e)) {
-            return Err("converted already: suppressed".into());
+        let plan = &self.engine.plan;
+        if v.suppress_after_conversion {
+            let all = hist.range_in(&ev.view, plan.conversion, None);
+            if (all.lo..all.hi).any(|i| names(plan.conversion, i)) {
+                return Err("converted already: suppressed".into());
+            }
         }
         if let Some((max, within)) = v.cap {
-            let shown = ev
-                .hist
-                .window(self.engine.exposure_id, Some(ev.ctx.now.0.saturating_sub(within)))
-                .iter()
-                .filter(|e| names(e))
-                .count();
+            let recent = hist.range_in(&ev.view, plan.exposure, Some(ev.view.now.saturating_sub(within)));
+            let shown = (recent.lo..recent.hi).filter(|&i| names(plan.exposure, i)).count();
             if shown >= max as usize {
                 return Err(format!(
                     "frequency cap reached: shown {shown} times in {}",

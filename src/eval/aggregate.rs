@@ -1,12 +1,12 @@
 //! History questions: aggregates over the events a query reads, and the questions that
 //! several nodes of a bundle share.
 
-use super::value::{props_match, scalar_val};
+use super::value::scalar_val;
 use super::{Eval, Val};
 use crate::ast::AggOp;
-use crate::context::{Event, Scalar};
-use crate::history::{History, NameHasher};
-use crate::program::{Lit, Node, Program, PropTest, Query};
+use crate::context::Scalar;
+use crate::history::{NameHasher, Packed, QueryRef};
+use crate::program::{Lit, Node, Program, PropTest, Query, SeqSpec};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -94,46 +94,41 @@ fn digest(n: &Node) -> Option<u64> {
 }
 
 impl<'a> Eval<'a> {
-    /// The events a query reads, filtered lazily: aggregates run for every rule of every
-    /// decision, and most only count, sum or look at the newest, so no Vec is built.
-    pub(super) fn matching(&self, q: &'a Query) -> impl DoubleEndedIterator<Item = &'a Event> + Clone + 'a {
-        let from = q.within.map(|w| self.ctx.now.0.saturating_sub(w));
-        let hist: &'a History<'a> = self.hist;
-        hist.window(q.event, from).iter().copied().filter(|e| props_match(e, &q.filter))
+    /// The query a history node asks (a sequence's: `first` then `then`).
+    pub(super) fn query_ref(&self, node: u32, which: usize) -> QueryRef {
+        self.plan.refs_of(node).get(which).copied().unwrap_or(NO_QUERY)
     }
 
-    pub(super) fn aggregate(&mut self, op: AggOp, q: &'a Query) -> Val<'a> {
-        let events = self.matching(q);
+    /// Answers an aggregate from the packed history: counts and whole-number sums from running
+    /// totals, the newest and oldest match from the running counts; only min, max, top and
+    /// fractional sums walk their window.
+    pub(super) fn aggregate(&mut self, op: AggOp, node: u32, q: &'a Query) -> Val<'a> {
+        let hist: &'a Packed = self.hist;
+        let r = self.query_ref(node, 0);
+        let range = hist.range(&self.view, &r, None);
+        let nums = || hist.matching(&r, range).map(|i| hist.num(&r, i)).filter(|n| !n.is_nan());
+        let any = || hist.count(&r, range) > 0;
         let prop = q.prop.as_deref().unwrap_or("");
-        let nums = || {
-            events.clone().filter_map(|e| match e.prop(prop) {
-                Some(Scalar::Num(n)) => Some(*n),
-                Some(Scalar::Str(s)) => s.parse::<f64>().ok().filter(|n| n.is_finite()),
-                _ => None,
-            })
-        };
         let found = match op {
-            AggOp::Count => Some(Val::Num(events.clone().count() as f64)),
-            AggOp::None => Some(Val::Bool(events.clone().next().is_none())),
-            AggOp::Sum => Some(Val::Num(nums().sum())),
+            AggOp::Count => Some(Val::Num(hist.count(&r, range) as f64)),
+            AggOp::None => Some(Val::Bool(!any())),
+            AggOp::Sum => Some(Val::Num(match hist.running_sum(&r, range) {
+                Some((total, n)) if n > 0 => total,
+                _ => nums().sum(),
+            })),
             AggOp::Min => nums().reduce(f64::min).map(Val::Num),
             AggOp::Max => nums().reduce(f64::max).map(Val::Num),
             AggOp::Avg => {
-                let (sum, n) = nums().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+                let (sum, n) = hist.running_sum(&r, range).unwrap_or_else(|| nums().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1)));
                 (n > 0).then(|| Val::Num(sum / n as f64))
             }
             // The newest matching event's value: an older event's value would be stale.
-            AggOp::Last => {
-                events.clone().next_back().and_then(|e| e.prop(prop)).map(scalar_val).filter(|v| *v != Val::Unknown)
-            }
-            AggOp::SinceLast => events.clone().next_back().map(|e| Val::Num((self.ctx.now.0 - e.at) as f64)),
+            AggOp::Last => hist.newest_match(&r, range).and_then(|i| hist.val(&r, i)).map(scalar_val).filter(|v| *v != Val::Unknown),
+            AggOp::SinceLast => hist.newest_match(&r, range).map(|i| Val::Num((self.view.now - hist.at(&r, i)) as f64)),
             AggOp::MeanInterval => {
-                // (oldest, newest, count) in one pass.
-                let (first, last, n) = events
-                    .clone()
-                    .fold((None, None, 0usize), |(first, _, n), e| (first.or(Some(e.at)), Some(e.at), n + 1));
-                match (first, last) {
-                    (Some(a), Some(b)) if n >= 2 => Some(Val::Num((b - a) as f64 / (n - 1) as f64)),
+                let n = hist.count(&r, range);
+                match (hist.oldest_match(&r, range), hist.newest_match(&r, range)) {
+                    (Some(a), Some(b)) if n >= 2 => Some(Val::Num((hist.at(&r, b) - hist.at(&r, a)) as f64 / (n - 1) as f64)),
                     _ => None,
                 }
             }
@@ -141,8 +136,8 @@ impl<'a> Eval<'a> {
                 // (key, value, count, latest position) per distinct value; `42` and `"42"` are one value.
                 // String values (the usual case) are their own key: no String per event.
                 let mut groups: Vec<(Cow<'a, str>, &Scalar, usize, usize)> = Vec::new();
-                for (i, e) in events.clone().enumerate() {
-                    let Some(v) = e.prop(prop) else { continue };
+                for (i, e) in hist.matching(&r, range).enumerate() {
+                    let Some(v) = hist.val(&r, e) else { continue };
                     let key = match v {
                         Scalar::Str(s) => Cow::Borrowed(s.as_str()),
                         v => Cow::Owned(scalar_val(v).render()),
@@ -167,9 +162,7 @@ impl<'a> Eval<'a> {
             None => {
                 let what = match op {
                     AggOp::MeanInterval => "fewer than 2",
-                    AggOp::Last | AggOp::Min | AggOp::Max | AggOp::Avg | AggOp::Top
-                        if events.clone().next().is_some() =>
-                    {
+                    AggOp::Last | AggOp::Min | AggOp::Max | AggOp::Avg | AggOp::Top if any() => {
                         return self.miss(format!("history: {}.{prop} has no value", self.event_name(q)));
                     }
                     _ => "no",
@@ -179,7 +172,31 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// A sequence: the newest `first` in its window, then (or never) a `then` within the gap.
+    pub(super) fn sequence(&mut self, node: u32, spec: &SeqSpec) -> Val<'a> {
+        let hist: &'a Packed = self.hist;
+        let (first, then) = (self.query_ref(node, 0), self.query_ref(node, 1));
+        let Some(a) = hist.newest_match(&first, hist.range(&self.view, &first, None)) else { return Val::Bool(false) };
+        // Saturating: a loaded bundle's gap is not re-validated (compiled ones are bounded).
+        let start = hist.at(&first, a);
+        let end = start.saturating_add(spec.gap);
+        let window = hist.range(&self.view, &then, Some(start));
+        let followed = hist.matching(&then, window).any(|i| {
+            let at = hist.at(&then, i);
+            at > start && at <= end
+        });
+        if spec.negated {
+            // Not abandoned until the whole gap has passed without the follow-up.
+            Val::Bool(end <= self.view.now && !followed)
+        } else {
+            Val::Bool(followed)
+        }
+    }
+
     fn event_name(&self, q: &Query) -> String {
         self.prog.events.get(q.event as usize).cloned().unwrap_or_default()
     }
 }
+
+/// The query of a node the plan does not know (a crafted bundle): it reads nothing.
+const NO_QUERY: QueryRef = QueryRef { group: u32::MAX, stream: None, within: None, num: None, val: None, sum: None };

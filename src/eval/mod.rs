@@ -18,10 +18,11 @@ use aggregate::NO_SHARING;
 pub use value::{compare, fmt_num, props_match, Tri, Val};
 use value::{lit_val, scalar_val, tri_val};
 
+
 use crate::ast::{ArithOp, CmpOp};
 use crate::bucket::bucket;
 use crate::context::{Context, Scalar};
-use crate::history::History;
+use crate::history::{Packed, Plan, View};
 use crate::program::{Node, Program};
 use crate::signals::{self, Device, ZoneProblem};
 use crate::time::{parse_timestamp, LocalTime, DAY_MS};
@@ -43,8 +44,12 @@ pub struct Eval<'a> {
     pub prog: &'a Program,
     /// The visitor being decided for.
     pub ctx: &'a Context,
-    /// The context's history, indexed.
-    pub hist: &'a History<'a>,
+    /// The visitor's history, packed for this bundle.
+    pub hist: &'a Packed,
+    /// What the bundle reads of it.
+    pub plan: &'a Plan,
+    /// The part of the history this decision reads.
+    pub view: View,
     local: Result<LocalTime, ZoneProblem>,
     device: Device,
     /// Segment results for this decision (one Vec: state and value together).
@@ -60,12 +65,14 @@ pub struct Eval<'a> {
 }
 
 impl<'a> Eval<'a> {
-    /// Starts evaluating `prog` for `ctx`, sharing nothing between questions.
-    pub fn new(prog: &'a Program, ctx: &'a Context, hist: &'a History<'a>) -> Eval<'a> {
+    /// Starts evaluating `prog` for `ctx` and its packed history, sharing nothing between questions.
+    pub fn new(prog: &'a Program, plan: &'a Plan, ctx: &'a Context, hist: &'a Packed) -> Eval<'a> {
         Eval {
             prog,
             ctx,
             hist,
+            plan,
+            view: hist.view(ctx.now.0, prog.max_history as usize),
             local: signals::local_time(ctx, prog.default_timezone.as_deref()),
             device: Device::of(ctx),
             segments: vec![Memo::Todo; prog.segments.len()],
@@ -132,7 +139,7 @@ impl<'a> Eval<'a> {
         self.depth += 1;
         let out = match n {
             Node::Agg(..) | Node::Sequence(..) => self.scan(node, n),
-            _ => self.node(n),
+            _ => self.node(node, n),
         };
         self.depth -= 1;
         out
@@ -144,7 +151,7 @@ impl<'a> Eval<'a> {
         if let Some(Some(v)) = slot.and_then(|s| self.scans.get(s)) {
             return v.clone();
         }
-        let v = self.node(n);
+        let v = self.node(node, n);
         if v != Val::Unknown {
             if let Some(known) = slot.and_then(|s| self.scans.get_mut(s)) {
                 *known = Some(v.clone());
@@ -153,7 +160,7 @@ impl<'a> Eval<'a> {
         v
     }
 
-    fn node(&mut self, n: &'a Node) -> Val<'a> {
+    fn node(&mut self, id: u32, n: &'a Node) -> Val<'a> {
         match n {
             Node::Lit(l) => lit_val(l),
             Node::Dur(ms) => Val::Num(*ms as f64),
@@ -271,23 +278,8 @@ impl<'a> Eval<'a> {
                 let ts = self.timestamp(*x);
                 ts.map_or(Val::Unknown, |t| Val::Num((self.ctx.now.0 - t) as f64 / DAY_MS as f64))
             }
-            Node::Agg(op, q) => self.aggregate(*op, q),
-            Node::Sequence(spec) => {
-                let Some(a) = self.matching(&spec.first).next_back() else { return Val::Bool(false) };
-                // Saturating: a loaded bundle's gap is not re-validated (compiled ones are bounded).
-                let (start, end) = (a.at, a.at.saturating_add(spec.gap));
-                let followed = self
-                    .hist
-                    .window(spec.then.event, Some(start))
-                    .iter()
-                    .any(|e| e.at > start && e.at <= end && props_match(e, &spec.then.filter));
-                if spec.negated {
-                    // Not abandoned until the whole gap has passed without the follow-up.
-                    Val::Bool(end <= self.ctx.now.0 && !followed)
-                } else {
-                    Val::Bool(followed)
-                }
-            }
+            Node::Agg(op, q) => self.aggregate(*op, id, q),
+            Node::Sequence(spec) => self.sequence(id, spec),
             Node::Segment(id) => tri_val(self.segment(*id)),
             Node::Tier(id) => self.tier(*id),
             Node::Bucket(salt) => match &self.ctx.customer_id {

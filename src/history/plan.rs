@@ -1,0 +1,138 @@
+//! What a bundle reads of a history, found once per engine: per event name, the distinct `where`
+//! filters (each kept as running match counts), the properties read as numbers (`sum`, `avg`,
+//! `min`, `max`) or as values (`last`, `top`, `max_count_by`), and the running sums. Every
+//! history question of the bundle is then a [`QueryRef`] into that table.
+
+use super::{EventIds, CONVERSION, EXPOSURE};
+use crate::ast::AggOp;
+use crate::program::{Node, Program, PropTest, Query};
+
+/// A `where` filter, as compiled.
+pub type Filter = Vec<(String, PropTest)>;
+
+/// What is kept for the events of one name.
+#[derive(Debug, Clone, Default)]
+pub struct GroupPlan {
+    /// Distinct non-empty filters; an event's match is kept as a running count per filter.
+    pub streams: Vec<Filter>,
+    /// Properties read as numbers (a number, or a string that parses as one).
+    pub nums: Vec<String>,
+    /// Properties read as values.
+    pub vals: Vec<String>,
+    /// Running sums: (filter, or `None` for every event; numeric column).
+    pub sums: Vec<(Option<u32>, u32)>,
+}
+
+/// One history question's place in the packed history.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueryRef {
+    /// The event name's group; `u32::MAX` for a name the engine does not know (reads nothing).
+    pub group: u32,
+    /// The filter's stream in the group; `None`: no filter.
+    pub stream: Option<u32>,
+    /// Window length in ms; `None`: the whole kept history.
+    pub within: Option<i64>,
+    /// The numeric column of the property read, when read as a number.
+    pub num: Option<u32>,
+    /// The value column of the property read, when read as a value.
+    pub val: Option<u32>,
+    /// The running sum, for `sum` and `avg`.
+    pub sum: Option<u32>,
+}
+
+/// The history plan of one bundle.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Event name → group: the program's events, then the reserved ones.
+    pub ids: EventIds,
+    /// Per group, what is kept.
+    pub groups: Vec<GroupPlan>,
+    /// Per program node: the index of its first query in `refs` (a sequence's `then` is the next
+    /// one), or `u32::MAX` for nodes that read no history.
+    pub node_refs: Vec<u32>,
+    /// Every history question, resolved.
+    pub refs: Vec<QueryRef>,
+    /// Group of `$exposure`; its value columns 0 and 1 are `variant` and `slot`.
+    pub exposure: u32,
+    /// Group of `$conversion`, with the same two columns.
+    pub conversion: u32,
+}
+
+fn index_of<T: PartialEq>(list: &mut Vec<T>, item: T) -> u32 {
+    match list.iter().position(|x| *x == item) {
+        Some(i) => i as u32,
+        None => {
+            list.push(item);
+            list.len() as u32 - 1
+        }
+    }
+}
+
+impl Plan {
+    /// Finds what `prog`'s rules read of a history.
+    pub fn of(prog: &Program) -> Plan {
+        let mut ids: EventIds = prog.events.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+        let mut reserve = |name: &str| {
+            let next = ids.len() as u32;
+            *ids.entry(name.to_owned()).or_insert(next)
+        };
+        let exposure = reserve(EXPOSURE);
+        let conversion = reserve(CONVERSION);
+        let mut groups = vec![GroupPlan::default(); ids.len()];
+        for g in [exposure, conversion] {
+            if let Some(plan) = groups.get_mut(g as usize) {
+                index_of(&mut plan.vals, "variant".to_string());
+                index_of(&mut plan.vals, "slot".to_string());
+            }
+        }
+        let mut plan = Plan { ids, groups, node_refs: Vec::with_capacity(prog.nodes.len()), refs: Vec::new(), exposure, conversion };
+        for node in &prog.nodes {
+            let first = plan.refs.len() as u32;
+            match node {
+                Node::Agg(op, q) => {
+                    let r = plan.resolve(*op, q);
+                    plan.refs.push(r);
+                }
+                Node::Sequence(s) => {
+                    let (a, b) = (plan.resolve(AggOp::Count, &s.first), plan.resolve(AggOp::Count, &s.then));
+                    plan.refs.extend([a, b]);
+                }
+                _ => {
+                    plan.node_refs.push(u32::MAX);
+                    continue;
+                }
+            }
+            plan.node_refs.push(first);
+        }
+        plan
+    }
+
+    fn resolve(&mut self, op: AggOp, q: &Query) -> QueryRef {
+        let mut r = QueryRef { group: u32::MAX, stream: None, within: q.within, num: None, val: None, sum: None };
+        let Some(group) = self.groups.get_mut(q.event as usize) else { return r };
+        r.group = q.event;
+        if !q.filter.is_empty() {
+            r.stream = Some(index_of(&mut group.streams, q.filter.clone()));
+        }
+        let prop = q.prop.clone().unwrap_or_default();
+        match op {
+            AggOp::Sum | AggOp::Avg => {
+                let num = index_of(&mut group.nums, prop);
+                r.num = Some(num);
+                r.sum = Some(index_of(&mut group.sums, (r.stream, num)));
+            }
+            AggOp::Min | AggOp::Max => r.num = Some(index_of(&mut group.nums, prop)),
+            AggOp::Last | AggOp::Top | AggOp::MaxCountBy => r.val = Some(index_of(&mut group.vals, prop)),
+            AggOp::Count | AggOp::None | AggOp::SinceLast | AggOp::MeanInterval => {}
+        }
+        r
+    }
+
+    /// The query (or a sequence's pair) that node `node` asks.
+    pub fn refs_of(&self, node: u32) -> &[QueryRef] {
+        match self.node_refs.get(node as usize) {
+            Some(&at) if at != u32::MAX => self.refs.get(at as usize..).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
