@@ -144,6 +144,14 @@ error_codes! {
     /// The Worker's `TRACK` setting is not a valid list of track rules.
     Track = "E_TRACK",
 
+    // ---- resident visitors (src/visitor) ----
+    /// Saved visitor bytes of another format version, or bytes that are not a saved visitor.
+    VisitorVersion = "E_VISITOR_VERSION",
+    /// Saved visitor bytes packed for another bundle.
+    VisitorBundle = "E_VISITOR_BUNDLE",
+    /// Saved visitor bytes that are truncated, altered, over the size limit or inconsistent.
+    VisitorCorrupt = "E_VISITOR_CORRUPT",
+
     // ---- the command line (crates/kairos-cli) ----
     /// The command line is wrong: unknown flag or subcommand, missing or invalid argument (exit 2).
     Usage = "E_USAGE",
@@ -155,7 +163,8 @@ error_codes! {
     Env = "E_ENV",
     /// A secret key file that others can read (`compile --sign`).
     KeyMode = "E_KEY_MODE",
-    /// `token --event FILE` does not hold a valid event.
+    /// An event that cannot be kept: `Visitor::track` (Rust, JS) refused it (no name, a time out of
+    /// range, a string over the limit, a number not finite), or `token --event FILE` holds none.
     Event = "E_EVENT",
     /// A line of a replay event log is invalid.
     EventLog = "E_EVENT_LOG",

@@ -33,6 +33,7 @@ pub mod rules;
 pub mod signing;
 pub mod template;
 pub mod time;
+pub mod visitor;
 
 // The machinery: private, its few items of use outside re-exported below.
 mod bucket;
@@ -56,3 +57,4 @@ pub use history::{NameHasher, CONVERSION, EXPOSURE};
 pub use program::Program;
 pub use rules::ast;
 pub use signals::{query_param, Device, ZoneProblem};
+pub use visitor::{Moment, Person, Visitor};

@@ -119,16 +119,24 @@ impl<'a> Eval<'a> {
             AggOp::Min => nums().reduce(f64::min).map(Val::Num),
             AggOp::Max => nums().reduce(f64::max).map(Val::Num),
             AggOp::Avg => {
-                let (sum, n) = hist.running_sum(&r, range).unwrap_or_else(|| nums().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1)));
+                let (sum, n) = hist
+                    .running_sum(&r, range)
+                    .unwrap_or_else(|| nums().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1)));
                 (n > 0).then(|| Val::Num(sum / n as f64))
             }
             // The newest matching event's value: an older event's value would be stale.
-            AggOp::Last => hist.newest_match(&r, range).and_then(|i| hist.val(&r, i)).map(scalar_val).filter(|v| *v != Val::Unknown),
+            AggOp::Last => hist
+                .newest_match(&r, range)
+                .and_then(|i| hist.val(&r, i))
+                .map(scalar_val)
+                .filter(|v| *v != Val::Unknown),
             AggOp::SinceLast => hist.newest_match(&r, range).map(|i| Val::Num((self.view.now - hist.at(&r, i)) as f64)),
             AggOp::MeanInterval => {
                 let n = hist.count(&r, range);
                 match (hist.oldest_match(&r, range), hist.newest_match(&r, range)) {
-                    (Some(a), Some(b)) if n >= 2 => Some(Val::Num((hist.at(&r, b) - hist.at(&r, a)) as f64 / (n - 1) as f64)),
+                    (Some(a), Some(b)) if n >= 2 => {
+                        Some(Val::Num((hist.at(&r, b) - hist.at(&r, a)) as f64 / (n - 1) as f64))
+                    }
                     _ => None,
                 }
             }

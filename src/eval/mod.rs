@@ -18,7 +18,6 @@ use aggregate::NO_SHARING;
 pub use value::{compare, fmt_num, props_match, Tri, Val};
 use value::{lit_val, scalar_val, tri_val};
 
-
 use crate::ast::{ArithOp, CmpOp};
 use crate::bucket::bucket;
 use crate::context::{Context, Scalar};

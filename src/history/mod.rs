@@ -11,7 +11,7 @@ mod packed;
 mod plan;
 mod saved;
 
-pub use packed::{Packed, Range, View};
+pub use packed::{Packed, View};
 pub use plan::{Plan, QueryRef};
 pub use saved::SavedHistory;
 pub(crate) use saved::SavedScalar;
@@ -89,4 +89,3 @@ impl Hasher for NameHasher {
         self.0
     }
 }
-

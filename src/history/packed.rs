@@ -156,8 +156,9 @@ impl Group {
         if n == 0 {
             return;
         }
-        let hits: Vec<Vec<bool>> =
-            (0..self.matched.len() as u32).map(|s| (n..self.len()).map(|i| self.passes(Some(s), i)).collect()).collect();
+        let hits: Vec<Vec<bool>> = (0..self.matched.len() as u32)
+            .map(|s| (n..self.len()).map(|i| self.passes(Some(s), i)).collect())
+            .collect();
         self.at.drain(..n);
         self.seq.drain(..n);
         for m in &mut self.matched {
@@ -230,12 +231,7 @@ pub struct Range {
 impl Packed {
     /// An empty history for `plan`.
     pub fn new(plan: &Plan) -> Packed {
-        Packed {
-            keys: Vec::new(),
-            groups: plan.groups.iter().map(Group::new).collect(),
-            next_seq: 0,
-            value_bytes: 0,
-        }
+        Packed { keys: Vec::new(), groups: plan.groups.iter().map(Group::new).collect(), next_seq: 0, value_bytes: 0 }
     }
 
     /// A context's history: the newest `max` events not after `now` (ties: later in the input is
@@ -266,11 +262,6 @@ impl Packed {
     /// Whether no event is kept.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
-    }
-
-    /// The time of the newest kept event.
-    pub fn newest(&self) -> Option<i64> {
-        self.keys.last().map(|k| k.at)
     }
 
     /// Appends `e` as the newest told (placed by its time), keeping at most `keep` events (plus a

@@ -85,7 +85,14 @@ impl Plan {
                 index_of(&mut plan.vals, "slot".to_string());
             }
         }
-        let mut plan = Plan { ids, groups, node_refs: Vec::with_capacity(prog.nodes.len()), refs: Vec::new(), exposure, conversion };
+        let mut plan = Plan {
+            ids,
+            groups,
+            node_refs: Vec::with_capacity(prog.nodes.len()),
+            refs: Vec::new(),
+            exposure,
+            conversion,
+        };
         for node in &prog.nodes {
             let first = plan.refs.len() as u32;
             match node {

@@ -157,7 +157,11 @@ impl Packed {
         let mut seen = vec![0usize; plan.groups.len()];
         let mut at = saved.first_at;
         for (seq, (delta, g)) in saved.steps.into_iter().enumerate() {
-            at = i64::try_from(delta).ok().and_then(|d| at.checked_add(d)).filter(|t| *t <= MAX_MS).ok_or("an event time is out of range")?;
+            at = i64::try_from(delta)
+                .ok()
+                .and_then(|d| at.checked_add(d))
+                .filter(|t| *t <= MAX_MS)
+                .ok_or("an event time is out of range")?;
             let key = Key { at, seq: seq as u32, group: g.wrapping_sub(1) };
             packed.keys.push(key);
             let Some(gi) = g.checked_sub(1).map(|g| g as usize) else { continue };

@@ -7,7 +7,7 @@ use super::{
 use crate::error::LoadError;
 
 /// FNV-1a 32-bit: a checksum against truncation and bit rot, not an authenticity check.
-fn fnv1a32(bytes: &[u8]) -> u32 {
+pub(crate) fn fnv1a32(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193))
 }
 

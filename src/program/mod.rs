@@ -10,6 +10,7 @@
 //! decodes the stored form and runs the load-time checks.
 
 mod bytes;
+pub(crate) use bytes::fnv1a32;
 mod signal;
 
 pub use signal::{Signal, SIGNALS};

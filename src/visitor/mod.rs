@@ -1,0 +1,277 @@
+//! A resident visitor: what is known about one person, kept between decisions, with the history
+//! packed for the bundle that reads it. `track` appends one event (no re-indexing), `decide` takes
+//! only this moment's signals, and `save`/`restore` move it between page loads, the edge and KV as
+//! compact, versioned bytes.
+//!
+//! A decision for a context ([`crate::Engine::decide`]) packs the context's events the same way
+//! and runs the same evaluator, so the two paths cannot drift: tests/visitor.rs and the
+//! `visitor` fuzz target check that they decide and explain alike.
+//!
+//! Here: [`Visitor`], [`Person`] and [`Moment`]; `saved` holds the byte form and its errors.
+
+mod saved;
+
+pub use saved::{SaveError, FORMAT_VERSION, MAGIC};
+
+use crate::context::{
+    clip, normalize_event_name, CachedScore, Context, Event, Geo, Scalar, Session, Text, Timestamp, MAX_MS, MIN_MS,
+};
+use crate::decide::{Decider, Decision, Options};
+use crate::error::ErrorCode;
+use crate::history::Packed;
+use crate::limits::{MAX_CONTEXT_STRING_BYTES, MAX_HISTORY_BYTES};
+use crate::Engine;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// What is known about a person between moments: identity, consent, profile and scores.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// The stable id: holdout and bucketing need it.
+    #[serde(default)]
+    pub customer_id: Option<Text>,
+    /// Consent flags; personalisation needs `personalization: true`.
+    #[serde(default)]
+    pub consent: BTreeMap<String, bool>,
+    /// Customer attributes (`profile.NAME`).
+    #[serde(default)]
+    pub profile: BTreeMap<String, Scalar>,
+    /// Cached model scores by name.
+    #[serde(default)]
+    pub scores: BTreeMap<String, CachedScore>,
+    /// IANA zone, used when a moment names none.
+    #[serde(default)]
+    pub timezone: Option<Text>,
+    /// UTC offset, used when a moment gives neither zone nor offset.
+    #[serde(default)]
+    pub utc_offset: Option<Text>,
+}
+
+/// This moment's signals: all a resident visitor's decision needs besides what it keeps.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moment {
+    /// The decision instant (epoch ms or RFC 3339). Required: the core never reads a clock.
+    pub now: Timestamp,
+    /// This visit's signals.
+    #[serde(default)]
+    pub session: Session,
+    /// Where the visitor is now.
+    #[serde(default)]
+    pub geo: Geo,
+    /// IANA zone now (overrides the person's).
+    #[serde(default)]
+    pub timezone: Option<Text>,
+    /// UTC offset now (overrides the person's).
+    #[serde(default)]
+    pub utc_offset: Option<Text>,
+    /// The event this decision answers (`event.*` in rules).
+    #[serde(default)]
+    pub event: Option<Event>,
+}
+
+impl Moment {
+    /// The moment a context describes (its `now`, session, geo, zone and triggering event).
+    pub fn of(ctx: &Context) -> Moment {
+        Moment {
+            now: ctx.now,
+            session: ctx.session.clone(),
+            geo: ctx.geo.clone(),
+            timezone: ctx.timezone.clone(),
+            utc_offset: ctx.utc_offset.clone(),
+            event: ctx.event.clone(),
+        }
+    }
+}
+
+/// An event `track` refused; the visitor is unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventError {
+    /// The field at fault: `name`, `timestamp` or `properties.KEY`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl EventError {
+    /// The code of refused events.
+    pub const CODE: ErrorCode = ErrorCode::Event;
+    /// Always [`EventError::CODE`].
+    pub fn code(&self) -> ErrorCode {
+        Self::CODE
+    }
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "event {}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for EventError {}
+
+/// One person, resident: create from an [`Engine`], `track` events as they happen, `decide` per
+/// moment, `save` between page loads.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    engine: Arc<Engine>,
+    /// The person, and the moment last decided; its `events` stay empty (the history is `hist`).
+    ctx: Context,
+    /// The person's own zone and offset, which a moment may override.
+    zone: (Option<Text>, Option<Text>),
+    hist: Packed,
+}
+
+impl Visitor {
+    /// A visitor with no history yet.
+    pub fn new(engine: Arc<Engine>, person: Person) -> Visitor {
+        let hist = Packed::new(&engine.plan);
+        let mut v = Visitor { engine, ctx: Context::default(), zone: (None, None), hist };
+        v.set_person(person);
+        v
+    }
+
+    /// The visitor a context describes, its history as of the context's `now` (later events are
+    /// not kept, as a decision at that instant would not read them).
+    pub fn from_context(engine: Arc<Engine>, ctx: &Context) -> Visitor {
+        let max = engine.program.max_history as usize;
+        let hist = Packed::from_events(&engine.plan, &ctx.events.0, ctx.now.0, max);
+        let mut v = Visitor { engine, ctx: Context::default(), zone: (None, None), hist };
+        v.set_person(Person {
+            customer_id: ctx.customer_id.clone(),
+            consent: ctx.consent.clone(),
+            profile: ctx.profile.clone(),
+            scores: ctx.scores.clone(),
+            timezone: ctx.timezone.clone(),
+            utc_offset: ctx.utc_offset.clone(),
+        });
+        v
+    }
+
+    /// Replaces what is known of the person (the history stays).
+    pub fn set_person(&mut self, p: Person) {
+        self.ctx.customer_id = p.customer_id;
+        self.ctx.consent = p.consent;
+        self.ctx.profile = p.profile;
+        self.ctx.scores = p.scores;
+        self.zone = (p.timezone, p.utc_offset);
+    }
+
+    /// What is known of the person.
+    pub fn person(&self) -> Person {
+        Person {
+            customer_id: self.ctx.customer_id.clone(),
+            consent: self.ctx.consent.clone(),
+            profile: self.ctx.profile.clone(),
+            scores: self.ctx.scores.clone(),
+            timezone: self.zone.0.clone(),
+            utc_offset: self.zone.1.clone(),
+        }
+    }
+
+    /// Whether the person gave personalisation consent (surfaces store nothing without it).
+    pub fn has_consent(&self) -> bool {
+        self.ctx.has_consent()
+    }
+
+    /// The engine this visitor decides with.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Appends one event, placed by its time. A refused event changes nothing. The visitor keeps
+    /// the newest `max_history` events (older ones are forgotten in batches) and at most
+    /// [`MAX_HISTORY_BYTES`] of property text.
+    pub fn track(&mut self, mut event: Event) -> Result<(), EventError> {
+        check_event(&mut event)?;
+        let keep = self.engine.program.max_history as usize;
+        self.hist.track(&self.engine.plan, &event, keep, MAX_HISTORY_BYTES);
+        Ok(())
+    }
+
+    /// Decides every slot for this moment, reading the kept history.
+    pub fn decide(&mut self, moment: Moment, opts: Options) -> Decision {
+        self.ctx.now = moment.now;
+        self.ctx.session = moment.session;
+        self.ctx.geo = moment.geo;
+        self.ctx.event = moment.event;
+        // A moment's zone or offset wins over the person's; an offset alone replaces a zone.
+        let (zone, offset) = match (moment.timezone, moment.utc_offset) {
+            (None, None) => self.zone.clone(),
+            (tz, off) => (tz, off),
+        };
+        self.ctx.timezone = zone;
+        self.ctx.utc_offset = offset;
+        Decider { engine: &self.engine }.decide_inner(&self.ctx, Some(&self.hist), opts, None, true)
+    }
+
+    /// How many events are kept.
+    pub fn len(&self) -> usize {
+        self.hist.len()
+    }
+
+    /// Whether no event is kept.
+    pub fn is_empty(&self) -> bool {
+        self.hist.is_empty()
+    }
+
+    /// Approximate bytes held: the packed history plus profile and scores.
+    pub fn memory_bytes(&self) -> usize {
+        let text = |m: &BTreeMap<String, Scalar>| {
+            m.iter().map(|(k, v)| k.len() + 32 + if let Scalar::Str(s) = v { s.len() } else { 0 }).sum::<usize>()
+        };
+        std::mem::size_of::<Visitor>()
+            + self.hist.memory_bytes()
+            + text(&self.ctx.profile)
+            + self.ctx.scores.keys().map(|k| k.len() + 48).sum::<usize>()
+            + self.ctx.consent.keys().map(|k| k.len() + 24).sum::<usize>()
+    }
+}
+
+/// The checks a deserialised event already passed, for events built in Rust: a name, a time in
+/// range, strings within bounds, finite numbers. Names are normalised as the reader does.
+fn check_event(e: &mut Event) -> Result<(), EventError> {
+    let bad = |field: &str, message: &str| EventError { field: field.to_owned(), message: message.to_owned() };
+    if e.name.trim().is_empty() {
+        return Err(bad("name", "an event needs a name"));
+    }
+    if e.name.len() > MAX_CONTEXT_STRING_BYTES {
+        return Err(bad("name", &format!("longer than {MAX_CONTEXT_STRING_BYTES} bytes")));
+    }
+    if !(MIN_MS..=MAX_MS).contains(&e.at) {
+        return Err(bad("timestamp", "outside years 1000 to 9999"));
+    }
+    for (k, v) in &e.props {
+        let field = || format!("properties.{}", clip(k, 64));
+        if k.len() > MAX_CONTEXT_STRING_BYTES {
+            return Err(EventError {
+                field: field(),
+                message: format!("key longer than {MAX_CONTEXT_STRING_BYTES} bytes"),
+            });
+        }
+        match v {
+            Scalar::Num(n) if !n.is_finite() => {
+                return Err(EventError { field: field(), message: "not a finite number".into() })
+            }
+            Scalar::Str(s) if s.len() > MAX_CONTEXT_STRING_BYTES => {
+                return Err(EventError {
+                    field: field(),
+                    message: format!("longer than {MAX_CONTEXT_STRING_BYTES} bytes"),
+                })
+            }
+            _ => {}
+        }
+    }
+    if e.data_bytes() > MAX_HISTORY_BYTES {
+        return Err(bad("properties", &format!("more than {MAX_HISTORY_BYTES} bytes")));
+    }
+    let normal = normalize_event_name(&e.name);
+    if normal != e.name {
+        e.name = normal;
+    }
+    e.props.retain(|(_, v)| *v != Scalar::Null);
+    Ok(())
+}
