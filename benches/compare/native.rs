@@ -5,8 +5,11 @@
 //!
 //! Run: `cargo bench --bench compare -- target/compare` (compare.sh does).
 
+mod floor;
+
 use kairos::json::{compile_json, parse_context};
-use kairos::{Engine, Options};
+use kairos::{Engine, Moment, Options, Visitor};
+use std::sync::Arc;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Instant;
@@ -39,7 +42,7 @@ fn run(dir: &Path) {
     let program = compile_json(&rules).unwrap_or_else(|e| panic!("rules.json: {e}"));
     let bundle = program.to_bytes();
     std::fs::write(dir.join("bundle.bin"), &bundle).expect("write bundle.bin");
-    let engine = Engine::new(program);
+    let engine = Arc::new(Engine::new(program));
     let contexts: Vec<Value> = serde_json::from_str(&read("contexts.json")).expect("contexts.json is an array");
     let texts: Vec<String> = contexts.iter().map(Value::to_string).collect();
     let parsed: Vec<_> = texts.iter().map(|t| parse_context(t).expect("context parses")).collect();
@@ -51,26 +54,66 @@ fn run(dir: &Path) {
             Value::Object(d.slots.iter().map(|s| (s.slot.clone(), json!(s.variant))).collect())
         })
         .collect();
-    let iterations = if texts[0].len() > 20_000 { 5_000 } else { 20_000 };
+    let quick = std::env::var_os("COMPARE_QUICK").is_some_and(|v| v != "0");
+    let iterations = match (texts[0].len() > 20_000, quick) {
+        (true, false) => 5_000,
+        (false, false) => 20_000,
+        (true, true) => 1_000,
+        (false, true) => 4_000,
+    };
     let n = parsed.len();
+    // Resident visitors: each context's history packed once (what `track` would have built).
+    let mut visitors: Vec<Visitor> = parsed.iter().map(|c| Visitor::from_context(engine.clone(), c)).collect();
+    let moments: Vec<Moment> = parsed.iter().map(Moment::of).collect();
+    for (i, v) in visitors.iter_mut().enumerate() {
+        let d = v.decide(moments[i].clone(), Options::default());
+        let got = Value::Object(d.slots.iter().map(|s| (s.slot.clone(), json!(s.variant))).collect());
+        assert_eq!(got, winners[i], "visitor and context disagree on context {i}");
+    }
+    // The floor: plain Rust for exactly these rules.
+    let rules_value: Value = serde_json::from_str(&rules).expect("rules.json");
+    let floor = floor::Floor::new(&rules_value);
+    let floor_contexts: Vec<_> = contexts.iter().map(|c| floor.context(c)).collect();
+    let mut values = Vec::new();
+    for (i, fc) in floor_contexts.iter().enumerate() {
+        let got = floor.decide(fc, &mut values);
+        for (slot, variant) in floor.slot_names().zip(got) {
+            assert_eq!(winners[i][slot], json!(variant), "floor and kairos disagree on context {i}, {slot}");
+        }
+    }
+    // `COMPARE_PROFILE=SECONDS`: only loop resident-visitor decisions, for `perf record`.
+    if let Some(secs) = std::env::var("COMPARE_PROFILE").ok().and_then(|s| s.parse::<f64>().ok()) {
+        let start = Instant::now();
+        let mut i = 0;
+        while start.elapsed().as_secs_f64() < secs {
+            std::hint::black_box(visitors[i % n].decide(moments[i % n].clone(), Options::default()));
+            i += 1;
+        }
+        println!("profile {}: {i} visitor decisions", dir.display());
+        return;
+    }
     let report = json!({
         "bundle_bytes": bundle.len(),
         "rules_bytes": rules.len(),
+        "floor": time(iterations, |i| floor.decide(&floor_contexts[i % n], &mut values).len()),
+        "visitor": time(iterations, |i| visitors[i % n].decide(moments[i % n].clone(), Options::default())),
         "decide": time(iterations, |i| engine.decide(&parsed[i % n], Options::default())),
         "parse_and_decide": time(iterations / 4, |i| {
             engine.decide(&parse_context(&texts[i % n]).expect("context parses"), Options::default())
         }),
-        "load": time(500, |_| Engine::load(&bundle).expect("bundle loads")),
-        "compile": time(100, |_| compile_json(&rules).expect("rules compile")),
+        "load": time(if quick { 100 } else { 500 }, |_| Engine::load(&bundle).expect("bundle loads")),
+        "compile": time(if quick { 20 } else { 100 }, |_| compile_json(&rules).expect("rules compile")),
         "winners": winners,
     });
     std::fs::write(dir.join("native.json"), serde_json::to_string_pretty(&report).expect("json"))
         .expect("write native.json");
     println!(
-        "native {}: decide p50 {} µs, p99 {} µs",
+        "native {}: floor p50 {} µs · visitor p50 {} µs, p99 {} µs · context p50 {} µs",
         dir.display(),
+        report["floor"]["p50_us"],
+        report["visitor"]["p50_us"],
+        report["visitor"]["p99_us"],
         report["decide"]["p50_us"],
-        report["decide"]["p99_us"]
     );
 }
 

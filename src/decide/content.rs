@@ -24,6 +24,11 @@ pub(super) fn rendered_over_limit(content: &Content, vars: &[(String, String)]) 
     let longest = vars.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
     let per_hole = longest.saturating_mul(6).saturating_add(12);
     let strings = || content.0.iter().filter_map(|t| if let Tok::Str(s) = t { Some(s.as_str()) } else { None });
+    // "{{" occurs at most len/2 times, so small content needs no search.
+    let total = strings().fold(0usize, |n, s| n.saturating_add(s.len()));
+    if total.saturating_add((total / 2).saturating_mul(per_hole)) <= MAX_RENDERED_BYTES {
+        return None;
+    }
     let bound =
         strings().fold(0usize, |n, s| n.saturating_add(s.len()).saturating_add(s.matches("{{").count() * per_hole));
     if bound <= MAX_RENDERED_BYTES {
