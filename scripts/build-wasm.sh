@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the wasm module and its JS glue:
-#   pkg/node        (CommonJS, for Node)       crates/kairos-wasm               → pkg/node
+#   pkg/node        (CommonJS, for Node)       crates/kairos-wasm, json         → pkg/node
 #   pkg/web         (ES module, for browsers)  crates/kairos-wasm               → copied to www/pkg
 #   pkg/playground  (ES module, for browsers)  crates/kairos-wasm, playground   → copied to www/playground-pkg
 # Uses an installed wasm32 target when there is one; otherwise Debian's rust-web
@@ -24,8 +24,10 @@ bindgen() { # target out-dir
 sysroot_has_wasm && echo "build-wasm: using the installed $TARGET target" \
   || echo "build-wasm: no $TARGET std installed; building std from Debian's rust-web sources"
 
-cargo_wasm kairos-wasm
+# Node gets `decideJson` (serde_json inside); the page module stays without a JSON reader.
+cargo_wasm kairos-wasm json
 bindgen nodejs pkg/node
+cargo_wasm kairos-wasm
 bindgen web pkg/web
 # The repo's package.json says "type": "module"; the nodejs glue is CommonJS.
 echo '{ "type": "commonjs" }' > pkg/node/package.json

@@ -78,7 +78,12 @@ impl Floor {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    (v["priority"].as_i64().unwrap_or(0), i, v["id"].as_str().unwrap().to_owned(), floor.cond(&v["when"]))
+                    (
+                        v["priority"].as_i64().unwrap_or(0),
+                        i,
+                        v["id"].as_str().unwrap().to_owned(),
+                        floor.cond(&v["when"]),
+                    )
                 })
                 .collect();
             variants.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -99,7 +104,11 @@ impl Floor {
     }
 
     fn agg(&mut self, q: &Value, sum: bool) -> usize {
-        let agg = Agg { event: self.event(q["event"].as_str().unwrap()), window: window_ms(q["within"].as_str().unwrap()), sum };
+        let agg = Agg {
+            event: self.event(q["event"].as_str().unwrap()),
+            window: window_ms(q["within"].as_str().unwrap()),
+            sum,
+        };
         match self.aggs.iter().position(|a| *a == agg) {
             Some(i) => i,
             None => {
@@ -118,7 +127,9 @@ impl Floor {
             "any" => Cond::Any(arg.as_array().unwrap().iter().map(|x| self.cond(x)).collect()),
             "not" => Cond::Not(Box::new(self.cond(arg))),
             "none" => Cond::NoEvents(self.agg(arg, false)),
-            "local_time_between" => Cond::LocalBetween(minutes(arg[0].as_str().unwrap()), minutes(arg[1].as_str().unwrap())),
+            "local_time_between" => {
+                Cond::LocalBetween(minutes(arg[0].as_str().unwrap()), minutes(arg[1].as_str().unwrap()))
+            }
             "gte" if arg[0].get("count").is_some() => Cond::CountGte(self.agg(&arg[0]["count"], false), num(&arg[1])),
             "gte" if arg[0].get("sum").is_some() => Cond::SumGte(self.agg(&arg[0]["sum"], true), num(&arg[1])),
             "eq" => Cond::Device(DEVICES.iter().position(|d| arg[1] == *d).unwrap() as u8),
@@ -127,7 +138,12 @@ impl Floor {
             }
             "gt" => Cond::LtvGt(num(&arg[1])),
             "in" => Cond::TierIn(
-                arg[1].as_array().unwrap().iter().map(|t| 1u8 << TIERS.iter().position(|x| t == *x).unwrap()).fold(0, |a, b| a | b),
+                arg[1]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| 1u8 << TIERS.iter().position(|x| t == *x).unwrap())
+                    .fold(0, |a, b| a | b),
             ),
             other => panic!("floor: no {other}"),
         }
@@ -136,7 +152,8 @@ impl Floor {
     pub fn context(&self, ctx: &Value) -> FloorContext {
         let offset = ctx["utc_offset"].as_str().unwrap();
         let sign = if offset.starts_with('-') { -1 } else { 1 };
-        let offset_ms = sign * (offset[1..3].parse::<i64>().unwrap() * 60 + offset[4..6].parse::<i64>().unwrap()) * 60_000;
+        let offset_ms =
+            sign * (offset[1..3].parse::<i64>().unwrap() * 60 + offset[4..6].parse::<i64>().unwrap()) * 60_000;
         let score = &ctx["scores"]["propensity"];
         FloorContext {
             now: ctx["now"].as_i64().unwrap(),
@@ -168,7 +185,15 @@ impl Floor {
             for &a in &self.by_event[event as usize] {
                 let agg = self.aggs[a];
                 if t >= ctx.now - agg.window {
-                    values[a] += if agg.sum { if amount.is_nan() { 0.0 } else { amount } } else { 1.0 };
+                    values[a] += if agg.sum {
+                        if amount.is_nan() {
+                            0.0
+                        } else {
+                            amount
+                        }
+                    } else {
+                        1.0
+                    };
                 }
             }
         }

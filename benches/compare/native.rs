@@ -9,9 +9,9 @@ mod floor;
 
 use kairos::json::{compile_json, parse_context};
 use kairos::{Engine, Moment, Options, Visitor};
-use std::sync::Arc;
 use serde_json::{json, Value};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// p50, p99 and mean of durations in ns, as µs.

@@ -45,10 +45,25 @@ function engines(size) {
   const gb = new GrowthBookClient().initSync({ payload: gbPayload });
   const gbPlan = plan(gbPayload);
   const slots = jl.slots.map((s) => s.slot);
+  const winners = (dec) => slots.map((s) => dec.slots[s].variant);
   return {
-    wasm: (ctx) => {
-      const dec = engine.decide(ctx, false);
-      return slots.map((s) => dec.slots[s].variant);
+    engine,
+    wasm: (ctx) => winners(engine.decide(ctx, false)),
+    // The context as JSON text, parsed inside wasm.
+    wasm_json: (text) => winners(engine.decideJson(text, false)),
+    // A resident visitor (history tracked once, before timing); only the moment crosses.
+    wasm_visitor: ({ visitor, moment }) => winners(visitor.decide(moment, false)),
+    jsonlogic_json: (text) => {
+      const ctx = JSON.parse(text);
+      const f = facts(ctx, jlPlan);
+      return jl.slots.map((s) => {
+        for (const v of s.variants) if (jsonLogic.truthy(jsonLogic.apply(v.when, f))) return v.id;
+        return s.default;
+      });
+    },
+    growthbook_json: (text) => {
+      const uc = { attributes: facts(JSON.parse(text), gbPlan) };
+      return slots.map((s) => gb.evalFeature(s, uc).value);
     },
     jsonlogic: (ctx) => {
       const f = facts(ctx, jlPlan);
@@ -71,15 +86,32 @@ function percentile(sorted, p) {
 }
 
 /** Times `fns` (name → fn(ctx)) per call over `contexts`, in `rounds` interleaved rounds of `budgetMs` each. */
-function timeAll(fns, contexts, { rounds = 5, budgetMs = 600, warm = 100 } = {}) {
+const QUICK = !!process.env.COMPARE_QUICK && process.env.COMPARE_QUICK !== '0';
+const TIMING = QUICK ? { rounds: 3, budgetMs: 150, warm: 50 } : { rounds: 5, budgetMs: 600, warm: 100 };
+
+/** A visitor holding `ctx`'s person and history, and the moment to decide. */
+function residentVisitor(engine, ctx) {
+  const { customer_id, consent, profile, scores, utc_offset, timezone } = ctx;
+  const visitor = engine.visitor({ customer_id, consent, profile, scores, utc_offset, timezone });
+  for (const e of ctx.events) visitor.track(e);
+  return { visitor, moment: { now: ctx.now, session: ctx.session } };
+}
+
+/** `fns`: name → [fn, inputs]. Times each per call, in interleaved rounds. */
+function timeAll(fns, contexts, { rounds = 5, budgetMs = 600, warm = 100 } = TIMING) {
   const times = Object.fromEntries(Object.keys(fns).map((k) => [k, []]));
-  for (const [name, fn] of Object.entries(fns)) for (let i = 0; i < warm; i++) fn(contexts[i % contexts.length]);
+  const split = (v) => (Array.isArray(v) ? v : [v, contexts]);
+  for (const [, v] of Object.entries(fns)) {
+    const [fn, inputs] = split(v);
+    for (let i = 0; i < warm; i++) fn(inputs[i % inputs.length]);
+  }
   for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(fns)) {
+    for (const [name, v] of Object.entries(fns)) {
+      const [fn, inputs] = split(v);
       const start = performance.now();
       let i = 0;
       while (performance.now() - start < budgetMs || i < 50) {
-        const ctx = contexts[(i + r * 37) % contexts.length];
+        const ctx = inputs[(i + r * 37) % inputs.length];
         const t0 = performance.now();
         fn(ctx);
         times[name].push(performance.now() - t0);
@@ -113,10 +145,17 @@ for (const size of ['small', 'large']) {
   const e = engines(size);
   // 1. Agreement, every context, before timing anything.
   let chosen = 0;
+  const texts = contexts.map((c) => JSON.stringify(c));
+  // Resident visitors, one per context; tracking them is timed once here (per event).
+  const t0 = performance.now();
+  const residents = contexts.map((ctx) => residentVisitor(e.engine, ctx));
+  const trackUs = ((performance.now() - t0) * 1000) / contexts.reduce((n, c) => n + c.events.length, 0);
   contexts.forEach((ctx, i) => {
     const want = e.slots.map((s) => native.winners[i][s]);
-    for (const name of ['wasm', 'jsonlogic', 'growthbook']) {
-      const got = e[name](ctx);
+    const inputs = { wasm: ctx, wasm_json: texts[i], wasm_visitor: residents[i], jsonlogic: ctx, jsonlogic_json: texts[i],
+      growthbook: ctx, growthbook_json: texts[i] };
+    for (const name of Object.keys(inputs)) {
+      const got = e[name](inputs[name]);
       if (JSON.stringify(got) !== JSON.stringify(want)) {
         const slot = got.findIndex((v, j) => v !== want[j]);
         console.error(`DISAGREEMENT (${size}, context ${i}, ${e.slots[slot]}): native ${want[slot]}, ${name} ${got[slot]}`);
@@ -132,8 +171,27 @@ for (const size of ['small', 'large']) {
     `${contexts[0].events.length} events per context`);
   say(`All four agree on all ${slotsTotal} slot decisions of ${contexts.length} contexts ` +
     `(${((100 * chosen) / slotsTotal).toFixed(0)} % pick a variant, the rest the default).`);
-  const t = timeAll({ wasm: e.wasm, jsonlogic: e.jsonlogic, growthbook: e.growthbook, facts: e.facts }, contexts);
-  results[size] = { native, t };
+  const t = timeAll({
+    wasm_visitor: [e.wasm_visitor, residents], wasm_json: [e.wasm_json, texts], wasm: e.wasm,
+    jsonlogic: e.jsonlogic, jsonlogic_json: [e.jsonlogic_json, texts],
+    growthbook: e.growthbook, growthbook_json: [e.growthbook_json, texts], facts: e.facts,
+  }, contexts);
+  // save/restore of one visitor, and memory per visitor.
+  const one = residents[0].visitor;
+  const saved = one.save();
+  const reps = QUICK ? 50 : 300;
+  let s0 = performance.now();
+  for (let i = 0; i < reps; i++) one.save();
+  const saveUs = ((performance.now() - s0) * 1000) / reps;
+  s0 = performance.now();
+  for (let i = 0; i < reps; i++) e.engine.restore(saved).free();
+  const restoreUs = ((performance.now() - s0) * 1000) / reps;
+  const state = {
+    events: contexts[0].events.length, track_us_per_event: trackUs, save_us: saveUs, restore_us: restoreUs,
+    saved_bytes: saved.length, history_json_bytes: JSON.stringify(contexts[0].events).length,
+    memory_bytes: one.memoryBytes(),
+  };
+  results[size] = { native, t, state };
 }
 
 say();
@@ -149,15 +207,45 @@ const row = (label, get) => {
   });
   say(`| ${label} | ${cells.join(' | ')} |`);
 };
-row('kairos native (`decide`, context already parsed)', (r) => r.native.decide);
-row('kairos native, parse context JSON + decide', (r) => r.native.parse_and_decide);
-row('kairos wasm in Node (`decide(ctx)`, JS object)', (r) => r.t.wasm);
-row('json-logic-js (JS aggregates + rules)', (r) => r.t.jsonlogic);
-row('GrowthBook `evalFeature` (JS aggregates + features)', (r) => r.t.growthbook);
-row('… of which the JS aggregates alone', (r) => r.t.facts);
+// key → [label, getter]; the keys are those of results.json.
+const ROWS = {
+  floor_native: ['floor: hand-written Rust for these rules (events pre-parsed; one pass fills every aggregate)', (r) => r.native.floor],
+  kairos_native: ['kairos native, resident visitor (history packed before timing; decide(moment))', (r) => r.native.visitor],
+  kairos_native_context: ['kairos native, `decide(&Context)` (context parsed before timing; history packed per call)', (r) => r.native.decide],
+  kairos_native_json: ['kairos native, parse context JSON + decide', (r) => r.native.parse_and_decide],
+  kairos_wasm_visitor: ['kairos wasm in Node, resident visitor (tracked before timing; `decide({now, session})`)', (r) => r.t.wasm_visitor],
+  kairos_wasm_json: ['kairos wasm in Node, `decideJson(text)` (parsed in wasm)', (r) => r.t.wasm_json],
+  kairos_wasm_object: ['kairos wasm in Node, `decide(ctx)` (JS object, read property by property)', (r) => r.t.wasm],
+  jsonlogic: ['json-logic-js (context already a JS object; JS aggregates + rules)', (r) => r.t.jsonlogic],
+  jsonlogic_json: ['json-logic-js, `JSON.parse(text)` + JS aggregates + rules', (r) => r.t.jsonlogic_json],
+  growthbook: ['GrowthBook `evalFeature` (JS object; JS aggregates + features)', (r) => r.t.growthbook],
+  growthbook_json: ['GrowthBook, `JSON.parse(text)` + JS aggregates + features', (r) => r.t.growthbook_json],
+  js_aggregates: ['… of which the JS aggregates alone', (r) => r.t.facts],
+};
+for (const [, [label, get]] of Object.entries(ROWS)) row(label, get);
+
+say();
+say('## The resident visitor in wasm (Node)');
+say();
+say('| size | events | `track` µs/event | `save()` µs | `restore()` µs | saved bytes | history as JSON | memory per visitor |');
+say('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const size of ['small', 'large']) {
+  const st = results[size].state;
+  say(`| ${size} | ${st.events} | ${st.track_us_per_event.toFixed(2)} | ${st.save_us.toFixed(1)} | ${st.restore_us.toFixed(1)} | ` +
+    `${st.saved_bytes} | ${st.history_json_bytes} | ${st.memory_bytes} |`);
+}
+const json = { quick: QUICK, rows: {}, visitor: {} };
+for (const [key, [, get]] of Object.entries(ROWS)) {
+  json.rows[key] = Object.fromEntries(['small', 'large'].map((size) => {
+    const r = get(results[size]);
+    return [size, { p50_us: r.p50_us, p99_us: r.p99_us }];
+  }));
+}
+for (const size of ['small', 'large']) json.visitor[size] = results[size].state;
+writeFileSync(join(dir, 'results.json'), JSON.stringify(json, null, 2) + '\n');
 
 // 3. Cold start, fresh processes.
-function cold(engine, size, n = 15) {
+function cold(engine, size, n = QUICK ? 5 : 15) {
   const runs = [];
   for (let i = 0; i < n; i++) {
     const out = execFileSync(process.execPath, [join(here, 'cold.mjs'), engine, join(dir, size), pkg], { encoding: 'utf8' });
@@ -167,7 +255,7 @@ function cold(engine, size, n = 15) {
   return { setup: med('setup_ms'), first: med('first_ms') };
 }
 say();
-say('## Cold start (ms, median of 15 fresh Node processes)');
+say(`## Cold start (ms, median of ${QUICK ? 5 : 15} fresh Node processes)`);
 say();
 say('| engine | what set-up is | small: set-up | first decision | large: set-up | first decision |');
 say('|---|---|---:|---:|---:|---:|');

@@ -1,0 +1,98 @@
+//! The resident visitor in JS: one per person (the page keeps one per page), holding the packed
+//! history in wasm memory so a decision carries only this moment's signals across the boundary.
+
+use crate::output::Cache;
+use crate::{coded_error, read_js, rust_error, set, Kairos};
+use kairos::context::Event;
+use kairos::{ContextError, ErrorCode, Moment, Options, Person};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// One person, resident in wasm memory: `track(event)`, `decide(moment)`, `save()`.
+#[wasm_bindgen]
+pub struct Visitor {
+    inner: kairos::Visitor,
+    cache: Rc<Cache>,
+}
+
+impl Visitor {
+    pub(crate) fn new(k: &Kairos, person: JsValue) -> Result<Visitor, JsValue> {
+        let person: Person = if person.is_undefined() || person.is_null() {
+            Person::default()
+        } else {
+            read_js(person, "person", ContextError::CODE)?
+        };
+        Ok(Visitor { inner: kairos::Visitor::new(k.engine.clone(), person), cache: k.cache.clone() })
+    }
+
+    pub(crate) fn restore(k: &Kairos, bytes: &[u8]) -> Result<Visitor, JsValue> {
+        kairos::Visitor::restore(k.engine.clone(), bytes)
+            .map(|inner| Visitor { inner, cache: k.cache.clone() })
+            .map_err(|e| rust_error(e.code(), &e))
+    }
+}
+
+#[wasm_bindgen]
+impl Visitor {
+    /// Appends one event (`{e|event, t|timestamp, p|properties}`, as in a context's `events`).
+    /// Throws `E_EVENT` with `path`/`field` for an event it cannot keep; the visitor is unchanged.
+    pub fn track(&mut self, event: JsValue) -> Result<(), JsValue> {
+        let event: Event = read_js(event, "event", ErrorCode::Event)?;
+        self.inner.track(event).map_err(|e| {
+            let err = coded_error(e.code(), &e.to_string());
+            set(&err, "field", &JsValue::from_str(&e.field));
+            err
+        })
+    }
+
+    /// Decides every slot for this moment: `{now, session?, geo?, timezone?, utc_offset?, event?}`.
+    /// Returns `{slots: {NAME: {variant, is_default, content, reason, explain?}}, consent, holdout,
+    /// missing}`; slot entries without template values are shared and frozen.
+    pub fn decide(&mut self, moment: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+        let moment: Moment = read_js(moment, "moment", ContextError::CODE)?;
+        let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
+        self.cache.decision(&d)
+    }
+
+    /// Decides for a page: `{decision, patches}`, as `Kairos.decidePage`.
+    #[wasm_bindgen(js_name = decidePage)]
+    pub fn decide_page(&mut self, moment: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+        let moment: Moment = read_js(moment, "moment", ContextError::CODE)?;
+        let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
+        let out = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&out, &JsValue::from_str("decision"), &self.cache.decision(&d)?);
+        let _ = js_sys::Reflect::set(&out, &JsValue::from_str("patches"), &crate::to_js(&kairos::html::patches(&d))?);
+        Ok(out.into())
+    }
+
+    /// Replaces what is known of the person (identity, consent, profile, scores); history stays.
+    #[wasm_bindgen(js_name = setPerson)]
+    pub fn set_person(&mut self, person: JsValue) -> Result<(), JsValue> {
+        let person: Person = read_js(person, "person", ContextError::CODE)?;
+        self.inner.set_person(person);
+        Ok(())
+    }
+
+    /// Whether personalisation consent was given (store `save()` bytes only then).
+    #[wasm_bindgen(getter, js_name = hasConsent)]
+    pub fn has_consent(&self) -> bool {
+        self.inner.has_consent()
+    }
+
+    /// Compact, versioned bytes (`KVIS`…) for `Kairos.restore`.
+    pub fn save(&self) -> Vec<u8> {
+        self.inner.save()
+    }
+
+    /// Events kept.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Approximate bytes of wasm memory this visitor holds.
+    #[wasm_bindgen(js_name = memoryBytes)]
+    pub fn memory_bytes(&self) -> usize {
+        self.inner.memory_bytes()
+    }
+}
