@@ -1,5 +1,6 @@
 //! Contexts against the example bundles; every decision must be deterministic and unchanged by
-//! explanations (common::decide_checked).
+//! explanations (common::decide_checked), and a resident visitor fed the same events, before and
+//! after save/restore, must decide and explain exactly alike (common::visitor_agrees).
 //!
 //! The first byte picks the bundle. Then either the rest is context JSON text as is (mode 0), or
 //! (other modes) it drives a generator that writes a context in the right shape, with the event
@@ -317,4 +318,5 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(ctx) = parse_context(&text) else { return };
     common::decide_checked(&engines[i], &ctx);
+    common::visitor_agrees(&common::shared_engines()[i], &ctx);
 });

@@ -48,7 +48,7 @@ impl Cache {
             return Ok(v.clone());
         }
         let value = to_js(d)?;
-        let value: JsValue = js_sys::Object::freeze(&deep_freeze(value).into()).into();
+        let value: JsValue = deep_freeze(value).into();
         self.slots.borrow_mut().insert(key, value.clone());
         Ok(value)
     }

@@ -52,6 +52,42 @@ pub fn engines() -> &'static [Engine] {
     })
 }
 
+/// The same engines, shareable, for resident visitors.
+pub fn shared_engines() -> &'static [std::sync::Arc<Engine>] {
+    static SHARED: std::sync::OnceLock<Vec<std::sync::Arc<Engine>>> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| engines().iter().map(|e| std::sync::Arc::new(e.clone())).collect())
+}
+
+/// The differential check: a visitor told `ctx`'s events one by one, and the same visitor after
+/// save/restore, decide and explain exactly as the context path does (when the context's future
+/// events cannot push past ones out of the kept history; a visitor built from the context always).
+pub fn visitor_agrees(engine: &std::sync::Arc<Engine>, ctx: &Context) {
+    use kairos::{Moment, Person, Visitor};
+    let opts = Options { explain: true };
+    let want = decision_to_json(&engine.decide(ctx, opts));
+    let mut from = Visitor::from_context(engine.clone(), ctx);
+    assert_eq!(decision_to_json(&from.decide(Moment::of(ctx), opts)), want, "visitor from the context disagrees");
+    let future = ctx.events.0.iter().any(|e| e.at > ctx.now.0);
+    if future && ctx.events.0.len() > engine.program.max_history as usize {
+        return;
+    }
+    let person = Person {
+        customer_id: ctx.customer_id.clone(),
+        consent: ctx.consent.clone(),
+        profile: ctx.profile.clone(),
+        scores: ctx.scores.clone(),
+        timezone: ctx.timezone.clone(),
+        utc_offset: ctx.utc_offset.clone(),
+    };
+    let mut v = Visitor::new(engine.clone(), person);
+    for e in &ctx.events.0 {
+        v.track(e.clone()).expect("a parsed event is accepted");
+    }
+    assert_eq!(decision_to_json(&v.decide(Moment::of(ctx), opts)), want, "tracked visitor disagrees");
+    let mut restored = Visitor::restore(engine.clone(), &v.save()).expect("own bytes restore");
+    assert_eq!(decision_to_json(&restored.decide(Moment::of(ctx), opts)), want, "restored visitor disagrees");
+}
+
 pub fn contexts() -> &'static [Context] {
     static CONTEXTS_PARSED: std::sync::OnceLock<Vec<Context>> = std::sync::OnceLock::new();
     CONTEXTS_PARSED.get_or_init(|| CONTEXTS.iter().map(|c| parse_context(c).expect("example context parses")).collect())

@@ -1,0 +1,75 @@
+// The resident visitor and the JSON-text path in Node (pkg/node), against the object path: every
+// scenario case decides as written through all three, and a visitor that was saved and restored
+// decides as before. Bad events and bad saved bytes get their codes, and change nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ROOT, caseFiles, compileBundle, runFile } from '../scenario-cases.mjs';
+
+const require = createRequire(import.meta.url);
+const { Kairos } = require(join(ROOT, 'pkg', 'node', 'kairos.js'));
+const files = caseFiles();
+
+/** The visitor a context describes: its person, then its events tracked one by one. */
+function visitorOf(engine, ctx) {
+  const { customer_id, consent, profile, scores, timezone, utc_offset } = ctx;
+  const v = engine.visitor(defined({ customer_id, consent, profile, scores, timezone, utc_offset }));
+  for (const e of ctx.events ?? []) v.track(e);
+  return v;
+}
+
+const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+function momentOf(ctx) {
+  const { now, session, geo, timezone, utc_offset, event } = ctx;
+  return defined({ now, session, geo, timezone, utc_offset, event });
+}
+
+for (const entry of files) {
+  test(`visitor, JSON text and object decide alike: ${entry.file}`, async () => {
+    const engine = Kairos.load(compileBundle(entry.bundle));
+    const viaVisitor = await runFile(entry, (c) => visitorOf(engine, c.context).decide(momentOf(c.context), true));
+    assert.ok(viaVisitor.length === 0, `visitor: ${viaVisitor.join('\n')}`);
+    const viaJson = await runFile(entry, (c) => engine.decideJson(JSON.stringify(c.context), true));
+    assert.ok(viaJson.length === 0, `decideJson: ${viaJson.join('\n')}`);
+    for (const c of entry.doc.cases) {
+      const object = JSON.stringify(engine.decide(c.context, true));
+      assert.equal(JSON.stringify(engine.decideJson(JSON.stringify(c.context), true)), object, c.name);
+      const v = visitorOf(engine, c.context);
+      assert.equal(JSON.stringify(v.decide(momentOf(c.context), true)), object, `${c.name}: visitor`);
+      const restored = engine.restore(v.save());
+      assert.equal(JSON.stringify(restored.decide(momentOf(c.context), true)), object, `${c.name}: restored`);
+    }
+  });
+}
+
+test('refused events and saved bytes carry codes and change nothing', () => {
+  const engine = Kairos.load(compileBundle(files[0].bundle));
+  const other = Kairos.load(compileBundle(files[1].bundle));
+  const v = engine.visitor({ consent: { personalization: true } });
+  v.track({ e: 'login', t: 1_800_000_000_000 });
+  const before = Buffer.from(v.save()).toString('hex');
+  for (const bad of [{ e: 'login' }, { e: 'login', t: 'not a time' }, { t: 1 }, 42]) {
+    assert.throws(() => v.track(bad), (e) => e.code === 'E_EVENT' && typeof e.path === 'string', JSON.stringify(bad));
+  }
+  assert.equal(Buffer.from(v.save()).toString('hex'), before);
+  assert.equal(v.length, 1);
+  const bytes = v.save();
+  assert.throws(() => other.restore(bytes), (e) => e.code === 'E_VISITOR_BUNDLE');
+  assert.throws(() => engine.restore(bytes.slice(0, bytes.length - 1)), (e) => e.code === 'E_VISITOR_CORRUPT');
+  assert.throws(() => engine.restore(new TextEncoder().encode('{"events":[]}')), (e) => e.code === 'E_VISITOR_VERSION');
+  assert.throws(() => engine.decideJson('{"now": 1, "session": {"device": 3}}'), (e) => e.code === 'E_CONTEXT' && e.line === 1 && e.column > 0);
+  assert.throws(() => v.decide({ session: {} }), (e) => e.code === 'E_CONTEXT');
+});
+
+test('shared slot decisions are frozen, so one caller cannot change another decision', () => {
+  const engine = Kairos.load(compileBundle(files[0].bundle));
+  const ctx = files[0].doc.cases[0].context;
+  const a = engine.decide(ctx);
+  const slot = Object.keys(a.slots)[0];
+  if (!a.slots[slot].explain && Object.isFrozen(a.slots[slot])) {
+    assert.throws(() => { 'use strict'; a.slots[slot].variant = 'x'; }, TypeError);
+  }
+  assert.notEqual(engine.decide(ctx).slots[slot].variant, 'x');
+});
