@@ -169,7 +169,7 @@ for (const size of ['small', 'large']) {
   say();
   say(`## ${size}: ${native.rules_bytes} B rules JSON → ${native.bundle_bytes} B bundle, ` +
     `${contexts[0].events.length} events per context`);
-  say(`All four agree on all ${slotsTotal} slot decisions of ${contexts.length} contexts ` +
+  say(`Every engine and path agrees on all ${slotsTotal} slot decisions of ${contexts.length} contexts ` +
     `(${((100 * chosen) / slotsTotal).toFixed(0)} % pick a variant, the rest the default).`);
   const t = timeAll({
     wasm_visitor: [e.wasm_visitor, residents], wasm_json: [e.wasm_json, texts], wasm: e.wasm,
