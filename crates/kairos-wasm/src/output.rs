@@ -11,12 +11,16 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
-/// Frozen slot decisions by (slot index, variant id, reason), and slot names as JS strings.
+/// Frozen slot decisions by (slot index, reason), then variant id (a few per slot: searched, so a
+/// lookup allocates nothing), and slot names as JS strings.
 #[derive(Default)]
 pub(crate) struct Cache {
-    slots: RefCell<HashMap<(usize, String, &'static str), JsValue>>,
+    slots: RefCell<HashMap<(usize, &'static str), SharedSlots>>,
     keys: RefCell<Vec<JsValue>>,
 }
+
+/// (variant id, its frozen slot decision) for one slot and reason.
+type SharedSlots = Vec<(String, JsValue)>;
 
 fn set(target: &JsValue, key: &JsValue, value: &JsValue) {
     // Setting a property of a fresh plain object cannot fail.
@@ -43,13 +47,14 @@ impl Cache {
         if !d.vars.is_empty() || d.explain.is_some() {
             return to_js(d);
         }
-        let key = (i, d.variant.clone(), d.reason);
-        if let Some(v) = self.slots.borrow().get(&key) {
-            return Ok(v.clone());
+        let key = (i, d.reason);
+        if let Some(list) = self.slots.borrow().get(&key) {
+            if let Some((_, v)) = list.iter().find(|(id, _)| *id == d.variant) {
+                return Ok(v.clone());
+            }
         }
-        let value = to_js(d)?;
-        let value: JsValue = deep_freeze(value).into();
-        self.slots.borrow_mut().insert(key, value.clone());
+        let value: JsValue = deep_freeze(to_js(d)?).into();
+        self.slots.borrow_mut().entry(key).or_default().push((d.variant.clone(), value.clone()));
         Ok(value)
     }
 
