@@ -26,6 +26,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+/// A field given as `null` (or, from JS, `undefined`) reads as its default, as if absent: JS
+/// callers write `{ scores: ctx.scores }` whether or not there are scores.
+fn or_default<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+}
+
 /// What is known about a person between moments: identity, consent, profile and scores.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,13 +40,13 @@ pub struct Person {
     #[serde(default)]
     pub customer_id: Option<Text>,
     /// Consent flags; personalisation needs `personalization: true`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub consent: BTreeMap<String, bool>,
     /// Customer attributes (`profile.NAME`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub profile: BTreeMap<String, Scalar>,
     /// Cached model scores by name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub scores: BTreeMap<String, CachedScore>,
     /// IANA zone, used when a moment names none.
     #[serde(default)]
@@ -57,10 +63,10 @@ pub struct Moment {
     /// The decision instant (epoch ms or RFC 3339). Required: the core never reads a clock.
     pub now: Timestamp,
     /// This visit's signals.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub session: Session,
     /// Where the visitor is now.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub geo: Geo,
     /// IANA zone now (overrides the person's).
     #[serde(default)]

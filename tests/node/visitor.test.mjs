@@ -73,3 +73,11 @@ test('shared slot decisions are frozen, so one caller cannot change another deci
   }
   assert.notEqual(engine.decide(ctx).slots[slot].variant, 'x');
 });
+
+test('a person or moment field given as undefined or null reads as absent', () => {
+  const engine = Kairos.load(compileBundle(files[0].bundle));
+  const v = engine.visitor({ customer_id: undefined, consent: { personalization: true }, profile: undefined, scores: null });
+  const d = v.decide({ now: 1_800_000_000_000, session: undefined, geo: null });
+  assert.equal(d.consent, true);
+  assert.equal(JSON.stringify(d), JSON.stringify(engine.visitor({ consent: { personalization: true } }).decide({ now: 1_800_000_000_000 })));
+});
