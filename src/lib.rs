@@ -8,7 +8,9 @@
 //! The layout follows the data: [`context`] holds what is known about the visitor (signals such
 //! as device and local time are derived from it), [`rules`] compiles what marketers wrote into a
 //! [`program`], [`Engine`] evaluates it with three-valued logic and [`decide`] chooses, and
-//! [`html`] projects a decision onto a page, an email or a terminal. The public API is those
+//! [`html`] projects a decision onto a page, an email or a terminal. A [`Visitor`] keeps one
+//! person resident between decisions, its history packed for the bundle; a context's own events
+//! are packed the same way per call, so both run one evaluator. The public API is those
 //! namespaces plus the items re-exported here; the machinery behind them stays private.
 //!
 //! The surfaces (edge, wasm, Worker, CLI, replay) are sibling crates under `crates/` that depend on

@@ -127,20 +127,9 @@ fn json(d: &kairos::Decision) -> String {
     serde_json::to_string(d).unwrap()
 }
 
-fn person_of(ctx: &kairos::Context) -> Person {
-    Person {
-        customer_id: ctx.customer_id.clone(),
-        consent: ctx.consent.clone(),
-        profile: ctx.profile.clone(),
-        scores: ctx.scores.clone(),
-        timezone: ctx.timezone.clone(),
-        utc_offset: ctx.utc_offset.clone(),
-    }
-}
-
 /// A visitor told the context's events one by one, in the context's order.
 fn tracked(engine: &Arc<Engine>, ctx: &kairos::Context) -> Visitor {
-    let mut v = Visitor::new(engine.clone(), person_of(ctx));
+    let mut v = Visitor::new(engine.clone(), Person::of(ctx));
     for e in &ctx.events.0 {
         v.track(e.clone()).expect("a parsed event is accepted");
     }

@@ -180,12 +180,13 @@ for (const size of ['small', 'large']) {
   const one = residents[0].visitor;
   const saved = one.save();
   const reps = QUICK ? 50 : 300;
-  let s0 = performance.now();
-  for (let i = 0; i < reps; i++) one.save();
-  const saveUs = ((performance.now() - s0) * 1000) / reps;
-  s0 = performance.now();
-  for (let i = 0; i < reps; i++) e.engine.restore(saved).free();
-  const restoreUs = ((performance.now() - s0) * 1000) / reps;
+  const perCallUs = (fn) => {
+    const s0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    return ((performance.now() - s0) * 1000) / reps;
+  };
+  const saveUs = perCallUs(() => one.save());
+  const restoreUs = perCallUs(() => e.engine.restore(saved).free());
   const state = {
     events: contexts[0].events.length, track_us_per_event: trackUs, save_us: saveUs, restore_us: restoreUs,
     saved_bytes: saved.length, history_json_bytes: JSON.stringify(contexts[0].events).length,

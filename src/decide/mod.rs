@@ -126,22 +126,21 @@ pub(crate) struct Decider<'e> {
 impl Decider<'_> {
     /// Every segment's truth, on the history (decisions that read no history do not pack one).
     fn segments_alone(&self, ctx: &Context, hist: Option<&Packed>, out: &mut Vec<Tri>) {
-        let packed;
-        let hist = match hist {
-            Some(h) => h,
-            None => {
-                packed = self.pack(ctx);
-                &packed
-            }
-        };
-        let mut ev = self.eval(ctx, hist);
+        let mut packed = None;
+        let mut ev = self.eval(ctx, self.history(ctx, hist, &mut packed));
         out.extend((0..self.engine.program.segments.len() as u32).map(|id| ev.segment(id)));
     }
 
-    /// A context's own history, packed for this bundle.
-    fn pack(&self, ctx: &Context) -> Packed {
-        let max = self.engine.program.max_history as usize;
-        Packed::from_events(&self.engine.plan, &ctx.events.0, ctx.now.0, max)
+    /// The resident visitor's history, or else the context's own events packed for this bundle
+    /// into `packed` (the caller's, so it outlives the evaluation).
+    fn history<'h>(&self, ctx: &Context, hist: Option<&'h Packed>, packed: &'h mut Option<Packed>) -> &'h Packed {
+        match hist {
+            Some(h) => h,
+            None => {
+                let max = self.engine.program.max_history as usize;
+                packed.insert(Packed::from_events(&self.engine.plan, &ctx.events.0, ctx.now.0, max))
+            }
+        }
     }
 
     fn eval<'a>(&'a self, ctx: &'a Context, hist: &'a Packed) -> Eval<'a> {
@@ -203,15 +202,8 @@ impl Decider<'_> {
                 missing,
             };
         }
-        let packed;
-        let hist = match hist {
-            Some(h) => h,
-            None => {
-                packed = self.pack(ctx);
-                &packed
-            }
-        };
-        let mut ev = self.eval(ctx, hist);
+        let mut packed = None;
+        let mut ev = self.eval(ctx, self.history(ctx, hist, &mut packed));
         let mut slots: Vec<SlotDecision> =
             prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts, content)).collect();
         if content {

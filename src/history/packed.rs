@@ -49,6 +49,21 @@ impl RunningSum {
     pub(super) fn exact(&self) -> bool {
         self.whole && self.magnitude < EXACT_LIMIT
     }
+
+    /// What one event adds (0 unless it counts), noting whether sums stay exact.
+    fn add(&mut self, counted: bool, v: f64) -> f64 {
+        if !counted {
+            return 0.0;
+        }
+        self.magnitude += v.abs();
+        self.whole &= is_whole(v);
+        v
+    }
+}
+
+/// A whole number other than -0 (whose sum with +0 would lose its sign in a running total).
+pub(super) fn is_whole(v: f64) -> bool {
+    v.fract() == 0.0 && !(v == 0.0 && v.is_sign_negative())
 }
 
 /// The kept events of one name.
@@ -136,11 +151,7 @@ impl Group {
             let hit = stream.is_none_or(|s| row.matches.get(s as usize).copied().unwrap_or(false));
             let v = row.nums.get(num as usize).copied().unwrap_or(f64::NAN);
             let counted = hit && !v.is_nan();
-            if counted {
-                sum.magnitude += v.abs();
-                sum.whole &= v.fract() == 0.0 && !(v == 0.0 && v.is_sign_negative());
-            }
-            let add = if counted { v } else { 0.0 };
+            let add = sum.add(counted, v);
             let before = sum.total.get(pos).copied().unwrap_or(0.0);
             sum.total.insert(pos + 1, before + add);
             for t in sum.total.iter_mut().skip(pos + 2) {
@@ -175,12 +186,9 @@ impl Group {
                 let hit = stream.is_none_or(|s| hits.get(s as usize).and_then(|h| h.get(i)).copied().unwrap_or(false));
                 let v = col.and_then(|c| c.get(i)).copied().unwrap_or(f64::NAN);
                 let counted = hit && !v.is_nan();
-                if counted {
-                    sum.magnitude += v.abs();
-                    sum.whole &= v.fract() == 0.0 && !(v == 0.0 && v.is_sign_negative());
-                }
+                let add = sum.add(counted, v);
                 let last = sum.total.last().copied().unwrap_or(0.0);
-                sum.total.push(last + if counted { v } else { 0.0 });
+                sum.total.push(last + add);
                 let c = sum.count.last().copied().unwrap_or(0);
                 sum.count.push(c + u32::from(counted));
             }

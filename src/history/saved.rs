@@ -3,7 +3,7 @@
 //! sums are rebuilt on restore, so they cost nothing to store. Untrusted on the way back in: every
 //! length is checked against the plan, and a mismatch names the field.
 
-use super::packed::{Key, Packed, Row};
+use super::packed::{is_whole, Key, Packed, Row};
 use super::plan::Plan;
 use crate::context::{Scalar, MAX_MS, MIN_MS};
 use crate::limits::{MAX_CONTEXT_STRING_BYTES, MAX_EVENTS};
@@ -100,9 +100,7 @@ impl Packed {
                         c.iter()
                             .map(|&v| match v {
                                 v if v.is_nan() => SavedNum::None,
-                                v if v.fract() == 0.0 && v.abs() < 9.0e15 && !(v == 0.0 && v.is_sign_negative()) => {
-                                    SavedNum::Whole(v as i64)
-                                }
+                                v if is_whole(v) && v.abs() < 9.0e15 => SavedNum::Whole(v as i64),
                                 v => SavedNum::Float(v),
                             })
                             .collect()

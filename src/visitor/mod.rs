@@ -79,6 +79,20 @@ pub struct Moment {
     pub event: Option<Event>,
 }
 
+impl Person {
+    /// The person a context describes (identity, consent, profile, scores, zone).
+    pub fn of(ctx: &Context) -> Person {
+        Person {
+            customer_id: ctx.customer_id.clone(),
+            consent: ctx.consent.clone(),
+            profile: ctx.profile.clone(),
+            scores: ctx.scores.clone(),
+            timezone: ctx.timezone.clone(),
+            utc_offset: ctx.utc_offset.clone(),
+        }
+    }
+}
+
 impl Moment {
     /// The moment a context describes (its `now`, session, geo, zone and triggering event).
     pub fn of(ctx: &Context) -> Moment {
@@ -146,14 +160,7 @@ impl Visitor {
         let max = engine.program.max_history as usize;
         let hist = Packed::from_events(&engine.plan, &ctx.events.0, ctx.now.0, max);
         let mut v = Visitor { engine, ctx: Context::default(), zone: (None, None), hist };
-        v.set_person(Person {
-            customer_id: ctx.customer_id.clone(),
-            consent: ctx.consent.clone(),
-            profile: ctx.profile.clone(),
-            scores: ctx.scores.clone(),
-            timezone: ctx.timezone.clone(),
-            utc_offset: ctx.utc_offset.clone(),
-        });
+        v.set_person(Person::of(ctx));
         v
     }
 

@@ -1,10 +1,12 @@
-//! JavaScript bindings (wasm-bindgen). Contexts arrive as plain JS objects and
-//! decisions leave as plain JS objects (serde-wasm-bindgen); no JSON text and
-//! no serde_json in the module. Errors are real `Error`s with a stable `code` (docs/errors.md),
-//! their inner error as `cause`, and `path`/`line`/`column` where the problem is located.
+//! JavaScript bindings (wasm-bindgen). Persons, moments, events and contexts arrive as plain JS
+//! objects (serde-wasm-bindgen); the Node build (feature `json`) also reads a whole context as JSON
+//! text inside wasm, and the page module carries no JSON reader. Decisions leave as plain JS
+//! objects whose unchanging slot entries are built once and shared, frozen (`output`). Errors are
+//! real `Error`s with a stable `code` (docs/errors.md), their inner error as `cause`, and
+//! `path`/`line`/`column` where the problem is located.
 //!
-//! Owns: the `Kairos` class of the page module and the Node module, and the playground's compiler
-//! entry points (feature `playground`). Must not import kairos-edge or the `worker` crate: the page
+//! Owns: the `Kairos` class of the page module and the Node module, the resident `Visitor`
+//! (`visitor`), and the playground's compiler entry points (feature `playground`). Must not import kairos-edge or the `worker` crate: the page
 //! module carries only what a page needs, and every byte here is paid by each visitor.
 
 mod output;
@@ -44,7 +46,7 @@ pub(crate) fn rust_error<E: std::error::Error>(code: ErrorCode, e: &E) -> JsValu
 }
 
 /// `path`, and `line`/`column` when the input had lines (JS values have none).
-#[cfg(feature = "playground")]
+#[cfg(any(feature = "playground", feature = "json"))]
 fn set_location(err: &JsValue, at: &kairos::Location) {
     set(err, "path", &JsValue::from_str(&at.path));
     if at.line > 0 {
@@ -177,11 +179,7 @@ impl Kairos {
     pub fn decide_json(&self, context: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
         let ctx = kairos::json::parse_context(context).map_err(|e| {
             let err = coded_error(e.code(), &e.to_string());
-            set(&err, "path", &JsValue::from_str(&e.at.path));
-            if e.at.line > 0 {
-                set(&err, "line", &JsValue::from_f64(e.at.line as f64));
-                set(&err, "column", &JsValue::from_f64(e.at.column as f64));
-            }
+            set_location(&err, &e.at);
             err
         })?;
         self.cache.decision(&self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) }))

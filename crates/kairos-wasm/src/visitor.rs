@@ -25,6 +25,11 @@ impl Visitor {
         Ok(Visitor { inner: kairos::Visitor::new(k.engine.clone(), person), cache: k.cache.clone() })
     }
 
+    fn decide_moment(&mut self, moment: JsValue, explain: Option<bool>) -> Result<kairos::Decision, JsValue> {
+        let moment: Moment = read_js(moment, "moment", ContextError::CODE)?;
+        Ok(self.inner.decide(moment, Options { explain: explain.unwrap_or(false) }))
+    }
+
     pub(crate) fn restore(k: &Kairos, bytes: &[u8]) -> Result<Visitor, JsValue> {
         kairos::Visitor::restore(k.engine.clone(), bytes)
             .map(|inner| Visitor { inner, cache: k.cache.clone() })
@@ -49,16 +54,14 @@ impl Visitor {
     /// Returns `{slots: {NAME: {variant, is_default, content, reason, explain?}}, consent, holdout,
     /// missing}`; slot entries without template values are shared and frozen.
     pub fn decide(&mut self, moment: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
-        let moment: Moment = read_js(moment, "moment", ContextError::CODE)?;
-        let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
+        let d = self.decide_moment(moment, explain)?;
         self.cache.decision(&d)
     }
 
     /// Decides for a page: `{decision, patches}`, as `Kairos.decidePage`.
     #[wasm_bindgen(js_name = decidePage)]
     pub fn decide_page(&mut self, moment: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
-        let moment: Moment = read_js(moment, "moment", ContextError::CODE)?;
-        let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
+        let d = self.decide_moment(moment, explain)?;
         let out = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&out, &JsValue::from_str("decision"), &self.cache.decision(&d)?);
         let _ = js_sys::Reflect::set(&out, &JsValue::from_str("patches"), &crate::to_js(&kairos::html::patches(&d))?);

@@ -71,15 +71,7 @@ pub fn visitor_agrees(engine: &std::sync::Arc<Engine>, ctx: &Context) {
     if future && ctx.events.0.len() > engine.program.max_history as usize {
         return;
     }
-    let person = Person {
-        customer_id: ctx.customer_id.clone(),
-        consent: ctx.consent.clone(),
-        profile: ctx.profile.clone(),
-        scores: ctx.scores.clone(),
-        timezone: ctx.timezone.clone(),
-        utc_offset: ctx.utc_offset.clone(),
-    };
-    let mut v = Visitor::new(engine.clone(), person);
+    let mut v = Visitor::new(engine.clone(), Person::of(ctx));
     for e in &ctx.events.0 {
         v.track(e.clone()).expect("a parsed event is accepted");
     }
