@@ -10,12 +10,12 @@ cd "$(dirname "$0")/.."
 
 source scripts/wasm-lib.sh
 
-bindgen() { # target out-dir
+bindgen() { # target out-dir [wasm-opt level]
   rm -rf "$2"
   "$WASM_BINDGEN" --target "$1" --out-dir "$2" --out-name kairos "$WASM"
   # npm's binaryen: Debian's wasm-opt 108 breaks wasm-bindgen's externref table (docs/build.md).
   if [ -x node_modules/.bin/wasm-opt ]; then
-    node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    node_modules/.bin/wasm-opt "${3:--Oz}" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue "$2/kairos_bg.wasm" -o "$2/kairos_bg.wasm"
   fi
   echo "build-wasm: $2/kairos_bg.wasm $(stat -c %s "$2/kairos_bg.wasm") bytes"
@@ -25,12 +25,19 @@ sysroot_has_wasm && echo "build-wasm: using the installed $TARGET target" \
   || echo "build-wasm: no $TARGET std installed; building std from Debian's rust-web sources"
 
 # Node gets `decideJson` (serde_json inside); the page module stays without a JSON reader.
-cargo_wasm kairos-wasm json
-bindgen nodejs pkg/node
+# It is built for speed (profile wasm-speed); the page module for size.
+WASM_PROFILE=wasm-speed cargo_wasm kairos-wasm json
+bindgen nodejs pkg/node -O3
 cargo_wasm kairos-wasm
 bindgen web pkg/web
-# The repo's package.json says "type": "module"; the nodejs glue is CommonJS.
+# The repo's package.json says "type": "module"; the nodejs glue is CommonJS, and it require()s
+# the inline JS snippets, which wasm-bindgen writes as ES modules: Node 20 cannot require those,
+# so they are rewritten as CommonJS (each is ours: `export function NAME(` only).
 echo '{ "type": "commonjs" }' > pkg/node/package.json
+for snippet in pkg/node/snippets/*/*.js; do
+  sed -i -E 's/^export function ([A-Za-z_][A-Za-z0-9_]*)\(/exports.\1 = function \1(/' "$snippet"
+  if grep -q '^export ' "$snippet"; then echo "build-wasm: $snippet: an export other than a function" >&2; exit 1; fi
+done
 rm -rf www/pkg && cp -r pkg/web www/pkg
 
 cargo_wasm kairos-wasm playground

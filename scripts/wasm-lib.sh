@@ -11,11 +11,13 @@ sysroot_has_wasm() {
   ls "$dir"/libcore-*.rlib >/dev/null 2>&1
 }
 
-# Builds one surface crate's cdylib and sets WASM to its .wasm file.
+# Builds one surface crate's cdylib and sets WASM to its .wasm file. Profile `wasm` (small: what
+# a page downloads) unless WASM_PROFILE says otherwise (`wasm-speed`: the Node module).
 cargo_wasm() { # package [features]
-  local args=(-p "$1" --lib --profile wasm --target "$TARGET")
+  local profile=${WASM_PROFILE:-wasm}
+  local args=(-p "$1" --lib --profile "$profile" --target "$TARGET")
   [ -n "${2:-}" ] && args+=(--features "$2")
-  WASM="$CARGO_TARGET_DIR/$TARGET/wasm/${1//-/_}.wasm"
+  WASM="$CARGO_TARGET_DIR/$TARGET/$profile/${1//-/_}.wasm"
   if sysroot_has_wasm; then
     cargo build "${args[@]}"
   else

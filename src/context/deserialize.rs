@@ -2,8 +2,8 @@
 //! (instants in range, finite numbers, string lengths, bounded skipping of unread values).
 
 use super::{
-    normalize_event_name, ClientHints, Event, Events, Finite, HintBool, Scalar, Search, Text, Timestamp, Viewport,
-    MAX_EVENTS, MAX_HISTORY_BYTES, MAX_MS, MAX_STRING_BYTES, MIN_MS,
+    normalize_event_name, ClientHints, Event, Events, Finite, HintBool, Scalar, Search, Session, Text, Timestamp,
+    Viewport, MAX_EVENTS, MAX_HISTORY_BYTES, MAX_MS, MAX_STRING_BYTES, MIN_MS,
 };
 use crate::limits::{Nesting, MAX_SKIPPED_DEPTH};
 use crate::time::parse_timestamp;
@@ -209,6 +209,66 @@ impl<'de> Visitor<'de> for Skip {
     fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Skip, A::Error> {
         use de::VariantAccess;
         data.variant::<Skip>()?.1.newtype_variant::<Skip>()
+    }
+}
+
+const SESSION_FIELDS: &[&str] = &[
+    "device",
+    "user_agent",
+    "client_hints",
+    "viewport",
+    "referrer",
+    "url",
+    "utm",
+    "page",
+    "page_views",
+    "product_views",
+    "searches",
+    "cart_dwell_ms",
+    "checkout_dwell_ms",
+    "coupon_searches",
+];
+
+impl<'de> Deserialize<'de> for Session {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Session;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("the session: {device, page, referrer, url, utm, …}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Session, A::Error> {
+                let mut out = Session::default();
+                let mut seen = 0u32;
+                while let Some(key) = map.next_key::<Text>()? {
+                    let Some(i) = SESSION_FIELDS.iter().position(|f| *f == key.0) else {
+                        return Err(de::Error::unknown_field(&key.0, SESSION_FIELDS));
+                    };
+                    if seen & (1 << i) != 0 {
+                        return Err(de::Error::duplicate_field(SESSION_FIELDS[i]));
+                    }
+                    seen |= 1 << i;
+                    match SESSION_FIELDS[i] {
+                        "device" => out.device = map.next_value()?,
+                        "user_agent" => out.user_agent = map.next_value()?,
+                        "client_hints" => out.client_hints = map.next_value()?,
+                        "viewport" => out.viewport = map.next_value()?,
+                        "referrer" => out.referrer = map.next_value()?,
+                        "url" => out.url = map.next_value()?,
+                        "utm" => out.utm = map.next_value()?,
+                        "page" => out.page = map.next_value()?,
+                        "page_views" => out.page_views = map.next_value()?,
+                        "product_views" => out.product_views = map.next_value()?,
+                        "searches" => out.searches = map.next_value()?,
+                        "cart_dwell_ms" => out.cart_dwell_ms = map.next_value()?,
+                        "checkout_dwell_ms" => out.checkout_dwell_ms = map.next_value()?,
+                        _ => out.coupon_searches = map.next_value()?,
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

@@ -56,51 +56,37 @@ pub struct Context {
     pub event: Option<Event>,
 }
 
-/// The current visit.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The current visit. Read by hand (in deserialize.rs) as a map, so a JS reader walks the keys
+/// given rather than probing each of the fields; unknown and repeated keys are errors.
+#[derive(Debug, Clone, Default)]
 pub struct Session {
     /// mobile, tablet, desktop or unknown; derived from hints or the user agent when absent.
-    #[serde(default)]
     pub device: Option<Text>,
     /// The `User-Agent` header, for the device class when neither `device` nor a hint says.
-    #[serde(default)]
     pub user_agent: Option<Text>,
     /// User-agent client hints (`Sec-CH-UA-*`).
-    #[serde(default)]
     pub client_hints: ClientHints,
     /// The viewport size in CSS pixels.
-    #[serde(default)]
     pub viewport: Option<Viewport>,
     /// The referring URL.
-    #[serde(default)]
     pub referrer: Option<Text>,
     /// Current page URL; UTM parameters are read from it when `utm` is absent.
-    #[serde(default)]
     pub url: Option<Text>,
     /// UTM parameters by name (`source`, `medium`, …), overriding the URL's.
-    #[serde(default)]
     pub utm: BTreeMap<String, Text>,
     /// Current page path or type (`/`, `home`, `checkout`).
-    #[serde(default)]
     pub page: Option<Text>,
     /// Pages viewed this session.
-    #[serde(default)]
     pub page_views: Option<u32>,
     /// Products viewed this session, oldest first.
-    #[serde(default)]
     pub product_views: Vec<ProductView>,
     /// Searches this session, oldest first.
-    #[serde(default)]
     pub searches: Vec<Search>,
     /// Time spent in the cart, in ms.
-    #[serde(default)]
     pub cart_dwell_ms: Option<Finite>,
     /// Time spent in checkout, in ms.
-    #[serde(default)]
     pub checkout_dwell_ms: Option<Finite>,
     /// Searches for coupons this session.
-    #[serde(default)]
     pub coupon_searches: Option<u32>,
 }
 

@@ -1,8 +1,9 @@
-//! Decisions as JS objects without a JSON round trip or a property-by-property serialisation of
-//! what does not change: a slot decision with no template values and no explanation depends only
-//! on (slot, variant, reason), so its object is built once, frozen, and shared by every decision
-//! that picks it. A decision is then one fresh object per call plus one `Reflect.set` per slot.
-//! Decisions with vars or explanations are serialised in full (serde-wasm-bindgen).
+//! Decisions as JS objects, built with as few boundary crossings as possible. A slot decision
+//! with no template values and no explanation depends only on (slot, variant, reason), so its
+//! object is built once, frozen, and kept in a JS array; a decision then crosses once, as the
+//! indices of its slots' objects, and a few lines of JS (`build_decision`) assemble it. Slot
+//! decisions with vars or explanations are serialised in full (serde-wasm-bindgen) and passed
+//! alongside.
 
 use crate::to_js;
 use kairos::decide::SlotDecision;
@@ -11,69 +12,97 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
-/// Frozen slot decisions by (slot index, reason), then variant id (a few per slot: searched, so a
-/// lookup allocates nothing), and slot names as JS strings.
-#[derive(Default)]
-pub(crate) struct Cache {
-    slots: RefCell<HashMap<(usize, &'static str), SharedSlots>>,
-    keys: RefCell<Vec<JsValue>>,
+#[wasm_bindgen(inline_js = r#"
+export function build_decision(keys, shared, ids, fresh, flags, missing) {
+  const slots = {};
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    slots[keys[i]] = id & 0x80000000 ? fresh[id & 0x7fffffff] : shared[id];
+  }
+  return { slots, consent: (flags & 1) !== 0, holdout: (flags & 2) !== 0, missing: missing ?? [] };
+}
+"#)]
+extern "C" {
+    /// `ids[i]`: slot `i`'s object, `shared[id]`, or `fresh[id & 0x7fffffff]` when the top bit is set.
+    fn build_decision(
+        keys: &js_sys::Array,
+        shared: &js_sys::Array,
+        ids: &[u32],
+        fresh: &JsValue,
+        flags: u32,
+        missing: &JsValue,
+    ) -> JsValue;
 }
 
-/// (variant id, its frozen slot decision) for one slot and reason.
-type SharedSlots = Vec<(String, JsValue)>;
+/// Marks an index into the per-call `fresh` array rather than the shared one.
+const FRESH: u32 = 0x8000_0000;
 
-fn set(target: &JsValue, key: &JsValue, value: &JsValue) {
-    // Setting a property of a fresh plain object cannot fail.
-    let _ = js_sys::Reflect::set(target, key, value);
+/// (variant id, index in `shared`) for one slot and reason.
+type Placed = Vec<(String, u32)>;
+
+/// The JS-side tables, and where each frozen slot decision sits in `shared`.
+pub(crate) struct Cache {
+    /// (slot index, reason) → (variant id, index in `shared`); a few per slot, so searched and a
+    /// lookup allocates nothing.
+    index: RefCell<HashMap<(usize, &'static str), Placed>>,
+    /// Frozen slot decisions.
+    shared: js_sys::Array,
+    /// Slot names as JS strings, by slot index.
+    keys: js_sys::Array,
+    /// Reused for each decision's indices.
+    ids: RefCell<Vec<u32>>,
+}
+
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache {
+            index: RefCell::default(),
+            shared: js_sys::Array::new(),
+            keys: js_sys::Array::new(),
+            ids: RefCell::default(),
+        }
+    }
 }
 
 impl Cache {
-    fn key(&self, i: usize, name: &str) -> JsValue {
-        let mut keys = self.keys.borrow_mut();
-        while keys.len() <= i {
-            keys.push(JsValue::UNDEFINED);
-        }
-        match keys.get_mut(i) {
-            Some(k) if k.is_undefined() => {
-                *k = JsValue::from_str(name);
-                k.clone()
-            }
-            Some(k) => k.clone(),
-            None => JsValue::from_str(name),
-        }
-    }
-
-    fn slot(&self, i: usize, d: &SlotDecision) -> Result<JsValue, JsValue> {
-        if !d.vars.is_empty() || d.explain.is_some() {
-            return to_js(d);
-        }
+    fn shared_slot(&self, i: usize, d: &SlotDecision) -> Result<u32, JsValue> {
         let key = (i, d.reason);
-        if let Some(list) = self.slots.borrow().get(&key) {
-            if let Some((_, v)) = list.iter().find(|(id, _)| *id == d.variant) {
-                return Ok(v.clone());
+        if let Some(list) = self.index.borrow().get(&key) {
+            if let Some((_, at)) = list.iter().find(|(id, _)| *id == d.variant) {
+                return Ok(*at);
             }
         }
-        let value: JsValue = deep_freeze(to_js(d)?).into();
-        self.slots.borrow_mut().entry(key).or_default().push((d.variant.clone(), value.clone()));
-        Ok(value)
+        let at = self.shared.push(&deep_freeze(to_js(d)?)) - 1;
+        self.index.borrow_mut().entry(key).or_default().push((d.variant.clone(), at));
+        Ok(at)
     }
 
     /// `{slots: {NAME: {variant, is_default, content, reason, explain?}}, consent, holdout, missing}`.
     pub(crate) fn decision(&self, d: &Decision) -> Result<JsValue, JsValue> {
-        let out = js_sys::Object::new();
-        let slots = js_sys::Object::new();
+        // Slot names are the bundle's, in bundle order: the same for every decision.
+        for s in d.slots.iter().skip(self.keys.length() as usize) {
+            self.keys.push(&JsValue::from_str(&s.slot));
+        }
+        let mut ids = self.ids.borrow_mut();
+        ids.clear();
+        let mut fresh: Option<js_sys::Array> = None;
         for (i, s) in d.slots.iter().enumerate() {
-            set(&slots, &self.key(i, &s.slot), &self.slot(i, s)?);
+            let id = if s.vars.is_empty() && s.explain.is_none() {
+                self.shared_slot(i, s)?
+            } else {
+                let list = fresh.get_or_insert_with(js_sys::Array::new);
+                (list.push(&to_js(s)?) - 1) | FRESH
+            };
+            ids.push(id);
         }
-        set(&out, &JsValue::from_str("slots"), &slots);
-        set(&out, &JsValue::from_str("consent"), &JsValue::from_bool(d.consent));
-        set(&out, &JsValue::from_str("holdout"), &JsValue::from_bool(d.holdout));
-        let missing = js_sys::Array::new();
-        for m in &d.missing {
-            missing.push(&JsValue::from_str(m));
-        }
-        set(&out, &JsValue::from_str("missing"), &missing);
-        Ok(out.into())
+        let missing = if d.missing.is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            d.missing.iter().map(|m| JsValue::from_str(m)).collect::<js_sys::Array>().into()
+        };
+        let flags = u32::from(d.consent) | u32::from(d.holdout) << 1;
+        let fresh = fresh.map_or(JsValue::UNDEFINED, JsValue::from);
+        Ok(build_decision(&self.keys, &self.shared, &ids, &fresh, flags, &missing))
     }
 }
 
