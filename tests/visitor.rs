@@ -160,6 +160,30 @@ proptest! {
             let mut from = Visitor::from_context(engine.clone(), &ctx);
             prop_assert_eq!(&json(&from.decide(Moment::of(&ctx), Options { explain: true })), &want,
                 "{}: visitor from the context", engine.program.name);
+            // Without explanations too (slots then stop at the first priority level that wins).
+            prop_assert_eq!(json(&from.decide(Moment::of(&ctx), Options::default())),
+                json(&engine.decide(&ctx, Options::default())), "{}: unexplained", engine.program.name);
+        }
+    }
+
+    #[test]
+    fn stopping_at_the_winning_priority_level_picks_what_evaluating_every_variant_picks(text in context()) {
+        let ctx = parse_context(&text).expect("generated contexts are valid");
+        for engine in engines() {
+            let full = engine.decide(&ctx, Options { explain: true });
+            let fast = engine.decide(&ctx, Options::default());
+            let name = &engine.program.name;
+            prop_assert_eq!((fast.consent, fast.holdout), (full.consent, full.holdout), "{}", name);
+            for (f, e) in fast.slots.iter().zip(&full.slots) {
+                prop_assert_eq!((&f.variant, f.is_default, f.reason, &f.vars), (&e.variant, e.is_default, e.reason, &e.vars),
+                    "{}: slot {}", name, f.slot);
+                prop_assert_eq!(serde_json::to_value(&f.content).unwrap(), serde_json::to_value(&e.content).unwrap());
+                prop_assert!(f.explain.is_none());
+            }
+            // Fewer rules are evaluated, so fewer signals can be found missing; never others.
+            for m in &fast.missing {
+                prop_assert!(full.missing.contains(m), "{}: {} missing only without explanations", name, m);
+            }
         }
     }
 

@@ -110,6 +110,15 @@ pub struct Options {
     pub explain: bool,
 }
 
+/// What evaluating a slot's variants found.
+#[derive(Default)]
+struct Considered {
+    candidates: Vec<Candidate>,
+    survivors: Vec<Survivor>,
+    /// Some variant could not be decided for missing signals.
+    undecided: bool,
+}
+
 struct Survivor {
     index: usize,
     priority: i32,
@@ -223,51 +232,31 @@ impl Decider<'_> {
     }
 
     fn decide_slot(&self, ev: &mut Eval, slot: &SlotDef, opts: Options, content: bool) -> SlotDecision {
-        let mut candidates = Vec::new();
-        let mut survivors: Vec<Survivor> = Vec::new();
-        let mut undecided = false;
-        for (index, v) in slot.variants.iter().enumerate() {
-            let before = ev.missing.len();
-            let eligible = v.when.map_or(Tri::True, |w| ev.truth(w));
-            // The candidate record is only for explanations: not built (nor its id cloned) otherwise.
-            let mut cand = opts.explain.then(|| Candidate {
-                variant: v.id.clone(),
-                eligible: eligible.as_str(),
-                priority: v.priority,
-                score: None,
-                failed: None,
-                missing: Vec::new(),
-                excluded: None,
-            });
-            if eligible == Tri::True {
-                match self.admit(ev, slot, v) {
-                    Ok(vars) => {
-                        let score = v.score.and_then(|s| match ev.val(s) {
-                            Val::Num(n) => Some(n),
-                            _ => None,
-                        });
-                        if let Some(c) = &mut cand {
-                            c.score = score;
-                        }
-                        survivors.push(Survivor { index, priority: v.priority, score, vars });
-                    }
-                    Err(why) => {
-                        if let Some(c) = &mut cand {
-                            c.excluded = Some(why);
-                        }
-                    }
-                }
-            } else {
-                undecided |= eligible == Tri::Unknown;
-                if let Some(c) = &mut cand {
-                    c.failed = v.when.map(|w| why_not(ev, w));
-                }
+        let mut seen = Considered::default();
+        if opts.explain {
+            // An explanation covers every variant, in bundle order.
+            for index in 0..slot.variants.len() {
+                self.consider(ev, slot, index, opts, &mut seen);
             }
-            if let Some(mut c) = cand {
-                c.missing = ev.missing.get(before..).unwrap_or_default().to_vec();
-                candidates.push(c);
+        } else {
+            // Highest priority level first: once a level has a survivor, no lower level can win,
+            // so its rules are not evaluated (`missing` then names what the evaluated rules lacked).
+            let mut below = None;
+            while let Some(level) =
+                slot.variants.iter().map(|v| v.priority).filter(|&p| below.is_none_or(|b| p < b)).max()
+            {
+                for (index, v) in slot.variants.iter().enumerate() {
+                    if v.priority == level {
+                        self.consider(ev, slot, index, opts, &mut seen);
+                    }
+                }
+                if !seen.survivors.is_empty() {
+                    break;
+                }
+                below = Some(level);
             }
         }
+        let Considered { candidates, survivors, undecided } = seen;
         // Priority, then score (a missing score ranks below any score), then bundle order.
         let best = survivors.into_iter().min_by(|a, b| {
             b.priority
@@ -310,6 +299,52 @@ impl Decider<'_> {
                 };
                 default_decision(slot, reason, opts, summary, candidates, content)
             }
+        }
+    }
+
+    /// Evaluates variant `index` of `slot`: a survivor if eligible and admitted, and its
+    /// explanation when asked for.
+    fn consider(&self, ev: &mut Eval, slot: &SlotDef, index: usize, opts: Options, seen: &mut Considered) {
+        let Some(v) = slot.variants.get(index) else { return };
+        let before = ev.missing.len();
+        let eligible = v.when.map_or(Tri::True, |w| ev.truth(w));
+        // The candidate record is only for explanations: not built (nor its id cloned) otherwise.
+        let mut cand = opts.explain.then(|| Candidate {
+            variant: v.id.clone(),
+            eligible: eligible.as_str(),
+            priority: v.priority,
+            score: None,
+            failed: None,
+            missing: Vec::new(),
+            excluded: None,
+        });
+        if eligible == Tri::True {
+            match self.admit(ev, slot, v) {
+                Ok(vars) => {
+                    let score = v.score.and_then(|s| match ev.val(s) {
+                        Val::Num(n) => Some(n),
+                        _ => None,
+                    });
+                    if let Some(c) = &mut cand {
+                        c.score = score;
+                    }
+                    seen.survivors.push(Survivor { index, priority: v.priority, score, vars });
+                }
+                Err(why) => {
+                    if let Some(c) = &mut cand {
+                        c.excluded = Some(why);
+                    }
+                }
+            }
+        } else {
+            seen.undecided |= eligible == Tri::Unknown;
+            if let Some(c) = &mut cand {
+                c.failed = v.when.map(|w| why_not(ev, w));
+            }
+        }
+        if let Some(mut c) = cand {
+            c.missing = ev.missing.get(before..).unwrap_or_default().to_vec();
+            seen.candidates.push(c);
         }
     }
 
