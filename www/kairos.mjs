@@ -1,10 +1,17 @@
 // kairos page runtime: personalises elements marked data-kairos-slot with the
 // wasm decision core. Everything that can go wrong leaves the server-rendered
 // defaults visible and the page usable, with at most one console warning.
+//
+// One resident visitor per page holds the history in wasm memory: events are tracked into it
+// as they happen and a decision sends only this moment's session. With consent, its `save()`
+// bytes are kept (VISITOR_KEY) so the next page starts without re-reading the history; the
+// bounded event log (HISTORY_KEY) stays the record it is rebuilt from when the bytes were saved
+// for another bundle (after a rules deploy) or cannot be read.
 
 import init, { Kairos } from './pkg/kairos.js';
 
 const HISTORY_KEY = 'kairos:history';
+const VISITOR_KEY = 'kairos:visitor';
 const PROFILE_KEY = 'kairos:profile';
 const CONSENT_KEY = 'kairos:consent';
 const SESSION_KEY = 'kairos:session';
@@ -37,6 +44,11 @@ function readJson(storage, key, fallback) {
   try { const v = JSON.parse(storage.get(key)); return v ?? fallback; } catch (_) { return fallback; }
 }
 
+/** A copy without `undefined` fields (the core reads absent fields, not undefined ones). */
+function dropUndefined(value) {
+  return JSON.parse(JSON.stringify(value));
+}
+
 function normalizeName(name) {
   return String(name).trim().toLowerCase().replace(/[ .-]/g, '_');
 }
@@ -58,6 +70,16 @@ function scalarProps(props) {
     if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = typeof v === 'string' ? v.slice(0, 1024) : v;
   }
   return out;
+}
+
+function toBase64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 function mark(name) { try { performance.mark(name); } catch (_) { /* timing is optional */ } }
@@ -87,7 +109,8 @@ export function createKairos(options = {}) {
   const session = options.sessionStorage || safeStorage('sessionStorage');
   const listeners = [];
   let engine = null;
-  let lastContext = null;
+  let visitor = null;
+  let lastMoment = null;
   let lastDecision = null;
   let consent = readJson(storage, CONSENT_KEY, null);
 
@@ -105,22 +128,63 @@ export function createKairos(options = {}) {
 
   function remember(name, props, at = Date.now()) {
     if (!hasConsent()) return; // no consent: nothing is stored
-    const events = boundHistory([...storedHistory(), { e: name, t: at, p: scalarProps(props) }]);
+    const event = { e: name, t: at, p: scalarProps(props) };
+    const events = boundHistory([...storedHistory(), event]);
     if (!storage.set(HISTORY_KEY, JSON.stringify(events))) {
       // Quota: drop the older half and try once more; otherwise keep going from memory.
       storage.set(HISTORY_KEY, JSON.stringify(events.slice(Math.floor(events.length / 2))));
     }
+    if (!visitor) return;
+    try { visitor.track(event); } catch (e) { warnOnce('an event was refused', e); }
+    persist();
   }
 
-  function context() {
-    const now = Date.now();
-    const uaData = navigator.userAgentData;
+  /** Who the visitor is: identity, consent, profile, scores and zone (history excluded). */
+  function person() {
     const p = profile();
-    const ctx = {
-      now,
+    return dropUndefined({
       customer_id: p.__id || state.anonymous_id || undefined,
       timezone: (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (_) { return undefined; } })(),
       consent: { personalization: hasConsent() },
+      profile: Object.fromEntries(Object.entries(p).filter(([k]) => k !== '__id')),
+      scores: options.scores || {},
+    });
+  }
+
+  /** The page's visitor: from its saved bytes when they fit this bundle, else from the event log. */
+  function residentVisitor() {
+    const saved = hasConsent() ? storage.get(VISITOR_KEY) : null;
+    if (saved) {
+      try {
+        const restored = engine.restore(fromBase64(saved));
+        restored.setPerson(person());
+        return restored;
+      } catch (_) { /* saved for another bundle or format (E_VISITOR_*): rebuilt from the log */ }
+    }
+    const fresh = engine.visitor(person());
+    for (const event of storedHistory()) {
+      try { fresh.track(event); } catch (_) { /* an unreadable stored event is skipped */ }
+    }
+    return fresh;
+  }
+
+  function replaceVisitor(next) {
+    try { visitor?.free(); } catch (_) { /* already freed */ }
+    visitor = next;
+    persist();
+  }
+
+  /** Keeps the visitor's bytes, with consent only. */
+  function persist() {
+    if (!visitor || !hasConsent()) return;
+    try { storage.set(VISITOR_KEY, toBase64(visitor.save())); } catch (e) { warnOnce('could not keep the visitor', e); }
+  }
+
+  function moment() {
+    const now = Date.now();
+    const uaData = navigator.userAgentData;
+    const m = {
+      now,
       session: {
         user_agent: navigator.userAgent,
         client_hints: uaData && typeof uaData.mobile === 'boolean' ? { mobile: uaData.mobile } : {},
@@ -135,12 +199,9 @@ export function createKairos(options = {}) {
         checkout_dwell_ms: state.checkout_since ? now - state.checkout_since : undefined,
         coupon_searches: state.coupon_searches || 0,
       },
-      profile: Object.fromEntries(Object.entries(p).filter(([k]) => k !== '__id')),
-      scores: options.scores || {},
-      events: storedHistory(),
     };
-    if (options.geo) ctx.geo = options.geo;
-    return JSON.parse(JSON.stringify(ctx)); // drops undefined fields
+    if (options.geo) m.geo = options.geo;
+    return dropUndefined(m);
   }
 
   function emit(decision) {
@@ -150,10 +211,10 @@ export function createKairos(options = {}) {
   }
 
   function render(explain = false) {
-    if (!engine) return null;
+    if (!visitor) return null;
     try {
-      lastContext = context();
-      const { decision, patches } = engine.decidePage(lastContext, explain);
+      lastMoment = moment();
+      const { decision, patches } = visitor.decidePage(lastMoment, explain);
       lastDecision = decision;
       for (const el of document.querySelectorAll('[data-kairos-slot]')) {
         const name = el.getAttribute('data-kairos-slot');
@@ -214,17 +275,21 @@ export function createKairos(options = {}) {
     page(name, properties) { return track('Page Viewed', { ...(properties || {}), name: name || location.pathname }); },
     identify(id, traits = {}) {
       if (hasConsent()) storage.set(PROFILE_KEY, JSON.stringify({ ...profile(), ...scalarProps(traits), __id: String(id) }));
+      try { visitor?.setPerson(person()); persist(); } catch (e) { warnOnce('could not update the visitor', e); }
       return render();
     },
     consent(flags = {}) {
       consent = { personalization: !!flags.personalization };
       storage.set(CONSENT_KEY, JSON.stringify(consent));
-      if (!consent.personalization) { storage.remove(HISTORY_KEY); storage.remove(PROFILE_KEY); }
+      if (!consent.personalization) { storage.remove(HISTORY_KEY); storage.remove(PROFILE_KEY); storage.remove(VISITOR_KEY); }
+      // Withdrawn: the visitor in memory forgets too. Given: the stored history is read again.
+      try { if (engine) replaceVisitor(residentVisitor()); } catch (e) { warnOnce('could not update the visitor', e); }
       return render();
     },
     decide(explain = true) { return render(explain); },
     onDecision(fn) { listeners.push(fn); },
-    get lastContext() { return lastContext; },
+    /** What the last decision was made on, as one context (built when asked: the visitor holds it). */
+    get lastContext() { return lastMoment && dropUndefined({ ...person(), ...lastMoment, events: storedHistory() }); },
     get lastDecision() { return lastDecision; },
   };
 
@@ -249,6 +314,7 @@ export function createKairos(options = {}) {
       return api;
     }
     if (!state.anonymous_id) { state.anonymous_id = `anon-${Math.random().toString(36).slice(2, 12)}`; saveSession(); }
+    try { replaceVisitor(residentVisitor()); } catch (e) { warnOnce('could not start the visitor; showing defaults', e); reveal(); return api; }
     readViews();
     render();
     mark('kairos:decided');

@@ -194,9 +194,14 @@ test('failure: consent off → defaults, nothing stored, history wiped on withdr
   await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-12', category: 'sneakers' }));
   assert.ok(JSON.parse(await page.evaluate(() => localStorage.getItem('kairos:history'))).length >= 1);
   assert.equal((await slotState(page, 'hero')).variant, 'category_intent');
+  assert.ok((await page.evaluate(() => localStorage.getItem('kairos:visitor'))).startsWith('S1ZJU')); // base64 "KVIS"
   await page.evaluate(() => window.kairos.consent({ personalization: false }));
   assert.equal(await page.evaluate(() => localStorage.getItem('kairos:history')), null);
+  assert.equal(await page.evaluate(() => localStorage.getItem('kairos:visitor')), null);
   assert.equal((await slotState(page, 'hero')).html, DEFAULTS.hero);
+  // Tracked while withdrawn: neither stored nor known to the visitor.
+  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-12', category: 'sneakers' }));
+  assert.equal(await page.evaluate(() => localStorage.getItem('kairos:visitor')), null);
   await close();
 });
 
@@ -305,6 +310,31 @@ test('scenario 17: without consent the returning visitor sees the default and no
     if (!consent) assert.equal(d.slots.hero.reason, 'no_consent');
     await close();
   }
+});
+
+test('the page keeps its visitor as saved bytes and the next page starts from them; unreadable bytes fall back to the log', async () => {
+  const viewed = [{ e: 'product_viewed', t: Date.parse('2026-11-20T10:00:00Z'), p: { product_id: 'sku-77' } }];
+  const seed = { fn: (events) => { if (!sessionStorage.getItem('seeded')) { sessionStorage.setItem('seeded', '1'); localStorage.setItem('kairos:history', JSON.stringify(events)); } }, arg: viewed };
+  const { page, warnings, close } = await open(pageHtml({ slots: ['hero'], bundle: '/bundles/s17.bin' }), { time: '2026-11-23T12:00:00Z', consent: true, init: seed });
+  await settle(page);
+  assert.equal((await slotState(page, 'hero')).variant, 'returning_visitor');
+  const saved = await page.evaluate(() => localStorage.getItem('kairos:visitor'));
+  assert.ok(saved.startsWith('S1ZJU'), saved.slice(0, 8)); // base64 of "KVIS"
+  // Without the log, the next page still knows the visitor: it restored the bytes.
+  await page.evaluate(() => localStorage.removeItem('kairos:history'));
+  await page.reload();
+  await settle(page);
+  assert.equal((await slotState(page, 'hero')).variant, 'returning_visitor');
+  // Bytes that cannot be restored (saved for another bundle, damaged): rebuilt from the log.
+  await page.evaluate((events) => { localStorage.setItem('kairos:visitor', 'S1ZJUwAAAAAA'); localStorage.setItem('kairos:history', JSON.stringify(events)); }, viewed);
+  await page.reload();
+  await settle(page);
+  assert.equal((await slotState(page, 'hero')).variant, 'returning_visitor');
+  const rebuilt = await page.evaluate(() => localStorage.getItem('kairos:visitor'));
+  assert.ok(rebuilt.startsWith('S1ZJU') && rebuilt.length > 40, rebuilt.slice(0, 16));
+  assert.ok(!warnings.some((w) => w.startsWith('pageerror')), JSON.stringify(warnings));
+  assert.ok(warnings.filter((w) => /kairos/i.test(w)).length === 0, JSON.stringify(warnings));
+  await close();
 });
 
 test('scenario 18: an offer shown 3 times in 7 days gives way; exposures are recorded by the page', async () => {
