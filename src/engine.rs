@@ -22,13 +22,25 @@ pub struct Engine {
     /// Repeated history questions, found on the first decision (not at load: most of a
     /// load is decoding, and this table only pays off once deciding).
     pub(crate) shared: std::sync::OnceLock<crate::eval::SharedScans>,
+    /// Per slot, its variants' indices by priority, highest first (bundle order within a level):
+    /// the order a decision without explanations evaluates them in.
+    pub(crate) ranked: Vec<Box<[u32]>>,
 }
 
 impl Engine {
     /// Wraps a compiled program (from [`crate::rules::compile::compile`] or [`Program::from_bytes`]).
     pub fn new(program: Program) -> Engine {
         let plan = Plan::of(&program);
-        Engine { program, plan, fingerprint: Default::default(), shared: Default::default() }
+        let ranked = program
+            .slots
+            .iter()
+            .map(|slot| {
+                let mut order: Vec<u32> = (0..slot.variants.len() as u32).collect();
+                order.sort_by_key(|&i| std::cmp::Reverse(slot.variants[i as usize].priority));
+                order.into_boxed_slice()
+            })
+            .collect();
+        Engine { program, plan, fingerprint: Default::default(), shared: Default::default(), ranked }
     }
 
     /// Loads a compiled bundle (header, checksum, limits and structure are checked; rules are not

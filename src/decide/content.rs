@@ -104,7 +104,7 @@ pub(super) fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDeci
 /// The `decision.*` holes and conditions of some content: (var name, hole, is a condition).
 pub(crate) fn decision_holes(content: &Content) -> Vec<(String, template::Hole, bool)> {
     let mut out: Vec<(String, template::Hole, bool)> = Vec::new();
-    for tok in &content.0 {
+    for tok in content.0.iter() {
         let Tok::Str(s) = tok else { continue };
         if !s.contains("decision.") {
             continue;

@@ -213,8 +213,12 @@ impl Decider<'_> {
         }
         let mut packed = None;
         let mut ev = self.eval(ctx, self.history(ctx, hist, &mut packed));
-        let mut slots: Vec<SlotDecision> =
-            prog.slots.iter().map(|slot| self.decide_slot(&mut ev, slot, opts, content)).collect();
+        let mut slots: Vec<SlotDecision> = prog
+            .slots
+            .iter()
+            .zip(&self.engine.ranked)
+            .map(|(slot, r)| self.decide_slot(&mut ev, slot, r, opts, content))
+            .collect();
         if content {
             resolve_decision_refs(prog, &mut slots, opts);
         }
@@ -231,7 +235,7 @@ impl Decider<'_> {
         Decision { slots, consent, holdout: false, missing }
     }
 
-    fn decide_slot(&self, ev: &mut Eval, slot: &SlotDef, opts: Options, content: bool) -> SlotDecision {
+    fn decide_slot(&self, ev: &mut Eval, slot: &SlotDef, ranked: &[u32], opts: Options, content: bool) -> SlotDecision {
         let mut seen = Considered::default();
         if opts.explain {
             // An explanation covers every variant, in bundle order.
@@ -241,19 +245,15 @@ impl Decider<'_> {
         } else {
             // Highest priority level first: once a level has a survivor, no lower level can win,
             // so its rules are not evaluated (`missing` then names what the evaluated rules lacked).
-            let mut below = None;
-            while let Some(level) =
-                slot.variants.iter().map(|v| v.priority).filter(|&p| below.is_none_or(|b| p < b)).max()
-            {
-                for (index, v) in slot.variants.iter().enumerate() {
-                    if v.priority == level {
-                        self.consider(ev, slot, index, opts, &mut seen);
-                    }
-                }
-                if !seen.survivors.is_empty() {
+            let mut level = None;
+            for &index in ranked {
+                let index = index as usize;
+                let priority = slot.variants.get(index).map(|v| v.priority);
+                if level != priority && !seen.survivors.is_empty() {
                     break;
                 }
-                below = Some(level);
+                level = priority;
+                self.consider(ev, slot, index, opts, &mut seen);
             }
         }
         let Considered { candidates, survivors, undecided } = seen;

@@ -113,9 +113,10 @@ pub struct VariantDef {
     pub suppress_after_conversion: bool,
 }
 
-/// Content JSON as a flat token list (no recursion when decoding).
+/// Content JSON as a flat token list (no recursion when decoding). Shared: every decision that
+/// picks a variant carries its content, and a clone is then a reference count.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Content(pub Vec<Tok>);
+pub struct Content(pub std::sync::Arc<[Tok]>);
 
 /// One token of [`Content`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

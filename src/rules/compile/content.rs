@@ -38,7 +38,7 @@ impl Compiler {
     pub(super) fn content(&mut self, json: &Json, vars: &BTreeMap<String, Expr>) -> Result<Content, CompileError> {
         let mut toks = Vec::new();
         self.content_into(json, vars, &mut toks, 0, Sink::Text)?;
-        Ok(Content(toks))
+        Ok(Content(toks.into()))
     }
 
     /// Checks one content string: block structure, each hole's syntax and HTML context, and the
