@@ -35,8 +35,13 @@ impl Engine {
             .slots
             .iter()
             .map(|slot| {
-                let mut order: Vec<u32> = (0..slot.variants.len() as u32).collect();
-                order.sort_by_key(|&i| std::cmp::Reverse(slot.variants[i as usize].priority));
+                // An insertion sort, stable and small: std's sorts add kilobytes to the page module,
+                // and a slot has a handful of variants.
+                let mut order: Vec<u32> = Vec::with_capacity(slot.variants.len());
+                for (i, v) in slot.variants.iter().enumerate() {
+                    let at = order.partition_point(|&j| slot.variants[j as usize].priority >= v.priority);
+                    order.insert(at, i as u32);
+                }
                 order.into_boxed_slice()
             })
             .collect();
@@ -75,7 +80,8 @@ impl Engine {
     /// Decides like [`Engine::decide`] and also returns the truth of every segment of the bundle
     /// (in bundle order) for this context, whatever its consent or holdout group: what a replay
     /// counts. The segments are evaluated on the decision's own history index; what only they
-    /// found missing is not added to the decision's `missing`.
+    /// found missing is not added to the decision's `missing`. Every variant is evaluated (as
+    /// with explanations), so `missing` is what the whole bundle lacked.
     ///
     /// With `content: false` every slot's content is left empty (`null`), which spares copying
     /// and dropping each slot's content on every decision. That is exact only when no content
@@ -98,7 +104,11 @@ impl Engine {
     /// Decides for `ctx` and returns one slot's decision: what an email server renders at open
     /// time. Errors name the slots the bundle has.
     pub fn render(&self, ctx: &Context, slot: &str) -> Result<SlotDecision, RenderError> {
-        let mut decision = self.decide(ctx, Options::default());
+        self.slot_of(self.decide(ctx, Options::default()), slot)
+    }
+
+    /// Takes `slot` out of `decision`, or says which slots there are.
+    pub(crate) fn slot_of(&self, mut decision: Decision, slot: &str) -> Result<SlotDecision, RenderError> {
         match decision.slots.iter().position(|s| s.slot == slot) {
             Some(i) => Ok(decision.slots.swap_remove(i)),
             None => Err(RenderError::UnknownSlot {

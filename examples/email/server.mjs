@@ -31,18 +31,27 @@ export async function startEmailServer({ bundle, store, port = 0, now = () => Da
     const [, customerId, messageId] = m;
     const message = store.message(messageId);
     const customer = message && message.customer === customerId ? store.customer(customerId) : undefined;
-    // Unknown or mismatched ids get the generic content: never another customer's data.
-    const context = customer
-      ? { now: now(), customer_id: customerId, consent: customer.consent, profile: customer.profile, event: message.event }
-      : { now: now() };
+    // A visitor per open: the person from the store, the moment the open and its triggering
+    // event; only those cross into wasm. Unknown or mismatched ids get the generic content:
+    // never another customer's data.
+    const person = customer ? { customer_id: customerId, consent: customer.consent, profile: customer.profile } : {};
+    const moment = customer ? { now: now(), event: message.event } : { now: now() };
+    const renderFor = (who, at) => {
+      const visitor = engine.visitor(who);
+      try {
+        return visitor.render('email_body', at);
+      } finally {
+        visitor.free();
+      }
+    };
     let slot;
     try {
-      slot = engine.render('email_body', context);
+      slot = renderFor(person, moment);
     } catch (e) {
       // Bad data in the store: log the code, not the data, and send the generic content.
       console.error('render failed:', e.code);
       try {
-        slot = engine.render('email_body', { now: now() });
+        slot = renderFor({}, { now: now() });
       } catch (e2) {
         console.error('generic render failed:', e2.code);
         res.writeHead(500, { 'content-type': 'text/plain' });

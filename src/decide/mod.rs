@@ -213,11 +213,16 @@ impl Decider<'_> {
         }
         let mut packed = None;
         let mut ev = self.eval(ctx, self.history(ctx, hist, &mut packed));
+        // Explanations and replays (which count what was missing) evaluate every variant.
+        let ranked = (!opts.explain && segments.is_none()).then_some(&self.engine.ranked);
         let mut slots: Vec<SlotDecision> = prog
             .slots
             .iter()
-            .zip(&self.engine.ranked)
-            .map(|(slot, r)| self.decide_slot(&mut ev, slot, r, opts, content))
+            .enumerate()
+            .map(|(i, slot)| {
+                let order = ranked.and_then(|r| r.get(i)).map(|r| &r[..]);
+                self.decide_slot(&mut ev, slot, order, opts, content)
+            })
             .collect();
         if content {
             resolve_decision_refs(prog, &mut slots, opts);
@@ -235,25 +240,36 @@ impl Decider<'_> {
         Decision { slots, consent, holdout: false, missing }
     }
 
-    fn decide_slot(&self, ev: &mut Eval, slot: &SlotDef, ranked: &[u32], opts: Options, content: bool) -> SlotDecision {
+    /// Decides one slot. With `ranked` (its variants by priority, highest first) evaluation stops
+    /// at the first priority level with a survivor: no lower level can win, so its rules are not
+    /// evaluated and `missing` names only what the evaluated rules lacked. Without, every variant
+    /// is evaluated, in bundle order.
+    fn decide_slot(
+        &self,
+        ev: &mut Eval,
+        slot: &SlotDef,
+        ranked: Option<&[u32]>,
+        opts: Options,
+        content: bool,
+    ) -> SlotDecision {
         let mut seen = Considered::default();
-        if opts.explain {
-            // An explanation covers every variant, in bundle order.
-            for index in 0..slot.variants.len() {
-                self.consider(ev, slot, index, opts, &mut seen);
-            }
-        } else {
-            // Highest priority level first: once a level has a survivor, no lower level can win,
-            // so its rules are not evaluated (`missing` then names what the evaluated rules lacked).
-            let mut level = None;
-            for &index in ranked {
-                let index = index as usize;
-                let priority = slot.variants.get(index).map(|v| v.priority);
-                if level != priority && !seen.survivors.is_empty() {
-                    break;
+        match ranked {
+            None => {
+                for index in 0..slot.variants.len() {
+                    self.consider(ev, slot, index, opts, &mut seen);
                 }
-                level = priority;
-                self.consider(ev, slot, index, opts, &mut seen);
+            }
+            Some(order) => {
+                let mut level = None;
+                for &index in order {
+                    let index = index as usize;
+                    let priority = slot.variants.get(index).map(|v| v.priority);
+                    if level != priority && !seen.survivors.is_empty() {
+                        break;
+                    }
+                    level = priority;
+                    self.consider(ev, slot, index, opts, &mut seen);
+                }
             }
         }
         let Considered { candidates, survivors, undecided } = seen;

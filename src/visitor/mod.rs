@@ -16,7 +16,7 @@ pub use saved::{SaveError, FORMAT_VERSION, MAGIC};
 use crate::context::{
     clip, normalize_event_name, CachedScore, Context, Event, Geo, Scalar, Session, Text, Timestamp, MAX_MS, MIN_MS,
 };
-use crate::decide::{Decider, Decision, Options};
+use crate::decide::{Decider, Decision, Options, RenderError, SlotDecision};
 use crate::error::ErrorCode;
 use crate::history::Packed;
 use crate::limits::{MAX_CONTEXT_STRING_BYTES, MAX_HISTORY_BYTES};
@@ -219,6 +219,12 @@ impl Visitor {
         self.ctx.timezone = zone;
         self.ctx.utc_offset = offset;
         Decider { engine: &self.engine }.decide_inner(&self.ctx, Some(&self.hist), opts, None, true)
+    }
+
+    /// Decides for `moment` and returns one slot's decision: an email rendered at open time.
+    pub fn render(&mut self, moment: Moment, slot: &str) -> Result<SlotDecision, RenderError> {
+        let decision = self.decide(moment, Options::default());
+        self.engine.slot_of(decision, slot)
     }
 
     /// How many events are kept.

@@ -40,6 +40,13 @@ for (const entry of files) {
       assert.equal(JSON.stringify(v.decide(momentOf(c.context), true)), object, `${c.name}: visitor`);
       const restored = engine.restore(v.save());
       assert.equal(JSON.stringify(restored.decide(momentOf(c.context), true)), object, `${c.name}: restored`);
+      // Without explanations (slots stop at the winning priority level), and one slot at a time.
+      const plain = engine.decide(c.context, false);
+      assert.equal(JSON.stringify(v.decide(momentOf(c.context), false)), JSON.stringify(plain), `${c.name}: unexplained`);
+      for (const slot of engine.slotNames()) {
+        assert.equal(JSON.stringify(v.render(slot, momentOf(c.context))), JSON.stringify(plain.slots[slot]), `${c.name}: render ${slot}`);
+      }
+      assert.throws(() => v.render('no_such_slot', momentOf(c.context)), (e) => e.code === 'E_SLOT');
     }
   });
 }

@@ -68,6 +68,14 @@ impl Visitor {
         Ok(out.into())
     }
 
+    /// Decides for this moment and returns one slot, `{variant, is_default, content, reason}`, as
+    /// `Kairos.render`: an email rendered at open time. Throws `E_SLOT` for a slot the bundle lacks.
+    pub fn render(&mut self, slot: &str, moment: JsValue) -> Result<JsValue, JsValue> {
+        let moment: Moment = read_js(moment, "moment", ContextError::CODE)?;
+        let decision = self.inner.render(moment, slot).map_err(|e| rust_error(e.code(), &e))?;
+        crate::to_js(&decision)
+    }
+
     /// Replaces what is known of the person (identity, consent, profile, scores); history stays.
     #[wasm_bindgen(js_name = setPerson)]
     pub fn set_person(&mut self, person: JsValue) -> Result<(), JsValue> {
