@@ -81,15 +81,22 @@ fn run(dir: &Path) {
             assert_eq!(winners[i][slot], json!(variant), "floor and kairos disagree on context {i}, {slot}");
         }
     }
-    // `COMPARE_PROFILE=SECONDS`: only loop resident-visitor decisions, for `perf record`.
+    // `COMPARE_PROFILE=SECONDS`: only loop one row's decisions, for `perf record`; the row is
+    // `COMPARE_PROFILE_ROW`: visitor (the default), decide or parse_and_decide.
     if let Some(secs) = std::env::var("COMPARE_PROFILE").ok().and_then(|s| s.parse::<f64>().ok()) {
+        let row = std::env::var("COMPARE_PROFILE_ROW").unwrap_or_else(|_| "visitor".into());
         let start = Instant::now();
         let mut i = 0;
         while start.elapsed().as_secs_f64() < secs {
-            std::hint::black_box(visitors[i % n].decide(moments[i % n].clone(), Options::default()));
+            let c = i % n;
+            std::hint::black_box(match row.as_str() {
+                "decide" => engine.decide(&parsed[c], Options::default()),
+                "parse_and_decide" => engine.decide(&parse_context(&texts[c]).expect("parses"), Options::default()),
+                _ => visitors[c].decide(moments[c].clone(), Options::default()),
+            });
             i += 1;
         }
-        println!("profile {}: {i} visitor decisions", dir.display());
+        println!("profile {}: {i} {row} decisions", dir.display());
         return;
     }
     let report = json!({

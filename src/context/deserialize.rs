@@ -2,14 +2,13 @@
 //! (instants in range, finite numbers, string lengths, bounded skipping of unread values).
 
 use super::{
-    normalize_event_name, ClientHints, Event, Events, Finite, HintBool, Scalar, Search, Session, Text, Timestamp,
+    normalized_event_name, ClientHints, Event, Events, Finite, HintBool, Scalar, Search, Session, Text, Timestamp,
     Viewport, MAX_EVENTS, MAX_HISTORY_BYTES, MAX_MS, MAX_STRING_BYTES, MIN_MS,
 };
 use crate::limits::{Nesting, MAX_SKIPPED_DEPTH};
 use crate::time::parse_timestamp;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::fmt;
 
 fn check_ms<E: de::Error>(ms: i64) -> Result<i64, E> {
@@ -369,8 +368,59 @@ struct Props(Vec<(String, Scalar)>);
 
 impl<'de> Deserialize<'de> for Props {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map: BTreeMap<String, Scalar> = BTreeMap::deserialize(d)?;
-        Ok(Props(map.into_iter().filter(|(_, v)| *v != Scalar::Null).collect()))
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Props;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map")
+            }
+            // Sorted by key, a repeated key's last value winning, nulls dropped at the end (as a
+            // BTreeMap would), built in one Vec: events are most of a context.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Props, A::Error> {
+                let mut out: Vec<(String, Scalar)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: Scalar = map.next_value()?;
+                    match out.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+                        Ok(i) => out[i].1 = value,
+                        Err(i) => out.insert(i, (key, value)),
+                    }
+                }
+                out.retain(|(_, v)| *v != Scalar::Null);
+                Ok(Props(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// What an event's key names, read without allocating.
+enum EventKey {
+    Name,
+    At,
+    Props,
+    Kind,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for EventKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = EventKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EventKey, E> {
+                Ok(match v {
+                    "event" | "e" | "name" => EventKey::Name,
+                    "timestamp" | "t" | "ts" | "time" => EventKey::At,
+                    "properties" | "p" | "props" => EventKey::Props,
+                    "type" => EventKey::Kind,
+                    _ => EventKey::Other,
+                })
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -383,14 +433,14 @@ impl<'de> Visitor<'de> for EventVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
         let (mut name, mut at, mut props, mut kind) = (None, None, Vec::new(), None::<String>);
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "event" | "e" | "name" => name = Some(map.next_value::<Text>()?.0),
-                "timestamp" | "t" | "ts" | "time" => at = Some(map.next_value::<Timestamp>()?.0),
-                "properties" | "p" | "props" => props = map.next_value::<Props>()?.0,
-                "type" => kind = Some(map.next_value::<Text>()?.0),
+        while let Some(key) = map.next_key::<EventKey>()? {
+            match key {
+                EventKey::Name => name = Some(map.next_value::<Text>()?.0),
+                EventKey::At => at = Some(map.next_value::<Timestamp>()?.0),
+                EventKey::Props => props = map.next_value::<Props>()?.0,
+                EventKey::Kind => kind = Some(map.next_value::<Text>()?.0),
                 // Analytics envelopes carry much more (messageId, context, userId …): ignored.
-                _ => {
+                EventKey::Other => {
                     map.next_value::<Skip>()?;
                 }
             }
@@ -402,7 +452,7 @@ impl<'de> Visitor<'de> for EventVisitor {
             _ => return Err(de::Error::missing_field("event")),
         };
         let at = at.ok_or_else(|| de::Error::missing_field("timestamp"))?;
-        Ok(Event { name: normalize_event_name(&name), at, props })
+        Ok(Event { name: normalized_event_name(name), at, props })
     }
 }
 

@@ -233,6 +233,17 @@ pub fn clip(s: &str, max: usize) -> &str {
 
 /// `Product Viewed`, `product-viewed` and `product_viewed` all name one event.
 pub fn normalize_event_name(name: &str) -> String {
+    normalized_event_name(name.to_owned())
+}
+
+/// [`normalize_event_name`] of an owned name: kept as it is, without a copy, when it already is
+/// (names sent by code usually are).
+pub fn normalized_event_name(name: String) -> String {
+    // Only ASCII bytes change (`to_ascii_lowercase` leaves other characters be), so a byte scan decides.
+    let changes = |b: &u8| matches!(b, b' ' | b'-' | b'.' | b'A'..=b'Z');
+    if !name.as_bytes().iter().any(changes) && name.trim().len() == name.len() {
+        return name;
+    }
     name.trim().chars().map(|c| if c == ' ' || c == '-' || c == '.' { '_' } else { c.to_ascii_lowercase() }).collect()
 }
 
