@@ -205,6 +205,19 @@ impl Visitor {
         Ok(())
     }
 
+    /// Appends events in the order given, all or none: the first refused one (its index, and
+    /// why) leaves the visitor unchanged. For bulk loads (an event log, a batch from a queue).
+    pub fn track_all(&mut self, mut events: Vec<Event>) -> Result<(), (usize, EventError)> {
+        for (i, e) in events.iter_mut().enumerate() {
+            check_event(e).map_err(|err| (i, err))?;
+        }
+        let keep = self.engine.program.max_history as usize;
+        for e in &events {
+            self.hist.track(&self.engine.plan, e, keep, MAX_HISTORY_BYTES);
+        }
+        Ok(())
+    }
+
     /// Decides every slot for this moment, reading the kept history.
     pub fn decide(&mut self, moment: Moment, opts: Options) -> Decision {
         self.ctx.now = moment.now;

@@ -51,6 +51,34 @@ for (const entry of files) {
   });
 }
 
+test('trackJson: a batch as JSON text tracks as the same events one by one, all or none', () => {
+  const entry = files.find((f) => f.doc.cases.some((c) => (c.context.events ?? []).length >= 3)) ?? files[0];
+  const engine = Kairos.load(compileBundle(entry.bundle));
+  for (const c of entry.doc.cases) {
+    const events = c.context.events ?? [];
+    const one = engine.visitor({ consent: { personalization: true } });
+    for (const e of events) one.track(e);
+    const batch = engine.visitor({ consent: { personalization: true } });
+    assert.equal(batch.trackJson(JSON.stringify(events)), events.length);
+    assert.equal(Buffer.from(batch.save()).toString('hex'), Buffer.from(one.save()).toString('hex'), c.name);
+    if (events.length) {
+      const single = engine.visitor({ consent: { personalization: true } });
+      assert.equal(single.trackJson(JSON.stringify(events[0])), 1);
+      assert.equal(single.length, 1);
+    }
+  }
+  const v = engine.visitor({ consent: { personalization: true } });
+  v.trackJson('[{"e": "login", "t": 1800000000000}]');
+  const before = Buffer.from(v.save()).toString('hex');
+  const good = { e: 'login', t: 1_800_000_100_000 };
+  assert.throws(() => v.trackJson(JSON.stringify([good, good, good, { e: 'login', t: 'soon' }])),
+    (e) => e.code === 'E_EVENT' && e.path.startsWith('[3]'), 'a bad fourth event');
+  assert.throws(() => v.trackJson('[{"e": "login", "t": 1800000000000},\n  {"e": }]'),
+    (e) => e.code === 'E_EVENT' && e.line === 2 && e.column > 0, 'bad JSON is located');
+  assert.equal(Buffer.from(v.save()).toString('hex'), before, 'nothing was half-applied');
+  assert.equal(v.length, 1);
+});
+
 test('refused events and saved bytes carry codes and change nothing', () => {
   const engine = Kairos.load(compileBundle(files[0].bundle));
   const other = Kairos.load(compileBundle(files[1].bundle));

@@ -47,7 +47,7 @@ pub(crate) fn rust_error<E: std::error::Error>(code: ErrorCode, e: &E) -> JsValu
 
 /// `path`, and `line`/`column` when the input had lines (JS values have none).
 #[cfg(any(feature = "playground", feature = "json"))]
-fn set_location(err: &JsValue, at: &kairos::Location) {
+pub(crate) fn set_location(err: &JsValue, at: &kairos::Location) {
     set(err, "path", &JsValue::from_str(&at.path));
     if at.line > 0 {
         set(err, "line", &JsValue::from_f64(at.line as f64));
@@ -76,6 +76,13 @@ pub(crate) fn read_js<T: serde::de::DeserializeOwned>(
     what: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
+    // With `speed` (the Node module), the path is tracked only on a second read after a failure:
+    // reading only looks at the value, and tracking costs about a third of reading an event. Not
+    // in the page module: reading each type two ways adds about 37 KB there.
+    #[cfg(feature = "speed")]
+    if let Ok(read) = T::deserialize(serde_wasm_bindgen::Deserializer::from(value.clone())) {
+        return Ok(read);
+    }
     serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| {
         let path = e.path().to_string();
         // serde-wasm-bindgen's errors are JS `Error`s already: the cause as it was thrown.

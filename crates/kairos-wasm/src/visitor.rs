@@ -50,6 +50,36 @@ impl Visitor {
         })
     }
 
+    /// Appends events given as JSON text, parsed inside wasm: one event, or an array of at most
+    /// 10,000 in the order to tell them. All or none: a refused one throws `E_EVENT` with `path`
+    /// (`[3].t`; `line`/`column` for bad JSON) and changes nothing. Returns how many were kept.
+    /// Node module only; the fast way to load a history in bulk.
+    #[cfg(feature = "json")]
+    #[wasm_bindgen(js_name = trackJson)]
+    pub fn track_json(&mut self, text: &str) -> Result<usize, JsValue> {
+        use kairos::context::Events;
+        let many = text.trim_start().starts_with('[');
+        let parsed = if many {
+            kairos::json::parse::<Events>(text).map(|e| e.0)
+        } else {
+            kairos::json::parse::<Event>(text).map(|e| vec![e])
+        };
+        let events = parsed.map_err(|e| {
+            let err = coded_error(ErrorCode::Event, &e.to_string());
+            crate::set_location(&err, &e.at);
+            err
+        })?;
+        let count = events.len();
+        self.inner.track_all(events).map_err(|(i, e)| {
+            let err = coded_error(e.code(), &e.to_string());
+            set(&err, "field", &JsValue::from_str(&e.field));
+            let path = if many { format!("[{i}].{}", e.field) } else { e.field.clone() };
+            set(&err, "path", &JsValue::from_str(&path));
+            err
+        })?;
+        Ok(count)
+    }
+
     /// Decides every slot for this moment: `{now, session?, geo?, timezone?, utc_offset?, event?}`.
     /// Returns `{slots: {NAME: {variant, is_default, content, reason, explain?}}, consent, holdout,
     /// missing}`; slot entries without template values are shared and frozen.
