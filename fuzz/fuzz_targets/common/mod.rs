@@ -67,6 +67,8 @@ pub fn visitor_agrees(engine: &std::sync::Arc<Engine>, ctx: &Context) {
     let want = decision_to_json(&engine.decide(ctx, opts));
     let mut from = Visitor::from_context(engine.clone(), ctx);
     assert_eq!(decision_to_json(&from.decide(Moment::of(ctx), opts)), want, "visitor from the context disagrees");
+    let plain = decision_to_json(&engine.decide(ctx, Options::default()));
+    assert_eq!(decision_to_json(&from.decide(Moment::of(ctx), Options::default())), plain, "unexplained visitor disagrees");
     let future = ctx.events.0.iter().any(|e| e.at > ctx.now.0);
     if future && ctx.events.0.len() > engine.program.max_history as usize {
         return;
@@ -99,6 +101,8 @@ pub fn decide_checked(engine: &Engine, ctx: &Context) -> String {
     assert_eq!(json, again, "deciding twice gave two answers");
     let explained = engine.decide(ctx, Options { explain: true });
     assert_eq!(winners(&first), winners(&explained), "explaining changed the winners");
+    // Unexplained slots stop at the winning priority level: fewer rules, never other signals missing.
+    assert!(first.missing.iter().all(|m| explained.missing.contains(m)), "missing only without explanations");
     let _ = decision_to_json(&explained);
     // The one projection every surface shows: only allowed, safe attributes; its email form builds.
     for (slot, patch) in kairos::html::patches(&first) {
