@@ -114,7 +114,8 @@ pub struct Options {
 #[derive(Default)]
 struct Considered {
     candidates: Vec<Candidate>,
-    survivors: Vec<Survivor>,
+    /// The best survivor so far (kept as it goes: no list to allocate).
+    best: Option<Survivor>,
     /// Some variant could not be decided for missing signals.
     undecided: bool,
 }
@@ -124,6 +125,19 @@ struct Survivor {
     priority: i32,
     score: Option<f64>,
     vars: Vec<(String, String)>,
+}
+
+impl Survivor {
+    /// Priority, then score (a missing score ranks below any score), then bundle order.
+    fn outranks(&self, other: &Survivor) -> bool {
+        let score = |s: &Survivor| s.score.unwrap_or(f64::NEG_INFINITY);
+        other
+            .priority
+            .cmp(&self.priority)
+            .then_with(|| score(other).total_cmp(&score(self)))
+            .then_with(|| self.index.cmp(&other.index))
+            .is_lt()
+    }
 }
 
 /// The private half of deciding: one engine's rules applied to one context. [`Engine`]'s
@@ -264,7 +278,7 @@ impl Decider<'_> {
                 for &index in order {
                     let index = index as usize;
                     let priority = slot.variants.get(index).map(|v| v.priority);
-                    if level != priority && !seen.survivors.is_empty() {
+                    if level != priority && seen.best.is_some() {
                         break;
                     }
                     level = priority;
@@ -272,14 +286,7 @@ impl Decider<'_> {
                 }
             }
         }
-        let Considered { candidates, survivors, undecided } = seen;
-        // Priority, then score (a missing score ranks below any score), then bundle order.
-        let best = survivors.into_iter().min_by(|a, b| {
-            b.priority
-                .cmp(&a.priority)
-                .then_with(|| b.score.unwrap_or(f64::NEG_INFINITY).total_cmp(&a.score.unwrap_or(f64::NEG_INFINITY)))
-                .then_with(|| a.index.cmp(&b.index))
-        });
+        let Considered { candidates, best, undecided } = seen;
         let eligible_count = candidates.iter().filter(|c| c.eligible == "true" && c.excluded.is_none()).count();
         match best {
             Some(win) => {
@@ -344,7 +351,10 @@ impl Decider<'_> {
                     if let Some(c) = &mut cand {
                         c.score = score;
                     }
-                    seen.survivors.push(Survivor { index, priority: v.priority, score, vars });
+                    let survivor = Survivor { index, priority: v.priority, score, vars };
+                    if seen.best.as_ref().is_none_or(|b| survivor.outranks(b)) {
+                        seen.best = Some(survivor);
+                    }
                 }
                 Err(why) => {
                     if let Some(c) = &mut cand {

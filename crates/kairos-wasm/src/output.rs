@@ -49,6 +49,8 @@ pub(crate) struct Cache {
     shared: js_sys::Array,
     /// Slot names as JS strings, by slot index.
     keys: js_sys::Array,
+    /// How many `keys` holds.
+    key_count: std::cell::Cell<usize>,
     /// Reused for each decision's indices.
     ids: RefCell<Vec<u32>>,
 }
@@ -59,6 +61,7 @@ impl Default for Cache {
             index: RefCell::default(),
             shared: js_sys::Array::new(),
             keys: js_sys::Array::new(),
+            key_count: std::cell::Cell::new(0),
             ids: RefCell::default(),
         }
     }
@@ -79,10 +82,13 @@ impl Cache {
 
     /// `{slots: {NAME: {variant, is_default, content, reason, explain?}}, consent, holdout, missing}`.
     pub(crate) fn decision(&self, d: &Decision) -> Result<JsValue, JsValue> {
-        // Slot names are the bundle's, in bundle order: the same for every decision.
-        for s in d.slots.iter().skip(self.keys.length() as usize) {
+        // Slot names are the bundle's, in bundle order: the same for every decision, so they
+        // cross once (and their count is kept here, sparing a call per decision).
+        let known = self.key_count.get();
+        for s in d.slots.iter().skip(known) {
             self.keys.push(&JsValue::from_str(&s.slot));
         }
+        self.key_count.set(known.max(d.slots.len()));
         let mut ids = self.ids.borrow_mut();
         ids.clear();
         let mut fresh: Option<js_sys::Array> = None;
