@@ -77,6 +77,15 @@ impl Engine {
         Decider { engine: self }.decide_inner(ctx, None, opts, None, true)
     }
 
+    /// Decides for a context given as JSON text: [`Engine::decide`] on it, with its history read
+    /// for this bundle (only the event properties the rules read are kept). Errors are located
+    /// as [`crate::json::parse_context`]'s.
+    #[cfg(feature = "json")]
+    pub fn decide_json(&self, text: &str, opts: Options) -> Result<Decision, crate::ContextError> {
+        let ctx = crate::json::parse_context_for(text, &self.plan.props)?;
+        Ok(self.decide(&ctx, opts))
+    }
+
     /// Decides like [`Engine::decide`] and also returns the truth of every segment of the bundle
     /// (in bundle order) for this context, whatever its consent or holdout group: what a replay
     /// counts. The segments are evaluated on the decision's own history index; what only they

@@ -71,8 +71,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
     }
     // Reading is pure, so the JSON path is tracked only on a second read after a failure:
     // tracking it costs about a fifth of parsing a context, allocations included.
-    let mut quick = serde_json::Deserializer::from_str(text);
-    if let Ok(Ok(value)) = watch_depth(|| T::deserialize(&mut quick)).map(|v| quick.end().map(|()| v)) {
+    if let Some(value) = parse_quickly(text) {
         return Ok(value);
     }
     let mut de = serde_json::Deserializer::from_str(text);
@@ -96,6 +95,16 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
         too_deep: None,
     })?;
     Ok(value)
+}
+
+/// `text` read without tracking where it is: `None` on any error (the caller reads again to say where).
+fn parse_quickly<T: DeserializeOwned>(text: &str) -> Option<T> {
+    if text.len() > MAX_JSON_BYTES {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = watch_depth(|| T::deserialize(&mut de)).ok()?;
+    de.end().ok().map(|()| value)
 }
 
 /// How deep `[` and `{` nest at 1-based `line` and `column` (bytes) of `text`: a syntax error
@@ -209,6 +218,17 @@ impl std::error::Error for RulesOrBundleError {
 /// Parses a decision context.
 pub fn parse_context(text: &str) -> Result<Context, ContextError> {
     parse(text).map_err(ContextError::from)
+}
+
+/// Parses a decision context for one bundle: its history events keep only the properties the
+/// bundle's rules read (`Plan::props`), so the others are checked but never copied. Decisions of
+/// that bundle are the same as on [`parse_context`]'s context; errors are exactly its errors (on
+/// any failure the text is read again by it).
+pub(crate) fn parse_context_for(text: &str, props: &std::sync::Arc<[String]>) -> Result<Context, ContextError> {
+    match crate::context::kept_props(props.clone(), || parse_quickly::<Context>(text)) {
+        Some(ctx) => Ok(ctx),
+        None => parse_context(text),
+    }
 }
 
 /// A decision as pretty JSON.

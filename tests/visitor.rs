@@ -91,6 +91,7 @@ fn scalar() -> impl Strategy<Value = serde_json::Value> {
         prop::sample::select(&["shoes", "bags", "sku-1", "sku-2", "card", "hero", "shoes_promo", "42"][..])
             .prop_map(serde_json::Value::from),
         any::<bool>().prop_map(serde_json::Value::from),
+        Just(serde_json::Value::Null),
     ]
 }
 
@@ -160,6 +161,9 @@ proptest! {
             let mut from = Visitor::from_context(engine.clone(), &ctx);
             prop_assert_eq!(&json(&from.decide(Moment::of(&ctx), Options { explain: true })), &want,
                 "{}: visitor from the context", engine.program.name);
+            // The JSON text read for this bundle (only the properties its rules read are kept).
+            let read_for = engine.decide_json(&text, Options { explain: true }).expect("generated contexts are valid");
+            prop_assert_eq!(&json(&read_for), &want, "{}: decide_json", engine.program.name);
             // Without explanations too (slots then stop at the first priority level that wins).
             prop_assert_eq!(json(&from.decide(Moment::of(&ctx), Options::default())),
                 json(&engine.decide(&ctx, Options::default())), "{}: unexplained", engine.program.name);

@@ -91,7 +91,7 @@ fn run(dir: &Path) {
             let c = i % n;
             std::hint::black_box(match row.as_str() {
                 "decide" => engine.decide(&parsed[c], Options::default()),
-                "parse_and_decide" => engine.decide(&parse_context(&texts[c]).expect("parses"), Options::default()),
+                "parse_and_decide" => engine.decide_json(&texts[c], Options::default()).expect("parses"),
                 _ => visitors[c].decide(moments[c].clone(), Options::default()),
             });
             i += 1;
@@ -106,7 +106,7 @@ fn run(dir: &Path) {
         "visitor": time(iterations, |i| visitors[i % n].decide(moments[i % n].clone(), Options::default())),
         "decide": time(iterations, |i| engine.decide(&parsed[i % n], Options::default())),
         "parse_and_decide": time(iterations / 4, |i| {
-            engine.decide(&parse_context(&texts[i % n]).expect("context parses"), Options::default())
+            engine.decide_json(&texts[i % n], Options::default()).expect("context parses")
         }),
         "load": time(if quick { 100 } else { 500 }, |_| Engine::load(&bundle).expect("bundle loads")),
         "compile": time(if quick { 20 } else { 100 }, |_| compile_json(&rules).expect("rules compile")),

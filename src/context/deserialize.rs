@@ -357,11 +357,48 @@ impl<'de> Deserialize<'de> for Search {
 
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(EventVisitor)
+        d.deserialize_map(EventVisitor { keep: None }).map(|(e, _)| e)
     }
 }
 
-struct EventVisitor;
+#[cfg(feature = "json")]
+std::thread_local! {
+    /// While a context is read for one bundle ([`kept_props`]): the property names its rules
+    /// read. History events then keep only those; the others are checked and measured as usual,
+    /// never copied. Set for the span of one read, like limits.rs's depth watch.
+    static KEPT_PROPS: std::cell::RefCell<Option<std::sync::Arc<[String]>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The properties history events keep, while [`kept_props`] runs (always all without JSON).
+fn kept() -> Option<std::sync::Arc<[String]>> {
+    #[cfg(feature = "json")]
+    return KEPT_PROPS.with(|k| k.borrow().clone());
+    #[cfg(not(feature = "json"))]
+    None
+}
+
+/// Runs `read` with history events keeping only the properties `props` (sorted) names.
+#[cfg(feature = "json")]
+pub(crate) fn kept_props<T>(props: std::sync::Arc<[String]>, read: impl FnOnce() -> T) -> T {
+    let before = KEPT_PROPS.with(|k| k.replace(Some(props)));
+    let out = read();
+    KEPT_PROPS.with(|k| *k.borrow_mut() = before);
+    out
+}
+
+/// Reads one event; with `keep`, only those properties are kept. Also gives the bytes of the
+/// properties not kept, so the history's byte bound counts them (at least as much as a full read
+/// would: a repeated key counts each time).
+struct EventVisitor<'k> {
+    keep: Option<&'k [String]>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for EventVisitor<'_> {
+    type Value = (Event, usize);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
 
 /// Properties map, scalars only.
 struct Props(Vec<(String, Scalar)>);
@@ -390,6 +427,124 @@ impl<'de> Deserialize<'de> for Props {
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+/// An event's properties when only `keep` are kept: those as [`Props`] reads them, and the
+/// bytes of the rest (key and value, as `Event::data_bytes` counts them). Only JSON text is read
+/// this way (`Engine::decide_json`), so the page module goes without it.
+#[cfg(feature = "json")]
+struct KeptProps<'k> {
+    keep: &'k [String],
+}
+
+#[cfg(feature = "json")]
+impl<'de> de::DeserializeSeed<'de> for KeptProps<'_> {
+    type Value = (Vec<(String, Scalar)>, usize);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+#[cfg(feature = "json")]
+impl<'de> Visitor<'de> for KeptProps<'_> {
+    type Value = (Vec<(String, Scalar)>, usize);
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut out, mut unkept) = (Vec::<(String, Scalar)>::new(), 0usize);
+        while let Some(key) = map.next_key_seed(PropKey { keep: self.keep })? {
+            match key {
+                Ok(key) => {
+                    let value: Scalar = map.next_value()?;
+                    match out.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+                        Ok(i) => out[i].1 = value,
+                        Err(i) => out.insert(i, (key, value)),
+                    }
+                }
+                // A null property is dropped: it counts nothing.
+                Err(key_len) => unkept += map.next_value::<UnkeptSize>()?.0.map_or(0, |n| key_len + n),
+            }
+        }
+        out.retain(|(_, v)| *v != Scalar::Null);
+        Ok((out, unkept))
+    }
+}
+
+#[cfg(feature = "json")]
+/// A property key: `Ok(key)` when kept, else `Err(its length)`.
+struct PropKey<'k> {
+    keep: &'k [String],
+}
+
+#[cfg(feature = "json")]
+impl<'de> de::DeserializeSeed<'de> for PropKey<'_> {
+    type Value = Result<String, usize>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+#[cfg(feature = "json")]
+impl Visitor<'_> for PropKey<'_> {
+    type Value = Result<String, usize>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(match self.keep.binary_search_by(|k| k.as_str().cmp(v)) {
+            Ok(_) => Ok(v.to_owned()),
+            Err(_) => Err(v.len()),
+        })
+    }
+}
+
+#[cfg(feature = "json")]
+/// A property value not kept: checked as [`Scalar`] checks it, measured as `Event::data_bytes`
+/// measures a value, not copied. `None`: it reads as null.
+struct UnkeptSize(Option<usize>);
+
+#[cfg(feature = "json")]
+impl<'de> Deserialize<'de> for UnkeptSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = usize;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                ScalarVisitor.expecting(f)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+                check_len(v)?;
+                Ok(v.len())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
+                Ok(usize::MAX)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<usize, E> {
+                Ok(usize::MAX)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<usize, E> {
+                Ok(8)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<usize, E> {
+                ScalarVisitor.visit_i64(v).map(|_| 8)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
+                ScalarVisitor.visit_u64(v).map(|_| 8)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<usize, E> {
+                ScalarVisitor.visit_f64(v).map(|_| 8)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<usize, A::Error> {
+                ScalarVisitor.visit_seq(seq).map(|_| usize::MAX)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
+                ScalarVisitor.visit_map(map).map(|_| usize::MAX)
+            }
+        }
+        // usize::MAX stands for null inside the visitor.
+        d.deserialize_any(V).map(|n| UnkeptSize((n != usize::MAX).then_some(n)))
     }
 }
 
@@ -424,20 +579,27 @@ impl<'de> Deserialize<'de> for EventKey {
     }
 }
 
-impl<'de> Visitor<'de> for EventVisitor {
-    type Value = Event;
+impl<'de> Visitor<'de> for EventVisitor<'_> {
+    type Value = (Event, usize);
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(
             "an event: {\"event\", \"properties\", \"timestamp\"} (analytics track) or {\"e\", \"p\", \"t\"} (compact)",
         )
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(Event, usize), A::Error> {
         let (mut name, mut at, mut props, mut kind) = (None, None, Vec::new(), None::<String>);
+        // Without JSON every property is kept, and this stays 0.
+        #[cfg_attr(not(feature = "json"), allow(unused_mut))]
+        let mut unkept = 0;
         while let Some(key) = map.next_key::<EventKey>()? {
             match key {
                 EventKey::Name => name = Some(map.next_value::<Text>()?.0),
                 EventKey::At => at = Some(map.next_value::<Timestamp>()?.0),
-                EventKey::Props => props = map.next_value::<Props>()?.0,
+                EventKey::Props => match self.keep {
+                    #[cfg(feature = "json")]
+                    Some(keep) => (props, unkept) = map.next_value_seed(KeptProps { keep })?,
+                    _ => props = map.next_value::<Props>()?.0,
+                },
                 EventKey::Kind => kind = Some(map.next_value::<Text>()?.0),
                 // Analytics envelopes carry much more (messageId, context, userId …): ignored.
                 EventKey::Other => {
@@ -452,7 +614,7 @@ impl<'de> Visitor<'de> for EventVisitor {
             _ => return Err(de::Error::missing_field("event")),
         };
         let at = at.ok_or_else(|| de::Error::missing_field("timestamp"))?;
-        Ok(Event { name: normalized_event_name(name), at, props })
+        Ok((Event { name: normalized_event_name(name), at, props }, unkept))
     }
 }
 
@@ -467,11 +629,12 @@ impl<'de> Deserialize<'de> for Events {
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Events, A::Error> {
                 let mut out: Vec<Event> = Vec::new();
                 let mut bytes = 0usize;
-                while let Some(e) = seq.next_element::<Event>()? {
+                let keep = kept();
+                while let Some((e, unkept)) = seq.next_element_seed(EventVisitor { keep: keep.as_deref() })? {
                     if out.len() == MAX_EVENTS {
                         return Err(de::Error::custom(format!("more than {MAX_EVENTS} events")));
                     }
-                    bytes += e.data_bytes();
+                    bytes += e.data_bytes() + unkept;
                     if bytes > MAX_HISTORY_BYTES {
                         return Err(de::Error::custom(format!("event history exceeds {MAX_HISTORY_BYTES} bytes")));
                     }

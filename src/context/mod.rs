@@ -7,6 +7,9 @@
 
 mod deserialize;
 
+#[cfg(feature = "json")]
+pub(crate) use deserialize::kept_props;
+
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

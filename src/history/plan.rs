@@ -56,6 +56,9 @@ pub struct Plan {
     pub exposure: u32,
     /// Group of `$conversion`, with the same two columns.
     pub conversion: u32,
+    /// Every property name some group reads (in a filter, as a number or as a value), sorted:
+    /// all a history event must keep for this bundle.
+    pub props: std::sync::Arc<[String]>,
 }
 
 fn index_of<T: PartialEq>(list: &mut Vec<T>, item: T) -> u32 {
@@ -92,6 +95,7 @@ impl Plan {
             refs: Vec::new(),
             exposure,
             conversion,
+            props: std::sync::Arc::new([]),
         };
         for node in &prog.nodes {
             let first = plan.refs.len() as u32;
@@ -111,6 +115,16 @@ impl Plan {
             }
             plan.node_refs.push(first);
         }
+        let mut props: Vec<String> = Vec::new();
+        for g in &plan.groups {
+            let filtered = g.streams.iter().flatten().map(|(name, _)| name);
+            for name in filtered.chain(&g.nums).chain(&g.vals) {
+                if let Err(at) = props.binary_search(name) {
+                    props.insert(at, name.clone());
+                }
+            }
+        }
+        plan.props = props.into();
         plan
     }
 

@@ -56,27 +56,61 @@ pub struct Person {
     pub utc_offset: Option<Text>,
 }
 
-/// This moment's signals: all a resident visitor's decision needs besides what it keeps.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// This moment's signals: all a resident visitor's decision needs besides what it keeps. Read
+/// by hand as a map (a JS reader then walks the keys given instead of probing every field, on
+/// every decision); unknown and repeated keys are errors, `null` fields are absent.
+#[derive(Debug, Clone, Default)]
 pub struct Moment {
     /// The decision instant (epoch ms or RFC 3339). Required: the core never reads a clock.
     pub now: Timestamp,
     /// This visit's signals.
-    #[serde(default, deserialize_with = "or_default")]
     pub session: Session,
     /// Where the visitor is now.
-    #[serde(default, deserialize_with = "or_default")]
     pub geo: Geo,
     /// IANA zone now (overrides the person's).
-    #[serde(default)]
     pub timezone: Option<Text>,
     /// UTC offset now (overrides the person's).
-    #[serde(default)]
     pub utc_offset: Option<Text>,
     /// The event this decision answers (`event.*` in rules).
-    #[serde(default)]
     pub event: Option<Event>,
+}
+
+const MOMENT_FIELDS: &[&str] = &["now", "session", "geo", "timezone", "utc_offset", "event"];
+
+impl<'de> Deserialize<'de> for Moment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Moment;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a moment: {now, session?, geo?, timezone?, utc_offset?, event?}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Moment, A::Error> {
+                let (mut out, mut now, mut seen) = (Moment::default(), None, 0u8);
+                while let Some(key) = map.next_key::<Text>()? {
+                    let Some(i) = MOMENT_FIELDS.iter().position(|f| *f == key.0) else {
+                        return Err(de::Error::unknown_field(&key.0, MOMENT_FIELDS));
+                    };
+                    if seen & (1 << i) != 0 {
+                        return Err(de::Error::duplicate_field(MOMENT_FIELDS[i]));
+                    }
+                    seen |= 1 << i;
+                    match i {
+                        0 => now = map.next_value::<Option<Timestamp>>()?,
+                        1 => out.session = map.next_value::<Option<Session>>()?.unwrap_or_default(),
+                        2 => out.geo = map.next_value::<Option<Geo>>()?.unwrap_or_default(),
+                        3 => out.timezone = map.next_value()?,
+                        4 => out.utc_offset = map.next_value()?,
+                        _ => out.event = map.next_value()?,
+                    }
+                }
+                out.now = now.ok_or_else(|| de::Error::missing_field("now"))?;
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl Person {

@@ -184,12 +184,14 @@ impl Kairos {
     #[cfg(feature = "json")]
     #[wasm_bindgen(js_name = decideJson)]
     pub fn decide_json(&self, context: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
-        let ctx = kairos::json::parse_context(context).map_err(|e| {
-            let err = coded_error(e.code(), &e.to_string());
-            set_location(&err, &e.at);
-            err
-        })?;
-        self.cache.decision(&self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) }))
+        // Read for this bundle: history events keep only the properties its rules read.
+        let decision =
+            self.engine.decide_json(context, Options { explain: explain.unwrap_or(false) }).map_err(|e| {
+                let err = coded_error(e.code(), &e.to_string());
+                set_location(&err, &e.at);
+                err
+            })?;
+        self.cache.decision(&decision)
     }
 
     /// A resident visitor for this bundle: `person` is `{customer_id?, consent?, profile?, scores?,
