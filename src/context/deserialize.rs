@@ -228,6 +228,23 @@ const SESSION_FIELDS: &[&str] = &[
     "coupon_searches",
 ];
 
+/// Which of `fields` a hand-read struct's `key` is, marked in `seen`: unknown and repeated keys
+/// are the errors a derived reader with `deny_unknown_fields` gives.
+pub(crate) fn field_index<E: de::Error>(
+    fields: &'static [&'static str],
+    key: &str,
+    seen: &mut u32,
+) -> Result<usize, E> {
+    let Some(i) = fields.iter().position(|f| *f == key) else {
+        return Err(E::unknown_field(key, fields));
+    };
+    if *seen & (1 << i) != 0 {
+        return Err(E::duplicate_field(fields[i]));
+    }
+    *seen |= 1 << i;
+    Ok(i)
+}
+
 impl<'de> Deserialize<'de> for Session {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -240,14 +257,7 @@ impl<'de> Deserialize<'de> for Session {
                 let mut out = Session::default();
                 let mut seen = 0u32;
                 while let Some(key) = map.next_key::<Text>()? {
-                    let Some(i) = SESSION_FIELDS.iter().position(|f| *f == key.0) else {
-                        return Err(de::Error::unknown_field(&key.0, SESSION_FIELDS));
-                    };
-                    if seen & (1 << i) != 0 {
-                        return Err(de::Error::duplicate_field(SESSION_FIELDS[i]));
-                    }
-                    seen |= 1 << i;
-                    match SESSION_FIELDS[i] {
+                    match SESSION_FIELDS[field_index(SESSION_FIELDS, &key.0, &mut seen)?] {
                         "device" => out.device = map.next_value()?,
                         "user_agent" => out.user_agent = map.next_value()?,
                         "client_hints" => out.client_hints = map.next_value()?,
@@ -400,6 +410,14 @@ impl<'de> de::DeserializeSeed<'de> for EventVisitor<'_> {
     }
 }
 
+/// Keeps `out` sorted by key, a repeated key's last value winning (as a BTreeMap would).
+fn insert_prop(out: &mut Vec<(String, Scalar)>, key: String, value: Scalar) {
+    match out.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+        Ok(i) => out[i].1 = value,
+        Err(i) => out.insert(i, (key, value)),
+    }
+}
+
 /// Properties map, scalars only.
 struct Props(Vec<(String, Scalar)>);
 
@@ -416,11 +434,7 @@ impl<'de> Deserialize<'de> for Props {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Props, A::Error> {
                 let mut out: Vec<(String, Scalar)> = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
-                    let value: Scalar = map.next_value()?;
-                    match out.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
-                        Ok(i) => out[i].1 = value,
-                        Err(i) => out.insert(i, (key, value)),
-                    }
+                    insert_prop(&mut out, key, map.next_value()?);
                 }
                 out.retain(|(_, v)| *v != Scalar::Null);
                 Ok(Props(out))
@@ -456,13 +470,7 @@ impl<'de> Visitor<'de> for KeptProps<'_> {
         let (mut out, mut unkept) = (Vec::<(String, Scalar)>::new(), 0usize);
         while let Some(key) = map.next_key_seed(PropKey { keep: self.keep })? {
             match key {
-                Ok(key) => {
-                    let value: Scalar = map.next_value()?;
-                    match out.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
-                        Ok(i) => out[i].1 = value,
-                        Err(i) => out.insert(i, (key, value)),
-                    }
-                }
+                Ok(key) => insert_prop(&mut out, key, map.next_value()?),
                 // A null property is dropped: it counts nothing.
                 Err(key_len) => unkept += map.next_value::<UnkeptSize>()?.0.map_or(0, |n| key_len + n),
             }

@@ -7,6 +7,7 @@
 
 mod deserialize;
 
+pub(crate) use deserialize::field_index;
 #[cfg(feature = "json")]
 pub(crate) use deserialize::kept_props;
 

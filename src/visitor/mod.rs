@@ -87,16 +87,9 @@ impl<'de> Deserialize<'de> for Moment {
                 f.write_str("a moment: {now, session?, geo?, timezone?, utc_offset?, event?}")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Moment, A::Error> {
-                let (mut out, mut now, mut seen) = (Moment::default(), None, 0u8);
+                let (mut out, mut now, mut seen) = (Moment::default(), None, 0u32);
                 while let Some(key) = map.next_key::<Text>()? {
-                    let Some(i) = MOMENT_FIELDS.iter().position(|f| *f == key.0) else {
-                        return Err(de::Error::unknown_field(&key.0, MOMENT_FIELDS));
-                    };
-                    if seen & (1 << i) != 0 {
-                        return Err(de::Error::duplicate_field(MOMENT_FIELDS[i]));
-                    }
-                    seen |= 1 << i;
-                    match i {
+                    match crate::context::field_index(MOMENT_FIELDS, &key.0, &mut seen)? {
                         0 => now = map.next_value::<Option<Timestamp>>()?,
                         1 => out.session = map.next_value::<Option<Session>>()?.unwrap_or_default(),
                         2 => out.geo = map.next_value::<Option<Geo>>()?.unwrap_or_default(),
