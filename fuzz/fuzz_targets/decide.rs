@@ -1,6 +1,7 @@
 //! Contexts against the example bundles; every decision must be deterministic and unchanged by
 //! explanations (common::decide_checked), and a resident visitor fed the same events, before and
-//! after save/restore, must decide and explain exactly alike (common::visitor_agrees).
+//! after save/restore, must decide and explain exactly alike (common::visitor_agrees). The text
+//! read for the bundle (`Engine::decide_json`) must decide, or fail, exactly as the whole context.
 //!
 //! The first byte picks the bundle. Then either the rest is context JSON text as is (mode 0), or
 //! (other modes) it drives a generator that writes a context in the right shape, with the event
@@ -316,7 +317,22 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => return,
         }
     };
-    let Ok(ctx) = parse_context(&text) else { return };
+    // The text read for this bundle (history properties it does not read left out) decides as
+    // the whole context does, and fails exactly when and as it fails.
+    let parsed = parse_context(&text);
+    for explain in [false, true] {
+        let opts = kairos::Options { explain };
+        match (&parsed, engines[i].decide_json(&text, opts)) {
+            (Ok(ctx), Ok(d)) => assert_eq!(
+                kairos::json::decision_to_json(&d),
+                kairos::json::decision_to_json(&engines[i].decide(ctx, opts)),
+                "decide_json disagrees with decide"
+            ),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "decide_json fails otherwise"),
+            (a, b) => panic!("decide_json and parse_context disagree: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
+    let Ok(ctx) = parsed else { return };
     common::decide_checked(&engines[i], &ctx);
     common::visitor_agrees(&common::shared_engines()[i], &ctx);
 });
