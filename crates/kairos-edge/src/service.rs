@@ -267,15 +267,19 @@ impl Edge {
         let Ok(text) = std::str::from_utf8(&body) else {
             return HttpResponse::error(400, codes::BODY, "body is not UTF-8 text", None);
         };
-        let ctx = match json::parse_context(text) {
-            Ok(ctx) => ctx,
-            Err(e) => return HttpResponse::error(400, kairos::ContextError::CODE, &e.message, Some(&e.at)),
-        };
+        let bad_context =
+            |e: kairos::ContextError| HttpResponse::error(400, kairos::ContextError::CODE, &e.message, Some(&e.at));
         let Some((engine, source)) = self.engine(rt, config).await else {
-            return no_bundle();
+            // Without a bundle a bad body is still a 400, as with one.
+            return json::parse_context(text).err().map_or_else(no_bundle, bad_context);
         };
         let explain = http::query_flag(&req.url, "explain");
-        let mut resp = HttpResponse::json(200, json::decision_to_json(&engine.decide(&ctx, Options { explain })));
+        // Read for this bundle: history events keep only the properties its rules read.
+        let decision = match engine.decide_json(text, Options { explain }) {
+            Ok(decision) => decision,
+            Err(e) => return bad_context(e),
+        };
+        let mut resp = HttpResponse::json(200, json::decision_to_json(&decision));
         resp.set("x-kairos-bundle", source.as_str());
         resp
     }
