@@ -223,11 +223,11 @@ pub fn parse_context(text: &str) -> Result<Context, ContextError> {
 /// Parses a decision context for one bundle: its history events keep only the properties the
 /// bundle's rules read (`Plan::props`), so the others are checked but never copied. Decisions of
 /// that bundle are the same as on [`parse_context`]'s context; errors are exactly its errors (on
-/// any failure the text is read again by it).
+/// any failure the text is read again, whole and located, as it reads it).
 pub(crate) fn parse_context_for(text: &str, props: &std::sync::Arc<[String]>) -> Result<Context, ContextError> {
     match crate::context::kept_props(props.clone(), || parse_quickly::<Context>(text)) {
         Some(ctx) => Ok(ctx),
-        None => parse_context(text),
+        None => parse(text).map_err(ContextError::from),
     }
 }
 

@@ -228,13 +228,13 @@ const SESSION_FIELDS: &[&str] = &[
     "coupon_searches",
 ];
 
-/// Which of `fields` a hand-read struct's `key` is, marked in `seen`: unknown and repeated keys
-/// are the errors a derived reader with `deny_unknown_fields` gives.
-pub(crate) fn field_index<E: de::Error>(
+/// Which of `fields` a hand-read struct's `key` names, marked in `seen`: unknown and repeated
+/// keys are the errors a derived reader with `deny_unknown_fields` gives.
+pub(crate) fn field<E: de::Error>(
     fields: &'static [&'static str],
     key: &str,
     seen: &mut u32,
-) -> Result<usize, E> {
+) -> Result<&'static str, E> {
     let Some(i) = fields.iter().position(|f| *f == key) else {
         return Err(E::unknown_field(key, fields));
     };
@@ -242,7 +242,7 @@ pub(crate) fn field_index<E: de::Error>(
         return Err(E::duplicate_field(fields[i]));
     }
     *seen |= 1 << i;
-    Ok(i)
+    Ok(fields[i])
 }
 
 impl<'de> Deserialize<'de> for Session {
@@ -257,7 +257,7 @@ impl<'de> Deserialize<'de> for Session {
                 let mut out = Session::default();
                 let mut seen = 0u32;
                 while let Some(key) = map.next_key::<Text>()? {
-                    match SESSION_FIELDS[field_index(SESSION_FIELDS, &key.0, &mut seen)?] {
+                    match field(SESSION_FIELDS, &key.0, &mut seen)? {
                         "device" => out.device = map.next_value()?,
                         "user_agent" => out.user_agent = map.next_value()?,
                         "client_hints" => out.client_hints = map.next_value()?,
@@ -480,8 +480,8 @@ impl<'de> Visitor<'de> for KeptProps<'_> {
     }
 }
 
-#[cfg(feature = "json")]
 /// A property key: `Ok(key)` when kept, else `Err(its length)`.
+#[cfg(feature = "json")]
 struct PropKey<'k> {
     keep: &'k [String],
 }
@@ -508,9 +508,9 @@ impl Visitor<'_> for PropKey<'_> {
     }
 }
 
-#[cfg(feature = "json")]
 /// A property value not kept: checked as [`Scalar`] checks it, measured as `Event::data_bytes`
 /// measures a value, not copied. `None`: it reads as null.
+#[cfg(feature = "json")]
 struct UnkeptSize(Option<usize>);
 
 #[cfg(feature = "json")]
@@ -518,41 +518,41 @@ impl<'de> Deserialize<'de> for UnkeptSize {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = usize;
+            type Value = Option<usize>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 ScalarVisitor.expecting(f)
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<usize>, E> {
                 check_len(v)?;
-                Ok(v.len())
+                Ok(Some(v.len()))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
-                Ok(usize::MAX)
+            fn visit_unit<E: de::Error>(self) -> Result<Option<usize>, E> {
+                Ok(None)
             }
-            fn visit_none<E: de::Error>(self) -> Result<usize, E> {
-                Ok(usize::MAX)
+            fn visit_none<E: de::Error>(self) -> Result<Option<usize>, E> {
+                Ok(None)
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<usize, E> {
-                Ok(8)
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<usize>, E> {
+                Ok(Some(8))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<usize, E> {
-                ScalarVisitor.visit_i64(v).map(|_| 8)
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<usize>, E> {
+                ScalarVisitor.visit_i64(v).map(|_| Some(8))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
-                ScalarVisitor.visit_u64(v).map(|_| 8)
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<usize>, E> {
+                ScalarVisitor.visit_u64(v).map(|_| Some(8))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<usize, E> {
-                ScalarVisitor.visit_f64(v).map(|_| 8)
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<usize>, E> {
+                ScalarVisitor.visit_f64(v).map(|_| Some(8))
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<usize, A::Error> {
-                ScalarVisitor.visit_seq(seq).map(|_| usize::MAX)
+            // Nested values read as null (as `Scalar` reads them), after the same bounded skip.
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Option<usize>, A::Error> {
+                ScalarVisitor.visit_seq(seq).map(|_| None)
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
-                ScalarVisitor.visit_map(map).map(|_| usize::MAX)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<usize>, A::Error> {
+                ScalarVisitor.visit_map(map).map(|_| None)
             }
         }
-        // usize::MAX stands for null inside the visitor.
-        d.deserialize_any(V).map(|n| UnkeptSize((n != usize::MAX).then_some(n)))
+        d.deserialize_any(V).map(UnkeptSize)
     }
 }
 

@@ -7,7 +7,7 @@
 
 mod deserialize;
 
-pub(crate) use deserialize::field_index;
+pub(crate) use deserialize::field;
 #[cfg(feature = "json")]
 pub(crate) use deserialize::kept_props;
 
@@ -237,17 +237,31 @@ pub fn clip(s: &str, max: usize) -> &str {
 
 /// `Product Viewed`, `product-viewed` and `product_viewed` all name one event.
 pub fn normalize_event_name(name: &str) -> String {
-    normalized_event_name(name.to_owned())
+    if is_normal_event_name(name) {
+        name.to_owned()
+    } else {
+        renamed(name)
+    }
 }
 
 /// [`normalize_event_name`] of an owned name: kept as it is, without a copy, when it already is
 /// (names sent by code usually are).
 pub fn normalized_event_name(name: String) -> String {
-    // Only ASCII bytes change (`to_ascii_lowercase` leaves other characters be), so a byte scan decides.
-    let changes = |b: &u8| matches!(b, b' ' | b'-' | b'.' | b'A'..=b'Z');
-    if !name.as_bytes().iter().any(changes) && name.trim().len() == name.len() {
-        return name;
+    if is_normal_event_name(&name) {
+        name
+    } else {
+        renamed(&name)
     }
+}
+
+/// Whether normalising leaves `name` as it is. Only ASCII bytes change (`to_ascii_lowercase`
+/// leaves other characters be), so a byte scan decides.
+fn is_normal_event_name(name: &str) -> bool {
+    let changes = |b: &u8| matches!(b, b' ' | b'-' | b'.' | b'A'..=b'Z');
+    !name.as_bytes().iter().any(changes) && name.trim().len() == name.len()
+}
+
+fn renamed(name: &str) -> String {
     name.trim().chars().map(|c| if c == ' ' || c == '-' || c == '.' { '_' } else { c.to_ascii_lowercase() }).collect()
 }
 

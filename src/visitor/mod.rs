@@ -89,12 +89,12 @@ impl<'de> Deserialize<'de> for Moment {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Moment, A::Error> {
                 let (mut out, mut now, mut seen) = (Moment::default(), None, 0u32);
                 while let Some(key) = map.next_key::<Text>()? {
-                    match crate::context::field_index(MOMENT_FIELDS, &key.0, &mut seen)? {
-                        0 => now = map.next_value::<Option<Timestamp>>()?,
-                        1 => out.session = map.next_value::<Option<Session>>()?.unwrap_or_default(),
-                        2 => out.geo = map.next_value::<Option<Geo>>()?.unwrap_or_default(),
-                        3 => out.timezone = map.next_value()?,
-                        4 => out.utc_offset = map.next_value()?,
+                    match crate::context::field(MOMENT_FIELDS, &key.0, &mut seen)? {
+                        "now" => now = map.next_value::<Option<Timestamp>>()?,
+                        "session" => out.session = map.next_value::<Option<Session>>()?.unwrap_or_default(),
+                        "geo" => out.geo = map.next_value::<Option<Geo>>()?.unwrap_or_default(),
+                        "timezone" => out.timezone = map.next_value()?,
+                        "utc_offset" => out.utc_offset = map.next_value()?,
                         _ => out.event = map.next_value()?,
                     }
                 }
@@ -227,9 +227,14 @@ impl Visitor {
     /// [`MAX_HISTORY_BYTES`] of property text.
     pub fn track(&mut self, mut event: Event) -> Result<(), EventError> {
         check_event(&mut event)?;
-        let keep = self.engine.program.max_history as usize;
-        self.hist.track(&self.engine.plan, &event, keep, MAX_HISTORY_BYTES);
+        self.append(&event);
         Ok(())
+    }
+
+    /// Keeps a checked event, within the bundle's `max_history` and the history byte bound.
+    fn append(&mut self, event: &Event) {
+        let keep = self.engine.program.max_history as usize;
+        self.hist.track(&self.engine.plan, event, keep, MAX_HISTORY_BYTES);
     }
 
     /// Appends events in the order given, all or none: the first refused one (its index, and
@@ -238,9 +243,8 @@ impl Visitor {
         for (i, e) in events.iter_mut().enumerate() {
             check_event(e).map_err(|err| (i, err))?;
         }
-        let keep = self.engine.program.max_history as usize;
         for e in &events {
-            self.hist.track(&self.engine.plan, e, keep, MAX_HISTORY_BYTES);
+            self.append(e);
         }
         Ok(())
     }

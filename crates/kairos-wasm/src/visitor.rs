@@ -37,17 +37,20 @@ impl Visitor {
     }
 }
 
+/// A refused event as a coded JS error naming its `field`.
+fn refused(e: &kairos::visitor::EventError) -> JsValue {
+    let err = coded_error(e.code(), &e.to_string());
+    set(&err, "field", &JsValue::from_str(&e.field));
+    err
+}
+
 #[wasm_bindgen]
 impl Visitor {
     /// Appends one event (`{e|event, t|timestamp, p|properties}`, as in a context's `events`).
     /// Throws `E_EVENT` with `path`/`field` for an event it cannot keep; the visitor is unchanged.
     pub fn track(&mut self, event: JsValue) -> Result<(), JsValue> {
         let event: Event = read_js(event, "event", ErrorCode::Event)?;
-        self.inner.track(event).map_err(|e| {
-            let err = coded_error(e.code(), &e.to_string());
-            set(&err, "field", &JsValue::from_str(&e.field));
-            err
-        })
+        self.inner.track(event).map_err(|e| refused(&e))
     }
 
     /// Appends events given as JSON text, parsed inside wasm: one event, or an array of at most
@@ -71,8 +74,7 @@ impl Visitor {
         })?;
         let count = events.len();
         self.inner.track_all(events).map_err(|(i, e)| {
-            let err = coded_error(e.code(), &e.to_string());
-            set(&err, "field", &JsValue::from_str(&e.field));
+            let err = refused(&e);
             let path = if many { format!("[{i}].{}", e.field) } else { e.field.clone() };
             set(&err, "path", &JsValue::from_str(&path));
             err
