@@ -5,8 +5,9 @@
 // One resident visitor per page holds the history in wasm memory: events are tracked into it
 // as they happen and a decision sends only this moment's session. With consent, its `save()`
 // bytes are kept (VISITOR_KEY) so the next page starts without re-reading the history; the
-// bounded event log (HISTORY_KEY) stays the record it is rebuilt from when the bytes were saved
-// for another bundle (after a rules deploy) or cannot be read.
+// bounded event log (HISTORY_KEY) stays the record it is rebuilt from when the bytes cannot be
+// read or were saved for a bundle that reads the history differently (a deploy that changes only
+// content or priorities keeps them).
 
 import init, { Kairos } from './pkg/kairos.js';
 

@@ -11,7 +11,7 @@ use crate::program::{Node, Program, PropTest, Query};
 pub type Filter = Vec<(String, PropTest)>;
 
 /// What is kept for the events of one name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct GroupPlan {
     /// Distinct non-empty filters; an event's match is kept as a running count per filter.
     pub streams: Vec<Filter>,
@@ -155,5 +155,21 @@ impl Plan {
             Some(&at) if at != u32::MAX => self.refs.get(at as usize..).unwrap_or_default(),
             _ => &[],
         }
+    }
+}
+
+impl Plan {
+    /// Identifies the packed layout (event groups, filters, columns, running sums) together with
+    /// `max_history`: everything a packed history depends on. Two bundles that read a history
+    /// alike share it, so a saved visitor survives a deploy that changes only content, priorities
+    /// or conditions on other signals.
+    pub fn layout_fingerprint(&self, max_history: u32) -> u64 {
+        let mut names: Vec<(&u32, &str)> = self.ids.iter().map(|(name, g)| (g, name.as_str())).collect();
+        names.sort_unstable();
+        let layout = (max_history, names, &self.groups, self.exposure, self.conversion);
+        postcard::to_allocvec(&layout)
+            .unwrap_or_default()
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
     }
 }

@@ -1,7 +1,9 @@
-//! A visitor's bytes: `KVIS`, format version (u16 LE), the bundle's fingerprint (u64 LE), payload
-//! length (u32 LE), FNV-1a 32 checksum of the payload (u32 LE), then the postcard payload: the
-//! person and the packed history (src/history/saved.rs). Bytes of another format version or
-//! another bundle are refused with a coded error: the packed layout is the bundle's.
+//! A visitor's bytes: `KVIS`, format version (u16 LE), the history layout's fingerprint (u64 LE),
+//! payload length (u32 LE), FNV-1a 32 checksum of the payload (u32 LE), then the postcard payload:
+//! the person and the packed history (src/history/saved.rs). Bytes of another format version, or
+//! packed for a bundle that reads the history differently, are refused with a coded error. A
+//! deploy that changes only what is shown (content, priorities, conditions on session signals)
+//! keeps the layout, so saved visitors outlive it.
 
 use super::{Person, Visitor};
 use crate::context::{CachedScore, Finite, Text, Timestamp, MAX_MS, MIN_MS};
@@ -30,7 +32,7 @@ pub enum SaveError {
         /// The version found, when the bytes had the magic.
         found: Option<u16>,
     },
-    /// Saved for another bundle: its packed layout does not fit this one.
+    /// Packed for a bundle that reads the history differently: the layout does not fit this one.
     Bundle,
     /// Truncated, altered, over the size limit or inconsistent; says what.
     Corrupt(String),
@@ -54,7 +56,7 @@ impl fmt::Display for SaveError {
                 write!(f, "saved visitor is format version {v}; this build reads version {FORMAT_VERSION}")
             }
             SaveError::Version { found: None } => write!(f, "not a saved visitor (no KVIS header)"),
-            SaveError::Bundle => write!(f, "saved visitor was packed for another bundle"),
+            SaveError::Bundle => write!(f, "saved visitor was packed for a bundle that reads the history differently"),
             SaveError::Corrupt(what) => write!(f, "saved visitor is corrupt: {what}"),
         }
     }
@@ -79,14 +81,12 @@ struct SavedVisitor {
 }
 
 impl Engine {
-    /// Identifies this bundle for saved visitors: FNV-1a 64 of the compiled program.
+    /// Identifies the history layout a saved visitor was packed for ([`Plan::layout_fingerprint`]):
+    /// bytes saved under one bundle restore under any bundle that reads the history alike.
+    ///
+    /// [`Plan::layout_fingerprint`]: crate::history::Plan::layout_fingerprint
     pub fn fingerprint(&self) -> u64 {
-        *self.fingerprint.get_or_init(|| {
-            self.program
-                .to_bytes()
-                .iter()
-                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
-        })
+        *self.fingerprint.get_or_init(|| self.plan.layout_fingerprint(self.program.max_history))
     }
 }
 

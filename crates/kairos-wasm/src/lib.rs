@@ -201,7 +201,8 @@ impl Kairos {
     }
 
     /// A visitor from `Visitor.save()` bytes. Throws `E_VISITOR_VERSION` (another format, or not a
-    /// saved visitor), `E_VISITOR_BUNDLE` (saved for another bundle) or `E_VISITOR_CORRUPT`.
+    /// saved visitor), `E_VISITOR_BUNDLE` (saved for a bundle
+    /// that reads the history differently) or `E_VISITOR_CORRUPT`.
     pub fn restore(&self, bytes: &[u8]) -> Result<visitor::Visitor, JsValue> {
         visitor::Visitor::restore(self, bytes)
     }
