@@ -3,6 +3,9 @@
 #   bash scripts/kv-upload.sh [--rules RULES.json] [--customers RECORDS.jsonl] [--remote]
 # Local by default (wrangler's simulated KV under .wrangler/state, what `wrangler dev` reads);
 # --remote writes to the namespace in wrangler.toml. Records are validated before anything is written.
+# With --rules, each record is also packed for that bundle (`visitor/<id>`), which the Worker
+# restores instead of parsing the record's history; pack again after a deploy that changes what
+# the rules read (the Worker reads the JSON record until then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 where=--local rules="" customers=""
@@ -23,6 +26,8 @@ if [ -n "$rules" ]; then
   npx wrangler kv key put bundle --path target/kv/bundle.bin --binding KAIROS "$where"
 fi
 if [ -n "$customers" ]; then
-  ./target/debug/kairos kv-customers "$customers" > target/kv/customers.json
+  pack=()
+  [ -z "$rules" ] || pack=(--bundle target/kv/bundle.bin)
+  ./target/debug/kairos kv-customers "$customers" "${pack[@]}" > target/kv/customers.json
   npx wrangler kv bulk put target/kv/customers.json --binding KAIROS "$where"
 fi

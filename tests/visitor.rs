@@ -342,10 +342,16 @@ fn saved_bytes_outlive_a_deploy_that_reads_the_history_alike() {
     let engine = |rules: &str| Arc::new(Engine::new(compile_json(rules).expect("compiles")));
     let now = 1_800_000_000_000i64;
     let view = |ago_min: i64| serde_json::json!({"e": "product_viewed", "t": now - ago_min * 60_000, "p": {"category": "shoes", "product_id": "sku-1"}});
-    let ctx = parse_context(&serde_json::json!({"now": now, "consent": {"personalization": true}, "events": [view(90), view(30)]}).to_string()).unwrap();
+    let ctx = parse_context(
+        &serde_json::json!({"now": now, "consent": {"personalization": true}, "events": [view(90), view(30)]})
+            .to_string(),
+    )
+    .unwrap();
     let saved = Visitor::from_context(engine(EVERY_AGGREGATE), &ctx).save();
 
-    let retitled = EVERY_AGGREGATE.replace("\"title\": \"Shoes\"", "\"title\": \"New shoes\"").replace("\"priority\": 1,", "\"priority\": 6,");
+    let retitled = EVERY_AGGREGATE
+        .replace("\"title\": \"Shoes\"", "\"title\": \"New shoes\"")
+        .replace("\"priority\": 1,", "\"priority\": 6,");
     let new = engine(&retitled);
     let mut restored = Visitor::restore(new.clone(), &saved).expect("same layout: restored");
     let mut fresh = Visitor::from_context(new.clone(), &ctx);
@@ -355,7 +361,8 @@ fn saved_bytes_outlive_a_deploy_that_reads_the_history_alike() {
     assert_eq!(got.slots[0].variant, "top", "the new bundle's priorities decide");
     assert_eq!(json(&new.decide(&ctx, explain)), json(&got), "and the context path agrees");
 
-    let reads_more = EVERY_AGGREGATE.replace("\"where\": { \"category\": \"shoes\" }", "\"where\": { \"colour\": \"red\" }");
+    let reads_more =
+        EVERY_AGGREGATE.replace("\"where\": { \"category\": \"shoes\" }", "\"where\": { \"colour\": \"red\" }");
     assert_eq!(Visitor::restore(engine(&reads_more), &saved).unwrap_err(), SaveError::Bundle);
     let keeps_more = EVERY_AGGREGATE.replace("\"max_history\": 40", "\"max_history\": 41");
     assert_eq!(Visitor::restore(engine(&keeps_more), &saved).unwrap_err(), SaveError::Bundle);

@@ -85,6 +85,10 @@ pub enum Command {
     KvCustomers {
         #[arg(value_name = "RECORDS.jsonl")]
         records: String,
+        /// Also pack each record for this bundle (rules or compiled): `visitor/<id>` entries the
+        /// Worker restores without parsing the history
+        #[arg(long, value_name = "BUNDLE")]
+        bundle: Option<String>,
     },
     /// The signed kairos_uid cookie value (key: $KAIROS_IDENTITY_KEY)
     #[command(name = "sign-id")]

@@ -113,8 +113,10 @@ fn run(command: Command) -> Result<String> {
             let html = PageRewriter::rewrite_all(patches(&decision), &read(&page)?);
             String::from_utf8(html).map_err(|_| CliError::new(E_UTF8, format!("{page}: the page is not UTF-8")))
         }
-        Command::KvCustomers { records } => {
-            bulk_from_jsonl(&read_text(&records)?).map_err(|e| CliError::new(e.code(), format!("{records}: {e}")))
+        Command::KvCustomers { records, bundle } => {
+            let engine = bundle.map(|b| load::engine(&b, None)).transpose()?.map(std::sync::Arc::new);
+            bulk_from_jsonl(&read_text(&records)?, engine.as_ref())
+                .map_err(|e| CliError::new(e.code(), format!("{records}: {e}")))
         }
         Command::SignId { customer_id } => {
             let key = edge::env_key("KAIROS_IDENTITY_KEY", "IDENTITY_KEY")?;

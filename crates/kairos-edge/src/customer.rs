@@ -4,20 +4,35 @@
 //! `{"profile": {...}, "scores": {"name": {"value": 0.9, "computed_at": "…"}}, "events": [...]}`,
 //! each field in exactly the shape a decision context takes (docs/edge.md). Scores carry their
 //! `computed_at`, so a rule's `max_age` turns a stale score into a missing one.
+//!
+//! Beside it, key `visitor/<customer_id>` may hold the same record packed for the bundle in use
+//! (`Visitor::save` bytes, written by `kairos kv-customers --bundle`): the Worker restores it
+//! instead of parsing and packing a long history on every request, and falls back to the JSON
+//! record when the bytes were packed for a bundle that reads the history differently.
 
 use crate::error::EdgeError;
-use kairos::context::{CachedScore, Events, Scalar};
-use kairos::ContextError;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use kairos::context::{CachedScore, Events, Scalar, Text};
 use kairos::ErrorCode;
+use kairos::{ContextError, Engine, Person, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// KV key prefix for customer records.
 pub const KEY_PREFIX: &str = "customer/";
+/// KV key prefix for customer records packed as saved visitors.
+pub const VISITOR_PREFIX: &str = "visitor/";
 
 /// The KV key of a customer's record.
 pub fn key(customer_id: &str) -> String {
     format!("{KEY_PREFIX}{customer_id}")
+}
+
+/// The KV key of a customer's packed record.
+pub fn visitor_key(customer_id: &str) -> String {
+    format!("{VISITOR_PREFIX}{customer_id}")
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -44,6 +59,23 @@ impl CustomerRecord {
     pub fn parse(text: &str) -> Result<CustomerRecord, ContextError> {
         kairos::json::parse(text).map_err(ContextError::from)
     }
+
+    /// The record as a resident visitor of `engine`: the person (consent and zone as the account
+    /// records them) and the events, in the order listed. Parsed events were already checked,
+    /// so only a bundle-independent bound could refuse one; the error says which.
+    pub fn visitor(&self, engine: Arc<Engine>, customer_id: &str) -> Result<Visitor, String> {
+        let person = Person {
+            customer_id: Some(Text(customer_id.to_owned())),
+            consent: self.consent.clone(),
+            profile: self.profile.clone(),
+            scores: self.scores.clone(),
+            timezone: self.timezone.clone(),
+            utc_offset: None,
+        };
+        let mut visitor = Visitor::new(engine, person);
+        visitor.track_all(self.events.0.clone()).map_err(|(i, e)| format!("events[{i}].{}: {}", e.field, e.message))?;
+        Ok(visitor)
+    }
 }
 
 /// One line of an upload file: a record plus the customer it belongs to.
@@ -51,27 +83,25 @@ impl CustomerRecord {
 #[serde(deny_unknown_fields)]
 struct UploadLine {
     customer_id: kairos::context::Text,
+    // Validated, then stored as written; packed when a bundle is given.
     #[serde(default)]
-    #[allow(dead_code)] // validated, then stored as written
     profile: BTreeMap<String, Scalar>,
     #[serde(default)]
-    #[allow(dead_code)]
     scores: BTreeMap<String, CachedScore>,
     #[serde(default)]
-    #[allow(dead_code)]
     events: Events,
     #[serde(default)]
-    #[allow(dead_code)]
     consent: BTreeMap<String, bool>,
     #[serde(default)]
-    #[allow(dead_code)]
     timezone: Option<kairos::context::Text>,
 }
 
 /// Turns JSON Lines of `{"customer_id": …, "profile": …, "scores": …, "events": …}` into
 /// `wrangler kv bulk put` input (`[{"key", "value"}]`), validating every record first.
+/// With `packed_for`, each record also gets its `visitor/<id>` entry: the record packed for that
+/// bundle, base64 (`"base64": true`, as wrangler takes binary values).
 /// Errors say which line and where in it.
-pub fn bulk_from_jsonl(text: &str) -> Result<String, EdgeError> {
+pub fn bulk_from_jsonl(text: &str, packed_for: Option<&Arc<Engine>>) -> Result<String, EdgeError> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let at = Some(n + 1);
@@ -84,6 +114,18 @@ pub fn bulk_from_jsonl(text: &str) -> Result<String, EdgeError> {
         record.remove("customer_id");
         let value = serde_json::Value::Object(record).to_string();
         out.push(serde_json::json!({ "key": key(&parsed.customer_id.0), "value": value }));
+        if let Some(engine) = packed_for {
+            let id = &parsed.customer_id.0;
+            let full = CustomerRecord {
+                profile: parsed.profile,
+                scores: parsed.scores,
+                events: parsed.events,
+                consent: parsed.consent,
+                timezone: parsed.timezone,
+            };
+            let packed = full.visitor(engine.clone(), id).map_err(|e| bad(&e))?.save();
+            out.push(serde_json::json!({ "key": visitor_key(id), "value": STANDARD.encode(packed), "base64": true }));
+        }
     }
     serde_json::to_string_pretty(&out).map_err(|e| EdgeError::new(ErrorCode::Internal, None, e))
 }
@@ -111,13 +153,14 @@ mod tests {
     fn bulk_upload_validates_each_line() {
         let ok = bulk_from_jsonl(
             "{\"customer_id\": \"c1\", \"profile\": {\"tier\": \"gold\"}}\n\n{\"customer_id\": \"c2\"}\n",
+            None,
         )
         .unwrap();
         let v: serde_json::Value = serde_json::from_str(&ok).unwrap();
         assert_eq!(v[0]["key"], "customer/c1");
         assert_eq!(v[1]["key"], "customer/c2");
         assert_eq!(v[0]["value"], "{\"profile\":{\"tier\":\"gold\"}}");
-        let err = bulk_from_jsonl("{\"customer_id\": \"c1\"}\n{\"customer_id\": \"c2\", \"scores\": {\"p\": 1}}")
+        let err = bulk_from_jsonl("{\"customer_id\": \"c1\"}\n{\"customer_id\": \"c2\", \"scores\": {\"p\": 1}}", None)
             .unwrap_err();
         assert_eq!((err.code(), err.line), (kairos::ErrorCode::Record, Some(2)));
         assert!(err.to_string().starts_with("line 2: "), "{err}");

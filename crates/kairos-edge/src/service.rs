@@ -13,10 +13,10 @@ use crate::http::{self, codes, HttpResponse, Method};
 use crate::runtime::{kv_get_within, Runtime};
 use crate::{cookies, customer, open_token, track, CustomerRecord, EdgeRequest};
 use kairos::html::{patches, SlotPatch};
-use kairos::{json, Decision, Engine, LoadError, Options};
+use kairos::{json, Decision, Engine, LoadError, Moment, Options, Person, Visitor};
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// KV key of the compiled bundle (`kairos compile -o`, scripts/kv-upload.sh).
 pub const BUNDLE_KEY: &str = "bundle";
@@ -40,14 +40,14 @@ impl BundleSource {
 
 struct CachedBundle {
     /// None: no usable bundle (a signature is required and none is valid).
-    engine: Option<(Rc<Engine>, BundleSource)>,
+    engine: Option<(Arc<Engine>, BundleSource)>,
     loaded_at_ms: i64,
 }
 
 /// One isolate's edge service: the bundle cache, and the built-in bundle compiled once.
 pub struct Edge {
     builtin_rules: &'static str,
-    builtin: OnceCell<Option<Rc<Engine>>>,
+    builtin: OnceCell<Option<Arc<Engine>>>,
     cached: RefCell<Option<CachedBundle>>,
     /// The settings, read on the first request: an isolate's environment never changes.
     config: OnceCell<EdgeConfig>,
@@ -57,7 +57,7 @@ pub struct Edge {
 pub struct EdgeDecision {
     pub decision: Decision,
     pub bundle: BundleSource,
-    /// `x-kairos-customer`: found, absent, invalid, unreachable or off (no consent).
+    /// `x-kairos-customer`: packed, found, absent, invalid, unreachable or off (no consent).
     pub customer: &'static str,
     pub history: HistoryState,
     /// The `set-cookie` value to send (None: leave the cookie alone).
@@ -114,10 +114,10 @@ impl Edge {
         })
     }
 
-    fn builtin(&self, rt: &impl Runtime) -> Option<Rc<Engine>> {
+    fn builtin(&self, rt: &impl Runtime) -> Option<Arc<Engine>> {
         self.builtin
             .get_or_init(|| match json::compile_json(self.builtin_rules) {
-                Ok(program) => Some(Rc::new(Engine::new(program))),
+                Ok(program) => Some(Arc::new(Engine::new(program))),
                 Err(e) => {
                     rt.log(&format!("kairos: the built-in bundle does not compile [{}]", e.code));
                     None
@@ -129,7 +129,7 @@ impl Edge {
     /// The bundle to decide with: KV's, cached for `bundle_ttl_ms`, else the built-in one (never
     /// when signatures are required: it is unsigned). A refusal is cached like a bundle, so a bad
     /// KV bundle is not verified again on every request.
-    pub async fn engine<R: Runtime>(&self, rt: &R, config: &EdgeConfig) -> Option<(Rc<Engine>, BundleSource)> {
+    pub async fn engine<R: Runtime>(&self, rt: &R, config: &EdgeConfig) -> Option<(Arc<Engine>, BundleSource)> {
         let now = rt.now_ms();
         let fresh = |c: &CachedBundle| now.saturating_sub(c.loaded_at_ms) < config.bundle_ttl_ms;
         if let Some(cached) = self.cached.borrow().as_ref().filter(|c| fresh(c)) {
@@ -145,7 +145,7 @@ impl Edge {
                     BundlePolicy::Refuse => Err(LoadError::BadSignature("BUNDLE_PUBLIC_KEY is not a valid key".into())),
                 };
                 match loaded {
-                    Ok(engine) => Some(Rc::new(engine)),
+                    Ok(engine) => Some(Arc::new(engine)),
                     Err(e) => {
                         rt.log(&format!("kairos: KV bundle rejected [{}], {fallback}", e.code()));
                         None
@@ -198,6 +198,44 @@ impl Edge {
         }
     }
 
+    /// The customer as a resident visitor of `engine`: their packed record (`visitor/<id>`,
+    /// state `packed`) when it was packed for a bundle that reads the history as this one does,
+    /// else their JSON record packed now (`found`), else nobody (`absent`, `invalid`,
+    /// `unreachable`). The person is as the account records it; callers put this request's
+    /// signals over it. One KV read when the packed record is current, two after a deploy that
+    /// changed what the rules read, until the records are packed again.
+    async fn customer_visitor<R: Runtime>(
+        &self,
+        rt: &R,
+        config: &EdgeConfig,
+        engine: &Arc<Engine>,
+        id: &str,
+    ) -> (Option<Visitor>, &'static str) {
+        match kv_get_within(rt, &customer::visitor_key(id), config.kv_budget_ms).await {
+            Ok(Some(bytes)) => match Visitor::restore(engine.clone(), &bytes) {
+                Ok(v) if v.person().customer_id.is_some_and(|c| c.0 == id) => return (Some(v), "packed"),
+                Ok(_) => rt.log("kairos: packed customer record rejected: packed for another customer"),
+                // The code only (E_VISITOR_BUNDLE after such a deploy): nothing personal in logs.
+                Err(e) => rt.log(&format!("kairos: packed customer record not used [{}]", e.code())),
+            },
+            Ok(None) => {}
+            // The JSON record lives in the same store: a second read would fail or stall alike.
+            Err(fault) => {
+                rt.log(&format!("kairos: packed customer record read {}", fault.as_str()));
+                return (None, "unreachable");
+            }
+        }
+        let (record, state) = self.customer_record(rt, config, id).await;
+        let Some(record) = record else { return (None, state) };
+        match record.visitor(engine.clone(), id) {
+            Ok(v) => (Some(v), state),
+            Err(at) => {
+                rt.log(&format!("kairos: customer record refused at {}", at.split(':').next().unwrap_or("events")));
+                (None, "invalid")
+            }
+        }
+    }
+
     /// Decides for the request's own signals. `record_visit` adds this page's tracked event and
     /// the shown capped variants to the history cookie (page views do; `GET /v1/decide` only
     /// reads). None: no bundle at all.
@@ -212,11 +250,6 @@ impl Edge {
         let now = rt.now_ms();
         let consent = req.consent();
         let customer_id = req.customer_id().unwrap_or("").to_owned();
-        let (record, customer) = match (consent, customer_id.is_empty()) {
-            (true, false) => self.customer_record(rt, config, &customer_id).await,
-            (true, true) => (None, "absent"),
-            (false, _) => (None, "off"),
-        };
         let key = config.history_key.as_deref().map(str::as_bytes);
         let cookie = req.cookie(cookies::HISTORY);
         let (mut events, history) = match (key, consent, cookie) {
@@ -231,8 +264,27 @@ impl Edge {
             events.extend(track::event_for(&config.track, req.path(), now));
         }
         let (engine, bundle) = self.engine(rt, config).await?;
-        let ctx = req.context(now, record.as_ref(), &events);
-        let decision = engine.decide(&ctx, Options { explain });
+        let (known, customer) = match (consent, customer_id.is_empty()) {
+            (true, false) => self.customer_visitor(rt, config, &engine, &customer_id).await,
+            (true, true) => (None, "absent"),
+            (false, _) => (None, "off"),
+        };
+        // This request's signals; the customer's record and the cookie's events go into a
+        // resident visitor, so the decision is the visitor's (one evaluator on every path).
+        let ctx = req.context(now, None, &[]);
+        let mut visitor = match known {
+            Some(mut v) => {
+                let saved = v.person();
+                v.set_person(Person { profile: saved.profile, scores: saved.scores, ..Person::of(&ctx) });
+                v
+            }
+            None => Visitor::new(engine.clone(), Person::of(&ctx)),
+        };
+        if consent {
+            // Cookie events were bounded and normalised when written; none is refused.
+            let _ = visitor.track_all(events.iter().map(EdgeEvent::to_event).collect());
+        }
+        let decision = visitor.decide(Moment::of(&ctx), Options { explain });
         let set_cookie = match (key, history) {
             (Some(k), HistoryState::Absent | HistoryState::Valid | HistoryState::Invalid) if record_visit => {
                 events.extend(exposures(&engine, &decision, now));
@@ -308,18 +360,30 @@ impl Edge {
         let Some((engine, _)) = self.engine(rt, config).await else {
             return no_bundle();
         };
-        let (ctx, slot, state) = match &verified {
+        let (found, state) = match &verified {
             Ok(t) => {
-                let (record, _) = self.customer_record(rt, config, &t.customer_id).await;
-                (t.context(now, record.as_ref()), t.slot.clone(), "ok")
+                let (known, _) = self.customer_visitor(rt, config, &engine, &t.customer_id).await;
+                let ctx = t.context(now, None);
+                // An email client brings no consent cookie: the account's consent rules, and
+                // without it only the zone is used (no profile, scores or history).
+                let mut visitor = match known {
+                    Some(v) if v.has_consent() => v,
+                    known => {
+                        let saved = known.map(|v| v.person()).unwrap_or_default();
+                        let person = Person { consent: saved.consent, timezone: saved.timezone, ..Person::of(&ctx) };
+                        Visitor::new(engine.clone(), person)
+                    }
+                };
+                (visitor.render(Moment::of(&ctx), &t.slot), "ok")
             }
             Err(why) => {
                 // Nothing from a refused token is trusted, not even its slot.
                 let slot = engine.program.slots.first().map(|s| s.name.clone()).unwrap_or_default();
-                (kairos::Context { now: kairos::context::Timestamp(now), ..kairos::Context::default() }, slot, *why)
+                let ctx = kairos::Context { now: kairos::context::Timestamp(now), ..kairos::Context::default() };
+                (engine.render(&ctx, &slot), *why)
             }
         };
-        let Ok(rendered) = engine.render(&ctx, &slot) else {
+        let Ok(rendered) = found else {
             return HttpResponse::error(404, codes::NO_SLOT, "no such slot in the bundle", None);
         };
         let mut resp = crate::open_page::answer(&rendered, http::wants_json(req));

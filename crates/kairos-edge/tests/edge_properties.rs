@@ -73,7 +73,7 @@ proptest! {
     #[test]
     fn records_configs_and_pages_never_panic(text in any_text(), page in proptest::collection::vec(any::<u8>(), 0..600)) {
         let _ = CustomerRecord::parse(&text);
-        let _ = bulk_from_jsonl(&text);
+        let _ = bulk_from_jsonl(&text, None);
         let _ = track::parse_rules(&text);
         let _ = safe_attribute(&text, &text);
         let engine = Engine::new(compile_json(include_str!("../../../examples/demo/rules.json")).unwrap());

@@ -414,3 +414,65 @@ fn settings_that_are_too_weak_switch_their_feature_off_and_say_so_by_name() {
     assert_eq!(reads.get(), 1, "read once per isolate");
     assert_eq!(rt.lines().len(), 2, "warnings logged once per isolate");
 }
+
+/// A customer record packed for the bundle (`kv-customers --bundle`) decides exactly as the JSON
+/// record does, with one KV read; bytes packed for a bundle that reads the history differently,
+/// or for another customer, are logged by code and the JSON record is read instead.
+#[test]
+fn a_packed_customer_record_decides_as_its_json_record_and_falls_back_when_it_does_not_fit() {
+    use base64::Engine as _;
+    let id = "cust-77";
+    let at = |ago_min: i64| NOW - ago_min * 60_000;
+    let line = |id: &str| {
+        let score = format!(r#"{{"purchase_propensity": {{"value": 0.9, "computed_at": {}}}}}"#, at(60));
+        let events = format!(r#"[{{"e": "cart_viewed", "t": {}}}, {{"e": "cart_viewed", "t": {}}}]"#, at(300), at(30));
+        format!(r#"{{"customer_id": "{id}", "scores": {score}, "events": {events}}}"#)
+    };
+    let packed_for = |rules: &str, id: &str| {
+        let engine = std::sync::Arc::new(kairos::Engine::new(compile_json(rules).unwrap()));
+        let bulk: serde_json::Value =
+            serde_json::from_str(&customer::bulk_from_jsonl(&line(id), Some(&engine)).unwrap()).unwrap();
+        assert_eq!(
+            (bulk[1]["key"].as_str(), bulk[1]["base64"].as_bool()),
+            (Some(&*customer::visitor_key(id)), Some(true))
+        );
+        let packed = base64::engine::general_purpose::STANDARD.decode(bulk[1]["value"].as_str().unwrap()).unwrap();
+        (bulk[0]["value"].as_str().unwrap().as_bytes().to_vec(), packed)
+    };
+    let (record, packed) = packed_for(DEMO, id);
+    let decide = |rt: &Fake| {
+        let d = block_on(Edge::new(DEMO).decide_for_request(rt, &full_config(), &consented("/", Some(id)), true, true));
+        let d = d.unwrap();
+        (d.customer, kairos::json::decision_to_json(&d.decision))
+    };
+
+    let from_json = decide(&Fake::default().with(&customer::key(id), Kv::Value(record.clone())));
+    let rt = Fake::default().with(&customer::visitor_key(id), Kv::Value(packed));
+    let from_packed = decide(&rt);
+    assert_eq!((from_json.0, from_packed.0), ("found", "packed"));
+    assert_eq!(from_packed.1, from_json.1);
+    assert!(
+        from_packed.1.contains("propensity_override"),
+        "the record's score and events were read: {}",
+        from_packed.1
+    );
+    assert_eq!(*rt.reads.borrow(), 2, "the bundle and the packed record, not the JSON record");
+    assert!(rt.lines().is_empty(), "{:?}", rt.lines());
+
+    let reads_more = DEMO.replacen(
+        "\"event\": \"cart_viewed\",",
+        "\"event\": \"cart_viewed\", \"where\": {\"product_id\": \"sku-1\"},",
+        1,
+    );
+    for (why, (_, bytes)) in
+        [("another layout", packed_for(&reads_more, id)), ("another customer", packed_for(DEMO, "cust-78"))]
+    {
+        let rt = Fake::default()
+            .with(&customer::visitor_key(id), Kv::Value(bytes))
+            .with(&customer::key(id), Kv::Value(record.clone()));
+        assert_eq!(decide(&rt), ("found", from_json.1.clone()), "{why}");
+        let lines = rt.lines();
+        assert!(lines.len() == 1 && lines[0].starts_with("kairos: packed customer record"), "{why}: {lines:?}");
+        assert_impersonal(&lines);
+    }
+}
