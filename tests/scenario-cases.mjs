@@ -185,3 +185,18 @@ export async function runFile({ file, doc }, decide) {
   }
   return failures;
 }
+
+/**
+ * Problems with one case decided three ways (`decide(context)`, a resident visitor told the
+ * events one by one, and that visitor saved and restored): each against the expected values,
+ * and the two visitors against the context's decision byte for byte.
+ */
+export function compareEveryWay(c, { decision, tracked, restored, error }) {
+  if (error) return [`decide failed: ${error}`];
+  const problems = compare(c, decision);
+  for (const [how, d] of [['visitor', tracked], ['restored visitor', restored]]) {
+    problems.push(...compare(c, d).map((p) => `${how}: ${p}`));
+    if (JSON.stringify(d) !== JSON.stringify(decision)) problems.push(`${how} differs from decide(context)`);
+  }
+  return problems;
+}
