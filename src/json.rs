@@ -220,6 +220,15 @@ pub fn parse_context(text: &str) -> Result<Context, ContextError> {
     }
 }
 
+/// Parses one moment of a resident visitor (`{now, session?, geo?, timezone?, utc_offset?,
+/// event?}`), read as [`parse_context`] reads a context: quickly, then located on a failure.
+pub fn parse_moment(text: &str) -> Result<crate::Moment, ContextError> {
+    match parse_quickly(text) {
+        Some(moment) => Ok(moment),
+        None => parse(text).map_err(ContextError::from),
+    }
+}
+
 /// Parses a decision context for one bundle: its history events keep only the properties the
 /// bundle's rules read (`Plan::props`), so the others are checked but never copied. Decisions of
 /// that bundle are the same as on [`parse_context`]'s context; errors are exactly its errors (on

@@ -53,6 +53,8 @@ function engines(size) {
     wasm_json: (text) => winners(engine.decideJson(text, false)),
     // A resident visitor (history tracked once, before timing); only the moment crosses.
     wasm_visitor: ({ visitor, moment }) => winners(visitor.decide(moment, false)),
+    // The same, the moment sent as JSON text (stringified per call, as a caller holding an object would).
+    wasm_visitor_text: ({ visitor, moment }) => winners(visitor.decideJson(JSON.stringify(moment), false)),
     jsonlogic_json: (text) => {
       const ctx = JSON.parse(text);
       const f = facts(ctx, jlPlan);
@@ -161,9 +163,10 @@ for (const size of ['small', 'large']) {
   const trackUs = timedTracking((v, ctx) => { for (const ev of ctx.events) v.track(ev); });
   const eventTexts = contexts.map((ctx) => JSON.stringify(ctx.events));
   const trackJsonUs = timedTracking((v, ctx, i) => v.trackJson(eventTexts[i]));
+  const trackTextUs = timedTracking((v, ctx) => { for (const ev of ctx.events) v.trackJson(JSON.stringify(ev)); });
   contexts.forEach((ctx, i) => {
     const want = e.slots.map((s) => native.winners[i][s]);
-    const inputs = { wasm: ctx, wasm_json: texts[i], wasm_visitor: residents[i], jsonlogic: ctx, jsonlogic_json: texts[i],
+    const inputs = { wasm: ctx, wasm_json: texts[i], wasm_visitor: residents[i], wasm_visitor_text: residents[i], jsonlogic: ctx, jsonlogic_json: texts[i],
       growthbook: ctx, growthbook_json: texts[i] };
     for (const name of Object.keys(inputs)) {
       const got = e[name](inputs[name]);
@@ -183,7 +186,7 @@ for (const size of ['small', 'large']) {
   say(`Every engine and path agrees on all ${slotsTotal} slot decisions of ${contexts.length} contexts ` +
     `(${((100 * chosen) / slotsTotal).toFixed(0)} % pick a variant, the rest the default).`);
   const t = timeAll({
-    wasm_visitor: [e.wasm_visitor, residents], wasm_json: [e.wasm_json, texts], wasm: e.wasm,
+    wasm_visitor: [e.wasm_visitor, residents], wasm_visitor_text: [e.wasm_visitor_text, residents], wasm_json: [e.wasm_json, texts], wasm: e.wasm,
     jsonlogic: e.jsonlogic, jsonlogic_json: [e.jsonlogic_json, texts],
     growthbook: e.growthbook, growthbook_json: [e.growthbook_json, texts], facts: e.facts,
   }, contexts);
@@ -199,7 +202,8 @@ for (const size of ['small', 'large']) {
   const saveUs = perCallUs(() => one.save());
   const restoreUs = perCallUs(() => e.engine.restore(saved).free());
   const state = {
-    events: contexts[0].events.length, track_us_per_event: trackUs, track_json_us_per_event: trackJsonUs,
+    events: contexts[0].events.length, track_us_per_event: trackUs, track_text_us_per_event: trackTextUs,
+    track_json_us_per_event: trackJsonUs,
     save_us: saveUs, restore_us: restoreUs,
     saved_bytes: saved.length, history_json_bytes: JSON.stringify(contexts[0].events).length,
     memory_bytes: one.memoryBytes(),
@@ -227,6 +231,7 @@ const ROWS = {
   kairos_native_context: ['kairos native, `decide(&Context)` (context parsed before timing; history packed per call)', (r) => r.native.decide],
   kairos_native_json: ['kairos native, parse context JSON + decide', (r) => r.native.parse_and_decide],
   kairos_wasm_visitor: ['kairos wasm in Node, resident visitor (tracked before timing; `decide({now, session})`)', (r) => r.t.wasm_visitor],
+  kairos_wasm_visitor_text: ['kairos wasm in Node, resident visitor, `decideJson(JSON.stringify(moment))` (stringify timed)', (r) => r.t.wasm_visitor_text],
   kairos_wasm_json: ['kairos wasm in Node, `decideJson(text)` (parsed in wasm)', (r) => r.t.wasm_json],
   kairos_wasm_object: ['kairos wasm in Node, `decide(ctx)` (JS object, read property by property)', (r) => r.t.wasm],
   jsonlogic: ['json-logic-js (context already a JS object; JS aggregates + rules)', (r) => r.t.jsonlogic],
@@ -240,11 +245,11 @@ for (const [, [label, get]] of Object.entries(ROWS)) row(label, get);
 say();
 say('## The resident visitor in wasm (Node)');
 say();
-say('| size | events | `track(object)` µs/event | `trackJson(batch)` µs/event | `save()` µs | `restore()` µs | saved bytes | history as JSON | memory per visitor |');
-say('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+say('| size | events | `track(object)` µs/event | `trackJson(JSON.stringify(event))` µs/event | `trackJson(batch)` µs/event | `save()` µs | `restore()` µs | saved bytes | history as JSON | memory per visitor |');
+say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const size of ['small', 'large']) {
   const st = results[size].state;
-  say(`| ${size} | ${st.events} | ${st.track_us_per_event.toFixed(2)} | ${st.track_json_us_per_event.toFixed(2)} | ${st.save_us.toFixed(1)} | ${st.restore_us.toFixed(1)} | ` +
+  say(`| ${size} | ${st.events} | ${st.track_us_per_event.toFixed(2)} | ${st.track_text_us_per_event.toFixed(2)} | ${st.track_json_us_per_event.toFixed(2)} | ${st.save_us.toFixed(1)} | ${st.restore_us.toFixed(1)} | ` +
     `${st.saved_bytes} | ${st.history_json_bytes} | ${st.memory_bytes} |`);
 }
 const json = { quick: QUICK, rows: {}, visitor: {} };

@@ -38,6 +38,7 @@ for (const entry of files) {
       assert.equal(JSON.stringify(engine.decideJson(JSON.stringify(c.context), true)), object, c.name);
       const v = visitorOf(engine, c.context);
       assert.equal(JSON.stringify(v.decide(momentOf(c.context), true)), object, `${c.name}: visitor`);
+      assert.equal(JSON.stringify(v.decideJson(JSON.stringify(momentOf(c.context)), true)), object, `${c.name}: visitor, moment as JSON`);
       const restored = engine.restore(v.save());
       assert.equal(JSON.stringify(restored.decide(momentOf(c.context), true)), object, `${c.name}: restored`);
       // Without explanations (slots stop at the winning priority level), and one slot at a time.
@@ -96,6 +97,9 @@ test('refused events and saved bytes carry codes and change nothing', () => {
   assert.throws(() => engine.restore(new TextEncoder().encode('{"events":[]}')), (e) => e.code === 'E_VISITOR_VERSION');
   assert.throws(() => engine.decideJson('{"now": 1, "session": {"device": 3}}'), (e) => e.code === 'E_CONTEXT' && e.line === 1 && e.column > 0);
   assert.throws(() => v.decide({ session: {} }), (e) => e.code === 'E_CONTEXT');
+  assert.throws(() => v.decideJson('{"now": 1,\n "session": {"device": 3}}'),
+    (e) => e.code === 'E_CONTEXT' && e.path === 'session.device' && e.line === 2 && e.column > 0);
+  assert.throws(() => v.decideJson('{"session": {}}'), (e) => e.code === 'E_CONTEXT' && /now/.test(e.message));
 });
 
 test('shared slot decisions are frozen, so one caller cannot change another decision', () => {

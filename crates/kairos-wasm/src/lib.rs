@@ -55,6 +55,14 @@ pub(crate) fn set_location(err: &JsValue, at: &kairos::Location) {
     }
 }
 
+/// A context (or moment) read from JSON text that failed: `E_CONTEXT` with its location.
+#[cfg(feature = "json")]
+pub(crate) fn located(e: &kairos::ContextError) -> JsValue {
+    let err = coded_error(e.code(), &e.to_string());
+    set_location(&err, &e.at);
+    err
+}
+
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(
@@ -186,11 +194,7 @@ impl Kairos {
     pub fn decide_json(&self, context: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
         // Read for this bundle: history events keep only the properties its rules read.
         let decision =
-            self.engine.decide_json(context, Options { explain: explain.unwrap_or(false) }).map_err(|e| {
-                let err = coded_error(e.code(), &e.to_string());
-                set_location(&err, &e.at);
-                err
-            })?;
+            self.engine.decide_json(context, Options { explain: explain.unwrap_or(false) }).map_err(|e| located(&e))?;
         self.cache.decision(&decision)
     }
 

@@ -90,6 +90,17 @@ impl Visitor {
         self.cache.decision(&d)
     }
 
+    /// `decide` for a moment given as JSON text, parsed inside wasm: one string crosses instead
+    /// of an object read key by key. Errors are `E_CONTEXT` with `path`, `line` and `column`.
+    /// Node module only.
+    #[cfg(feature = "json")]
+    #[wasm_bindgen(js_name = decideJson)]
+    pub fn decide_json(&mut self, moment: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
+        let moment = kairos::json::parse_moment(moment).map_err(|e| crate::located(&e))?;
+        let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
+        self.cache.decision(&d)
+    }
+
     /// Decides for a page: `{decision, patches}`, as `Kairos.decidePage`.
     #[wasm_bindgen(js_name = decidePage)]
     pub fn decide_page(&mut self, moment: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
