@@ -2,7 +2,7 @@
 //! `count(cart_viewed within 48h) >= 2`, not node indices.
 
 use crate::eval::{fmt_num, Eval, Tri};
-use crate::program::{Lit, Node, Program, PropTest, Query};
+use crate::program::{Lit, Node, Program, PropTest, Query, Question};
 use crate::time::{format_duration, WEEKDAYS};
 
 fn lit(l: &Lit) -> String {
@@ -34,6 +34,21 @@ fn query(p: &Program, q: &Query) -> String {
         s = format!("{s} within {}", format_duration(w));
     }
     s
+}
+
+/// A history question as the rules wrote it, whichever node asks it.
+fn question(p: &Program, id: u32) -> String {
+    match p.questions.get(id as usize) {
+        Some(Question::Agg(op, q)) => format!("{}({})", op.name(), query(p, q)),
+        Some(Question::Sequence(s)) => format!(
+            "{} then {}{} within {}",
+            query(p, &s.first),
+            if s.negated { "no " } else { "" },
+            query(p, &s.then),
+            format_duration(s.gap)
+        ),
+        None => "?".into(),
+    }
 }
 
 /// One-line description of a node.
@@ -88,14 +103,7 @@ fn describe_depth(p: &Program, node: u32, depth: usize) -> String {
         }
         Node::DaysUntil(x) => format!("days until {}", d(x)),
         Node::DaysSince(x) => format!("days since {}", d(x)),
-        Node::Agg(op, q) => format!("{}({})", op.name(), query(p, q)),
-        Node::Sequence(s) => format!(
-            "{} then {}{} within {}",
-            query(p, &s.first),
-            if s.negated { "no " } else { "" },
-            query(p, &s.then),
-            format_duration(s.gap)
-        ),
+        Node::Ask(id) => question(p, *id),
         Node::Segment(id) => format!("segment {}", p.segments.get(*id as usize).map_or("?", |s| s.name.as_str())),
         Node::Tier(id) => format!("tier {}", p.tiers.get(*id as usize).map_or("?", |t| t.name.as_str())),
         Node::Bucket(salt) => format!("bucket({salt:?})"),

@@ -19,9 +19,6 @@ pub struct Engine {
     pub(crate) plan: Plan,
     /// Identifies the bundle a saved visitor was packed for (computed on first use).
     pub(crate) fingerprint: std::sync::OnceLock<u64>,
-    /// Repeated history questions, found on the first decision (not at load: most of a
-    /// load is decoding, and this table only pays off once deciding).
-    pub(crate) shared: std::sync::OnceLock<crate::eval::SharedScans>,
     /// Per slot, its variants' indices by priority, highest first (bundle order within a level):
     /// the order a decision without explanations evaluates them in.
     pub(crate) ranked: Vec<Box<[u32]>>,
@@ -45,7 +42,7 @@ impl Engine {
                 order.into_boxed_slice()
             })
             .collect();
-        Engine { program, plan, fingerprint: Default::default(), shared: Default::default(), ranked }
+        Engine { program, plan, fingerprint: Default::default(), ranked }
     }
 
     /// Loads a compiled bundle (header, checksum, limits and structure are checked; rules are not

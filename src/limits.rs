@@ -31,6 +31,10 @@ pub const MAX_TIERS: usize = 256;
 pub const MAX_TIER_LEVELS: usize = 64;
 /// Most expression nodes in a compiled bundle (`E_LIMIT`).
 pub const MAX_NODES: usize = 50_000;
+/// Most distinct history questions (aggregates, sequences) in a compiled bundle: each is asked by
+/// at least one node, so the compiler never makes more than [`MAX_NODES`]; checked at load
+/// (`E_BUNDLE_LIMIT`).
+pub const MAX_QUESTIONS: usize = MAX_NODES;
 
 // ---- nesting -------------------------------------------------------------------------------
 

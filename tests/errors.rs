@@ -2,7 +2,7 @@
 //! One file: it is the catalogue, read top to bottom against docs/errors.md.
 
 use kairos::json::{compile_json, parse_context};
-use kairos::program::{Node, Program};
+use kairos::program::{Node, Program, Query, Question, FORMAT_VERSION};
 use kairos::{Engine, ErrorCode, LoadError};
 
 /// `actual` is the variant expected, and reads as the wire string JavaScript callers see.
@@ -205,11 +205,14 @@ fn corrupt_and_foreign_bundles_are_rejected_with_codes() {
         (ErrorCode::BundleMagic, "E_BUNDLE_MAGIC"),
         "rules",
     );
-    let mut version = good.clone();
-    version[6] = 2;
-    let err = Engine::load(&version).unwrap_err();
-    assert_eq!(err, LoadError::WrongVersion { found: 2, expected: 1 });
-    assert_code(err.code(), (ErrorCode::BundleVersion, "E_BUNDLE_VERSION"), "version");
+    // A bundle of the previous format (before the question table) and one from a newer kairos.
+    for found in [FORMAT_VERSION - 1, FORMAT_VERSION + 1] {
+        let mut version = good.clone();
+        version[6..8].copy_from_slice(&found.to_le_bytes());
+        let err = Engine::load(&version).unwrap_err();
+        assert_eq!(err, LoadError::WrongVersion { found, expected: FORMAT_VERSION });
+        assert_code(err.code(), (ErrorCode::BundleVersion, "E_BUNDLE_VERSION"), "version");
+    }
     let truncated = Engine::load(&good[..good.len() - 1]).unwrap_err();
     assert_code(truncated.code(), (ErrorCode::BundleCorrupt, "E_BUNDLE_CORRUPT"), "truncated");
     let huge = vec![0; kairos::limits::MAX_BUNDLE_BYTES + 1];
@@ -233,12 +236,56 @@ fn structurally_invalid_programs_are_rejected_even_with_a_valid_checksum() {
     shared.nodes.push(Node::All(vec![0, 0]));
     let mut bad_segment = program.clone();
     bad_segment.nodes.push(Node::Segment(99));
+    // A question index one past the table, asked by a variant: refused at load, never evaluated.
+    let mut bad_question = program.clone();
+    bad_question.nodes.push(Node::Ask(bad_question.questions.len() as u32));
+    bad_question.slots[0].variants[0].when = Some(bad_question.nodes.len() as u32 - 1);
+    let mut bad_event = program.clone();
+    let event = bad_event.events.len() as u32;
+    bad_event.questions.push(Question::Agg(kairos::ast::AggOp::Count, count_of(event)));
     let mut bad_root = program;
     bad_root.slots[0].variants[0].when = Some(1_000_000);
-    for (name, p) in [("forward", forward), ("shared", shared), ("segment", bad_segment), ("root", bad_root)] {
+    let cases = [
+        ("forward", forward),
+        ("shared", shared),
+        ("segment", bad_segment),
+        ("question", bad_question),
+        ("question's event", bad_event),
+        ("root", bad_root),
+    ];
+    for (name, p) in cases {
         let err = Program::from_bytes(&p.to_bytes()).unwrap_err();
         assert_code(err.code(), (ErrorCode::BundleCorrupt, "E_BUNDLE_CORRUPT"), &format!("{name}: {err}"));
     }
+}
+
+fn count_of(event: u32) -> Query {
+    Query { event, within: None, filter: Vec::new(), prop: None }
+}
+
+#[test]
+fn a_question_index_past_the_table_is_a_coded_load_error() {
+    let program = compile_json(include_str!("../examples/scenarios/06-exclusive-evening-offer.json")).unwrap();
+    let asked = program.nodes.iter().filter(|n| matches!(n, Node::Ask(_))).count();
+    assert!(asked > 0 && !program.questions.is_empty());
+    // Bytes as a hostile sender would write them, with a valid header and checksum: every
+    // question index raised past the table.
+    let mut crafted = program.clone();
+    for n in &mut crafted.nodes {
+        if let Node::Ask(q) = n {
+            *q += program.questions.len() as u32;
+        }
+    }
+    let err = Engine::load(&crafted.to_bytes()).unwrap_err();
+    assert_code(err.code(), (ErrorCode::BundleCorrupt, "E_BUNDLE_CORRUPT"), "question index");
+    assert!(err.to_string().contains("refers to a missing question"), "{err}");
+    // A question table longer than the limit is refused before its entries are looked at.
+    let mut crowded = program;
+    let many = kairos::limits::MAX_QUESTIONS + 1;
+    crowded.questions = vec![Question::Agg(kairos::ast::AggOp::Count, count_of(0)); many];
+    let err = Engine::load(&crowded.to_bytes()).unwrap_err();
+    assert_code(err.code(), (ErrorCode::BundleLimit, "E_BUNDLE_LIMIT"), "question count");
+    assert!(err.to_string().contains("history questions"), "{err}");
 }
 
 #[test]

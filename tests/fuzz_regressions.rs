@@ -48,8 +48,8 @@ fn a_loaded_sequence_with_an_endless_gap_never_completes() {
     let rules = include_str!("../examples/scenarios/01-abandoned-deposit.json");
     let mut program = compile_json(rules).expect("scenario compiles");
     let mut sequences = 0;
-    for node in &mut program.nodes {
-        if let kairos::program::Node::Sequence(s) = node {
+    for question in &mut program.questions {
+        if let kairos::program::Question::Sequence(s) = question {
             s.gap = i64::MAX;
             sequences += 1;
         }

@@ -14,7 +14,7 @@
 mod common;
 
 use kairos::json::parse_context;
-use kairos::program::{Lit, Node, Program, PropTest, Query};
+use kairos::program::{Lit, Node, Program, PropTest, Query, Question};
 use kairos::Engine;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -69,11 +69,16 @@ fn pools(prog: &Program) -> Pools {
             Node::Profile(name) => p.profile.push(name.clone()),
             Node::Score { name, .. } => p.scores.push(name.clone()),
             Node::Trigger(name) => p.trigger.push(name.clone()),
-            Node::Agg(_, q) => query(&mut p, q),
-            Node::Sequence(s) => {
-                query(&mut p, &s.first);
-                query(&mut p, &s.then);
-            }
+            // In node order, once per asking node: the pools are what they were before questions
+            // had their own table, so committed seeds still reach what they reached.
+            Node::Ask(id) => match prog.questions.get(*id as usize) {
+                Some(Question::Agg(_, q)) => query(&mut p, q),
+                Some(Question::Sequence(s)) => {
+                    query(&mut p, &s.first);
+                    query(&mut p, &s.then);
+                }
+                None => {}
+            },
             _ => {}
         }
     }

@@ -19,7 +19,7 @@ pub use error::RenderError;
 
 use crate::context::Context;
 use crate::describe::why_not;
-use crate::eval::{Eval, SharedScans, Tri, Val};
+use crate::eval::{Eval, Tri, Val};
 use crate::history::Packed;
 use crate::program::{Content, SlotDef, VariantDef};
 use crate::Engine;
@@ -167,9 +167,7 @@ impl Decider<'_> {
     }
 
     fn eval<'a>(&'a self, ctx: &'a Context, hist: &'a Packed) -> Eval<'a> {
-        let prog = &self.engine.program;
-        let shared = self.engine.shared.get_or_init(|| SharedScans::of(prog));
-        Eval::new(prog, &self.engine.plan, ctx, hist).sharing(shared)
+        Eval::new(&self.engine.program, &self.engine.plan, ctx, hist)
     }
 
     /// Decides for `ctx`, reading `hist` (a resident visitor's) or, without one, `ctx`'s own events.

@@ -1,110 +1,47 @@
-//! History questions: aggregates over the events a query reads, and the questions that
-//! several nodes of a bundle share.
+//! History questions: aggregates over the events a query reads, and sequences, each answered at
+//! most once per decision.
 
 use super::value::scalar_val;
 use super::{Eval, Val};
 use crate::ast::AggOp;
 use crate::context::Scalar;
-use crate::history::{NameHasher, Packed, QueryRef};
-use crate::program::{Lit, Node, Program, PropTest, Query, SeqSpec};
+use crate::history::{Packed, QueryRef};
+use crate::program::{Program, Query, Question, SeqSpec};
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
-
-/// Aggregates and sequences that ask the history the same question (same operator,
-/// event, window, filter and property), found once per bundle so that a decision
-/// answers each question once: rules in different slots often repeat one.
-#[derive(Debug, Clone, Default)]
-pub struct SharedScans {
-    /// Per node: the index of its question, or `u32::MAX` for other nodes.
-    pub(super) slot: Vec<u32>,
-    pub(super) count: usize,
-}
-
-pub(super) static NO_SHARING: SharedScans = SharedScans { slot: Vec::new(), count: 0 };
-
-impl SharedScans {
-    /// Finds the history questions that several nodes of `prog` ask, so each is answered once.
-    pub fn of(prog: &Program) -> SharedScans {
-        // Digest → the first node with it, and its question. A later node with that digest
-        // shares the question only if it is equal (a NaN literal never is: it is just not shared).
-        let mut seen: HashMap<u64, (usize, u32), BuildHasherDefault<NameHasher>> = HashMap::default();
-        let mut count = 0;
-        let slot = prog
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let Some(d) = digest(n) else { return u32::MAX };
-                match seen.get(&d) {
-                    Some(&(first, q)) if prog.nodes.get(first) == Some(n) => return q,
-                    Some(_) => {}
-                    None => {
-                        seen.insert(d, (i, count));
-                    }
-                }
-                count += 1;
-                count - 1
-            })
-            .collect();
-        SharedScans { slot, count: count as usize }
-    }
-}
-
-/// A digest of a history question (equal questions, equal digests); `None` for other nodes.
-fn digest(n: &Node) -> Option<u64> {
-    fn query(h: &mut NameHasher, q: &Query) {
-        (q.event, q.within, &q.prop, q.filter.len()).hash(h);
-        for (name, test) in &q.filter {
-            name.hash(h);
-            match test {
-                PropTest::Cmp(op, l) => {
-                    (0u8, *op as u8).hash(h);
-                    lit(h, l);
-                }
-                PropTest::In(list) => {
-                    (1u8, list.len()).hash(h);
-                    list.iter().for_each(|l| lit(h, l));
-                }
-                PropTest::Str(op, s) => (2u8, *op as u8, s).hash(h),
-            }
-        }
-    }
-    fn lit(h: &mut NameHasher, l: &Lit) {
-        match l {
-            Lit::Num(n) => (0u8, n.to_bits()).hash(h),
-            Lit::Str(s) => (1u8, s).hash(h),
-            Lit::Bool(b) => (2u8, b).hash(h),
-        }
-    }
-    let mut h = NameHasher::default();
-    match n {
-        Node::Agg(op, q) => {
-            (*op as u8).hash(&mut h);
-            query(&mut h, q);
-        }
-        Node::Sequence(s) => {
-            (u8::MAX, s.negated, s.gap).hash(&mut h);
-            query(&mut h, &s.first);
-            query(&mut h, &s.then);
-        }
-        _ => return None,
-    }
-    Some(h.finish())
-}
 
 impl<'a> Eval<'a> {
-    /// The query a history node asks (a sequence's: `first` then `then`).
-    pub(super) fn query_ref(&self, node: u32, which: usize) -> QueryRef {
-        self.plan.refs_of(node).get(which).copied().unwrap_or(NO_QUERY)
+    /// The answer to question `id`, from this decision's earlier answer when it has one. Unknown
+    /// answers are not kept: asked again, the question reports again what was missing.
+    pub(super) fn ask(&mut self, id: u32) -> Val<'a> {
+        let i = id as usize;
+        if let Some(Some(known)) = self.answers.get(i) {
+            return known.clone();
+        }
+        let prog: &'a Program = self.prog;
+        let v = match prog.questions.get(i) {
+            Some(Question::Agg(op, q)) => self.aggregate(*op, id, q),
+            Some(Question::Sequence(spec)) => self.sequence(id, spec),
+            None => Val::Unknown,
+        };
+        if v != Val::Unknown {
+            if let Some(slot) = self.answers.get_mut(i) {
+                *slot = Some(v.clone());
+            }
+        }
+        v
+    }
+
+    /// The query a history question reads (a sequence's: `first` then `then`).
+    fn query_ref(&self, question: u32, which: usize) -> QueryRef {
+        self.plan.refs_of(question).get(which).copied().unwrap_or(NO_QUERY)
     }
 
     /// Answers an aggregate from the packed history: counts and whole-number sums from running
     /// totals, the newest and oldest match from the running counts; only min, max, top and
     /// fractional sums walk their window.
-    pub(super) fn aggregate(&mut self, op: AggOp, node: u32, q: &'a Query) -> Val<'a> {
+    fn aggregate(&mut self, op: AggOp, question: u32, q: &'a Query) -> Val<'a> {
         let hist: &'a Packed = self.hist;
-        let r = self.query_ref(node, 0);
+        let r = self.query_ref(question, 0);
         let range = hist.range(&self.view, &r, None);
         let nums = || hist.matching(&r, range).map(|i| hist.num(&r, i)).filter(|n| !n.is_nan());
         let any = || hist.count(&r, range) > 0;
@@ -181,9 +118,9 @@ impl<'a> Eval<'a> {
     }
 
     /// A sequence: the newest `first` in its window, then (or never) a `then` within the gap.
-    pub(super) fn sequence(&mut self, node: u32, spec: &SeqSpec) -> Val<'a> {
+    fn sequence(&mut self, question: u32, spec: &SeqSpec) -> Val<'a> {
         let hist: &'a Packed = self.hist;
-        let (first, then) = (self.query_ref(node, 0), self.query_ref(node, 1));
+        let (first, then) = (self.query_ref(question, 0), self.query_ref(question, 1));
         let Some(a) = hist.newest_match(&first, hist.range(&self.view, &first, None)) else { return Val::Bool(false) };
         // Saturating: a loaded bundle's gap is not re-validated (compiled ones are bounded).
         let start = hist.at(&first, a);
@@ -206,5 +143,5 @@ impl<'a> Eval<'a> {
     }
 }
 
-/// The query of a node the plan does not know (a crafted bundle): it reads nothing.
+/// The query of a question the plan does not know (a crafted bundle): it reads nothing.
 const NO_QUERY: QueryRef = QueryRef { group: u32::MAX, stream: None, within: None, num: None, val: None, sum: None };

@@ -7,14 +7,14 @@
 //!
 //! Here: the evaluator itself ([`Eval`]), memoised segments and tiers; `value` holds the values,
 //! three-valued truth and comparison, `signal` reads the context's signals, and `aggregate`
-//! answers history questions (shared between nodes that ask the same one).
+//! answers history questions (each at most once per decision, however many nodes ask it).
 
 mod aggregate;
 mod signal;
+#[cfg(all(test, feature = "json"))]
+mod tests;
 mod value;
 
-pub use aggregate::SharedScans;
-use aggregate::NO_SHARING;
 pub use value::{compare, fmt_num, props_match, Tri, Val};
 use value::{lit_val, scalar_val, tri_val};
 
@@ -55,16 +55,15 @@ pub struct Eval<'a> {
     segments: Vec<Memo<Tri>>,
     /// Tier results, memoised like segments (and guarded the same way).
     tiers: Vec<Memo<Val<'a>>>,
-    shared: &'a SharedScans,
-    /// Known answers to shared questions (an unknown one is recomputed, so it reports what was missing).
-    scans: Vec<Option<Val<'a>>>,
+    /// Known answers, by index into [`Program::questions`]: filled as rules ask them.
+    answers: Vec<Option<Val<'a>>>,
     /// What unknown leaves were missing, in first-seen order, deduplicated.
     pub missing: Vec<String>,
     depth: u32,
 }
 
 impl<'a> Eval<'a> {
-    /// Starts evaluating `prog` for `ctx` and its packed history, sharing nothing between questions.
+    /// Starts evaluating `prog` for `ctx` and its packed history.
     pub fn new(prog: &'a Program, plan: &'a Plan, ctx: &'a Context, hist: &'a Packed) -> Eval<'a> {
         Eval {
             prog,
@@ -76,18 +75,10 @@ impl<'a> Eval<'a> {
             device: Device::of(ctx),
             segments: vec![Memo::Todo; prog.segments.len()],
             tiers: vec![Memo::Todo; prog.tiers.len()],
-            shared: &NO_SHARING,
-            scans: Vec::new(),
+            answers: vec![None; prog.questions.len()],
             missing: Vec::new(),
             depth: 0,
         }
-    }
-
-    /// Answers each shared question once per decision (see [`SharedScans`]).
-    pub fn sharing(mut self, shared: &'a SharedScans) -> Eval<'a> {
-        self.shared = shared;
-        self.scans = vec![None; shared.count];
-        self
     }
 
     fn miss(&mut self, what: impl Into<Cow<'static, str>>) -> Val<'a> {
@@ -136,30 +127,12 @@ impl<'a> Eval<'a> {
             return Val::Unknown;
         }
         self.depth += 1;
-        let out = match n {
-            Node::Agg(..) | Node::Sequence(..) => self.scan(node, n),
-            _ => self.node(node, n),
-        };
+        let out = self.node(n);
         self.depth -= 1;
         out
     }
 
-    /// A history question, answered from this decision's earlier answer when it has one.
-    fn scan(&mut self, node: u32, n: &'a Node) -> Val<'a> {
-        let slot = self.shared.slot.get(node as usize).map(|&s| s as usize);
-        if let Some(Some(v)) = slot.and_then(|s| self.scans.get(s)) {
-            return v.clone();
-        }
-        let v = self.node(node, n);
-        if v != Val::Unknown {
-            if let Some(known) = slot.and_then(|s| self.scans.get_mut(s)) {
-                *known = Some(v.clone());
-            }
-        }
-        v
-    }
-
-    fn node(&mut self, id: u32, n: &'a Node) -> Val<'a> {
+    fn node(&mut self, n: &'a Node) -> Val<'a> {
         match n {
             Node::Lit(l) => lit_val(l),
             Node::Dur(ms) => Val::Num(*ms as f64),
@@ -277,8 +250,7 @@ impl<'a> Eval<'a> {
                 let ts = self.timestamp(*x);
                 ts.map_or(Val::Unknown, |t| Val::Num((self.ctx.now.0 - t) as f64 / DAY_MS as f64))
             }
-            Node::Agg(op, q) => self.aggregate(*op, id, q),
-            Node::Sequence(spec) => self.sequence(id, spec),
+            Node::Ask(question) => self.ask(*question),
             Node::Segment(id) => tri_val(self.segment(*id)),
             Node::Tier(id) => self.tier(*id),
             Node::Bucket(salt) => match &self.ctx.customer_id {

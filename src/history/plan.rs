@@ -1,11 +1,12 @@
 //! What a bundle reads of a history, found once per engine: per event name, the distinct `where`
 //! filters (each kept as running match counts), the properties read as numbers (`sum`, `avg`,
 //! `min`, `max`) or as values (`last`, `top`, `max_count_by`), and the running sums. Every
-//! history question of the bundle is then a [`QueryRef`] into that table.
+//! history question of the bundle ([`crate::program::Program::questions`]) is then resolved to
+//! [`QueryRef`]s into that table.
 
 use super::{EventIds, CONVERSION, EXPOSURE};
 use crate::ast::AggOp;
-use crate::program::{Node, Program, PropTest, Query};
+use crate::program::{Program, PropTest, Query, Question};
 
 /// A `where` filter, as compiled.
 pub type Filter = Vec<(String, PropTest)>;
@@ -47,10 +48,10 @@ pub struct Plan {
     pub ids: EventIds,
     /// Per group, what is kept.
     pub groups: Vec<GroupPlan>,
-    /// Per program node: the index of its first query in `refs` (a sequence's `then` is the next
-    /// one), or `u32::MAX` for nodes that read no history.
-    pub node_refs: Vec<u32>,
-    /// Every history question, resolved.
+    /// Per question of the program: the index of its first query in `refs` (a sequence's `then`
+    /// is the next one).
+    pub question_refs: Vec<u32>,
+    /// Every query of every history question, resolved.
     pub refs: Vec<QueryRef>,
     /// Group of `$exposure`; its value columns 0 and 1 are `variant` and `slot`.
     pub exposure: u32,
@@ -91,29 +92,24 @@ impl Plan {
         let mut plan = Plan {
             ids,
             groups,
-            node_refs: Vec::with_capacity(prog.nodes.len()),
-            refs: Vec::new(),
+            question_refs: Vec::with_capacity(prog.questions.len()),
+            refs: Vec::with_capacity(prog.questions.len()),
             exposure,
             conversion,
             props: std::sync::Arc::new([]),
         };
-        for node in &prog.nodes {
-            let first = plan.refs.len() as u32;
-            match node {
-                Node::Agg(op, q) => {
+        for question in &prog.questions {
+            plan.question_refs.push(plan.refs.len() as u32);
+            match question {
+                Question::Agg(op, q) => {
                     let r = plan.resolve(*op, q);
                     plan.refs.push(r);
                 }
-                Node::Sequence(s) => {
+                Question::Sequence(s) => {
                     let (a, b) = (plan.resolve(AggOp::Count, &s.first), plan.resolve(AggOp::Count, &s.then));
                     plan.refs.extend([a, b]);
                 }
-                _ => {
-                    plan.node_refs.push(u32::MAX);
-                    continue;
-                }
             }
-            plan.node_refs.push(first);
         }
         let mut props: Vec<String> = Vec::new();
         for g in &plan.groups {
@@ -149,11 +145,11 @@ impl Plan {
         r
     }
 
-    /// The query (or a sequence's pair) that node `node` asks.
-    pub fn refs_of(&self, node: u32) -> &[QueryRef] {
-        match self.node_refs.get(node as usize) {
-            Some(&at) if at != u32::MAX => self.refs.get(at as usize..).unwrap_or_default(),
-            _ => &[],
+    /// The query (or a sequence's pair) of question `question`, and those after it.
+    pub fn refs_of(&self, question: u32) -> &[QueryRef] {
+        match self.question_refs.get(question as usize) {
+            Some(&at) => self.refs.get(at as usize..).unwrap_or_default(),
+            None => &[],
         }
     }
 }

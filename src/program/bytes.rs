@@ -1,8 +1,10 @@
 //! The stored form: header + postcard payload, and the checks loading makes (header, checksum,
-//! limits, and the structural invariant that every child index is smaller than its parent's).
+//! limits, and the structural invariant that every child index is smaller than its parent's;
+//! question, segment, tier and event indices in range).
 
 use super::{
-    Content, Node, Program, Query, Tok, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BUNDLE_BYTES, MAX_CONTENT_DEPTH,
+    Content, Node, Program, Query, Question, Tok, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BUNDLE_BYTES,
+    MAX_CONTENT_DEPTH,
 };
 use crate::error::LoadError;
 
@@ -75,6 +77,7 @@ impl Program {
             ("tier tables", self.tiers.len(), MAX_TIERS),
             ("levels in a tier table", levels, MAX_TIER_LEVELS),
             ("expression nodes", self.nodes.len(), MAX_NODES),
+            ("history questions", self.questions.len(), MAX_QUESTIONS),
             ("max_history", self.max_history as usize, MAX_HISTORY as usize),
         ];
         for (what, n, limit) in counts {
@@ -113,16 +116,24 @@ impl Program {
                 return Err(LoadError::TooDeep { node: i, depth });
             }
             depth[i] = below + 1;
-            let query_ok = |q: &Query| (q.event as usize) < self.events.len();
             let ok = match node {
-                Node::Agg(_, q) => query_ok(q),
-                Node::Sequence(s) => query_ok(&s.first) && query_ok(&s.then),
+                Node::Ask(q) => (*q as usize) < self.questions.len(),
                 Node::Segment(s) => (*s as usize) < self.segments.len(),
                 Node::Tier(t) => (*t as usize) < self.tiers.len(),
                 _ => true,
             };
             if !ok {
-                return bad(format!("node {i} refers to a missing event, segment or tier"));
+                return bad(format!("node {i} refers to a missing question, segment or tier"));
+            }
+        }
+        let query_ok = |q: &Query| (q.event as usize) < self.events.len();
+        for (i, question) in self.questions.iter().enumerate() {
+            let ok = match question {
+                Question::Agg(_, q) => query_ok(q),
+                Question::Sequence(s) => query_ok(&s.first) && query_ok(&s.then),
+            };
+            if !ok {
+                return bad(format!("question {i} refers to a missing event"));
             }
         }
         let root_ok = |r: &u32| *r < n;

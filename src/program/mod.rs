@@ -6,6 +6,11 @@
 //! corrupt or hostile bundle can neither loop nor recurse without bound; no
 //! semantic validation is redone.
 //!
+//! History questions (aggregates and sequences) live in their own table (`questions`), each
+//! distinct question once: the nodes that ask one ([`Node::Ask`]) name it by index, so rules in
+//! different slots that repeat a question share its answer within a decision while the node
+//! arena stays a tree.
+//!
 //! The compiled types are here; `signal` names the signals rules read, and `bytes` encodes and
 //! decodes the stored form and runs the load-time checks.
 
@@ -21,7 +26,7 @@ use serde::{Deserialize, Serialize};
 /// Bytes every compiled bundle starts with.
 pub const MAGIC: &[u8; 6] = b"KAIROS";
 /// Format version of the postcard payload; bump on any layout change.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Header: magic, version (u16 LE), payload length (u32 LE), FNV-1a 32 checksum of the payload (u32 LE).
 pub const HEADER_LEN: usize = 6 + 2 + 4 + 4;
 /// Largest compiled bundle accepted ([`crate::limits::MAX_BUNDLE_BYTES`]).
@@ -44,6 +49,8 @@ pub struct Program {
     pub events: Vec<String>,
     /// Every expression node; children come before their parents.
     pub nodes: Vec<Node>,
+    /// Every distinct history question the rules ask, once ([`Node::Ask`] indexes it).
+    pub questions: Vec<Question>,
     /// Named conditions, in name order (rules refer to them by index).
     pub segments: Vec<SegmentDef>,
     /// Tier tables, in name order.
@@ -170,6 +177,16 @@ pub enum PropTest {
     Str(StrOp, String),
 }
 
+/// A question to the event history. The compiler keeps one of each (equal by `PartialEq`; a NaN
+/// literal in a filter is never equal, so such a question is simply not shared).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Question {
+    /// An aggregate over the events a query reads.
+    Agg(AggOp, Query),
+    /// An ordered pair of events with a gap.
+    Sequence(SeqSpec),
+}
+
 /// A compiled `sequence`: a `first` event, then (or never) a `then` event within `gap`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeqSpec {
@@ -239,10 +256,8 @@ pub enum Node {
     DaysUntil(u32),
     /// Fractional days since a timestamp.
     DaysSince(u32),
-    /// An aggregate over the event history.
-    Agg(AggOp, Query),
-    /// An ordered pair of events with a gap.
-    Sequence(Box<SeqSpec>),
+    /// A history question, by index into [`Program::questions`] (several nodes may ask one).
+    Ask(u32),
     /// A segment's condition, by index into [`Program::segments`].
     Segment(u32),
     /// A tier table's level name, by index into [`Program::tiers`].
@@ -250,7 +265,6 @@ pub enum Node {
     /// The customer's bucket 0–9999 for this salt; unknown without a customer id.
     Bucket(String),
     /// A property of the triggering event (`event.amount`): the context's `event`, if any.
-    /// Last in the enum so bundles compiled before it keep their encoding.
     Trigger(String),
 }
 
@@ -299,11 +313,10 @@ impl Program {
     /// is what lets a replay (src/replay/) forget them.
     pub fn longest_window_ms(&self) -> Option<i64> {
         let mut longest = 0i64;
-        for node in &self.nodes {
-            let within = match node {
-                Node::Agg(_, q) => q.within,
-                Node::Sequence(s) => s.first.within,
-                _ => continue,
+        for question in &self.questions {
+            let within = match question {
+                Question::Agg(_, q) => q.within,
+                Question::Sequence(s) => s.first.within,
             };
             longest = longest.max(within?);
         }

@@ -3,7 +3,7 @@
 use super::{Compiler, Ty, MAX_DEPTH};
 use crate::error::{CompileError, ErrorCode};
 use crate::limits::TooDeep;
-use crate::program::{Node, SeqSpec};
+use crate::program::{Node, Question, SeqSpec};
 use crate::rules::ast::{self, AggOp, ArithOp, CmpOp, Expr};
 use crate::suggest::nearest;
 use crate::time::{parse_clock, WEEKDAYS};
@@ -164,7 +164,7 @@ impl Compiler {
                     AggOp::None => Ty::Bool,
                     AggOp::Last | AggOp::Top => Ty::Any,
                 };
-                (Node::Agg(*op, query), ty)
+                (Node::Ask(self.intern(Question::Agg(*op, query))), ty)
             }
             Expr::Sequence(s) => {
                 let spec = self.at("sequence", |c| {
@@ -181,7 +181,7 @@ impl Compiler {
                     let gap = c.at("gap", |c| c.duration(&s.gap))?;
                     Ok(SeqSpec { first, then, negated, gap })
                 })?;
-                (Node::Sequence(Box::new(spec)), Ty::Bool)
+                (Node::Ask(self.intern(Question::Sequence(spec))), Ty::Bool)
             }
             Expr::Segment(name) => {
                 let id = self.at("segment", |c| match c.segment_ids.get(name) {

@@ -5,13 +5,15 @@
 //! refer to themselves, sizes stay in bounds. Evaluation then trusts the result.
 
 // The work is split by what is being compiled; dependencies between the parts run one way:
-// `leaves` (literals, variables, event queries) ← `expr` (typed expressions) ← `content`
-// (content and templates) ← `slots` (tier tables, slots, variants); `refs` (the cycle check)
-// stands alone. This file holds the driver, the compiler's state and the helpers all parts use.
+// `leaves` (literals, variables, event queries) and `questions` (the table of distinct history
+// questions) ← `expr` (typed expressions) ← `content` (content and templates) ← `slots` (tier
+// tables, slots, variants); `refs` (the cycle check) stands alone. This file holds the driver,
+// the compiler's state and the helpers all parts use.
 
 mod content;
 mod expr;
 mod leaves;
+mod questions;
 mod refs;
 mod slots;
 
@@ -52,6 +54,9 @@ pub fn compile(bundle: &ast::Bundle) -> Result<Program, CompileError> {
 #[derive(Default)]
 struct Compiler {
     nodes: Vec<Node>,
+    /// Distinct history questions, and their indices by what equal ones share (`questions.rs`).
+    questions: Vec<program::Question>,
+    question_ids: HashMap<questions::Key, Vec<u32>>,
     events: Vec<String>,
     event_ids: HashMap<String, u32>,
     segment_ids: BTreeMap<String, u32>,
@@ -209,6 +214,7 @@ impl Compiler {
             max_history: self.max_history,
             events: self.events,
             nodes: self.nodes,
+            questions: self.questions,
             segments: self.segments,
             tiers: self.tiers,
             slots: self.slots,

@@ -5,7 +5,7 @@ use super::options::MAX_NAMES;
 use super::FastMap;
 use crate::reader::Wanted;
 use kairos::context::normalize_event_name;
-use kairos::program::Node;
+use kairos::program::{Node, Question};
 use kairos::Engine;
 
 /// What the session summary cares about (the vocabulary is in docs/replay.md).
@@ -137,12 +137,11 @@ impl Names {
                 r.props.push(prop.to_owned());
             }
         }
-        for node in &prog.nodes {
+        for question in &prog.questions {
             // A sequence's follow-up is read after its start: it is kept as long as the start.
-            let queries = match node {
-                Node::Agg(_, q) => vec![(q, q.within)],
-                Node::Sequence(s) => vec![(&s.first, s.first.within), (&s.then, s.first.within)],
-                _ => continue,
+            let queries = match question {
+                Question::Agg(_, q) => vec![(q, q.within)],
+                Question::Sequence(s) => vec![(&s.first, s.first.within), (&s.then, s.first.within)],
             };
             for (q, within) in queries {
                 let Some(r) = read.get_mut(q.event as usize) else { continue };
