@@ -81,10 +81,9 @@ struct SavedVisitor {
 }
 
 impl Engine {
-    /// Identifies the history layout a saved visitor was packed for ([`Plan::layout_fingerprint`]):
-    /// bytes saved under one bundle restore under any bundle that reads the history alike.
-    ///
-    /// [`Plan::layout_fingerprint`]: crate::history::Plan::layout_fingerprint
+    /// Identifies the history layout a saved visitor was packed for (event groups, filters,
+    /// columns, running sums and `max_history`): bytes saved under one bundle restore under any
+    /// bundle that reads the history alike.
     pub fn fingerprint(&self) -> u64 {
         *self.fingerprint.get_or_init(|| self.plan.layout_fingerprint(self.program.max_history))
     }

@@ -394,7 +394,7 @@ describe('customer records', () => {
     const bulk = JSON.parse(execFileSync(path.join(ROOT, 'target/debug/kairos'),
       ['kv-customers', path.join(ROOT, 'examples/edge/customers.jsonl'), '--bundle', path.join(ROOT, 'examples/demo/rules.json')]).toString());
     assert.deepEqual(bulk.map((e) => e.key), ['customer/cust-42', 'visitor/cust-42', 'customer/cust-1401', 'visitor/cust-1401']);
-    for (const { key, value, base64 } of bulk) await w.kv.put(key, base64 ? Buffer.from(value, 'base64') : value);
+    for (const { key, value, base64 } of bulk) await w.kv.put(key, base64 ? new Uint8Array(Buffer.from(value, 'base64')).buffer : value);
     const decide = async () => {
       const res = await w.fetch('/v1/decide?explain=1', { headers: { cookie: cookies('cust-42'), 'user-agent': IPHONE, 'x-kairos-debug': DEBUG_TOKEN } });
       assert.equal(res.headers.get('x-kairos-bundle'), 'builtin', 'packed for the bundle in use');
