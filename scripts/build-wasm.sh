@@ -29,6 +29,9 @@ sysroot_has_wasm && echo "build-wasm: using the installed $TARGET target" \
 WASM_PROFILE=wasm-speed cargo_wasm kairos-wasm json,speed
 bindgen nodejs pkg/node -O3
 cargo_wasm kairos-wasm
+# The page build before wasm-bindgen and wasm-opt, names kept: what benches/size.sh breaks down
+# with twiggy (the playground build below overwrites $WASM).
+cp "$WASM" "$CARGO_TARGET_DIR/page-names.wasm"
 bindgen web pkg/web
 # The repo's package.json says "type": "module"; the nodejs glue is CommonJS, and it require()s
 # the inline JS snippets, which wasm-bindgen writes as ES modules: Node 20 cannot require those,
