@@ -28,7 +28,11 @@ sysroot_has_wasm && echo "build-wasm: using the installed $TARGET target" \
 # It is built for speed (profile wasm-speed); the page module for size.
 WASM_PROFILE=wasm-speed cargo_wasm kairos-wasm json,speed
 bindgen nodejs pkg/node -O3
-cargo_wasm kairos-wasm
+# The page module's std is built with panic_immediate_abort: a panic is a trap without its
+# message or the formatting behind it (about 11 KB gzipped). The page never relies on a panic's
+# text: a trap leaves the page on its defaults, as any failure does. Applies where std is built
+# from source (the Debian fallback, which CI uses); an installed wasm32 std cannot do it.
+WASM_STD_FEATURES=panic_immediate_abort cargo_wasm kairos-wasm
 # The page build before wasm-bindgen and wasm-opt, names kept: what benches/size.sh breaks down
 # with twiggy (the playground build below overwrites $WASM).
 cp "$WASM" "$CARGO_TARGET_DIR/page-names.wasm"

@@ -27,7 +27,7 @@ cargo_wasm() { # package [features]
     [ -x /usr/bin/cargo ] || { echo "build-wasm: /usr/bin/cargo missing (install cargo-web: scripts/setup.sh)" >&2; exit 1; }
     # /usr/bin first for this command only: rustup's proxies would pick the toolchain without wasm std.
     PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker" \
-      /usr/bin/cargo build -Zbuild-std=std,panic_abort "${args[@]}"
+      /usr/bin/cargo build -Zbuild-std=std,panic_abort ${WASM_STD_FEATURES:+-Zbuild-std-features=$WASM_STD_FEATURES} "${args[@]}"
   fi
 }
 
