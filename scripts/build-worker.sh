@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 source scripts/wasm-lib.sh
 
 OUT=build/worker
-cargo_wasm kairos-worker
+# panic_immediate_abort, as the page module: a panic is a bare trap, which shim.mjs answers with a
+# 500 and a fresh instance; the panic's text and its formatting machinery are not shipped.
+WASM_STD_FEATURES=panic_immediate_abort cargo_wasm kairos-worker
 rm -rf "$OUT" && mkdir -p "$OUT"
 "$WASM_BINDGEN" --target module --out-dir "$OUT" --out-name index --no-typescript \
   --experimental-reset-state-function --force-enable-abort-handler "$WASM"
