@@ -390,23 +390,27 @@ describe('customer records', () => {
     await missing.arrayBuffer();
   });
 
-  test('records packed for the bundle (`kv-customers --bundle`) are restored, and decide as the JSON records do', async () => {
-    const bulk = JSON.parse(execFileSync(path.join(ROOT, 'target/debug/kairos'),
-      ['kv-customers', path.join(ROOT, 'examples/edge/customers.jsonl'), '--bundle', path.join(ROOT, 'examples/demo/rules.json')]).toString());
-    assert.deepEqual(bulk.map((e) => e.key), ['customer/cust-42', 'visitor/cust-42', 'customer/cust-1401', 'visitor/cust-1401']);
-    for (const { key, value, base64 } of bulk) await w.kv.put(key, base64 ? new Uint8Array(Buffer.from(value, 'base64')).buffer : value);
-    const decide = async () => {
-      const res = await w.fetch('/v1/decide?explain=1', { headers: { cookie: cookies('cust-42'), 'user-agent': IPHONE, 'x-kairos-debug': DEBUG_TOKEN } });
-      assert.equal(res.headers.get('x-kairos-bundle'), 'builtin', 'packed for the bundle in use');
-      return [res.headers.get('x-kairos-customer'), await res.json()];
-    };
-    const [packedState, packed] = await decide();
-    assert.equal(packedState, 'packed');
-    await w.kv.delete('visitor/cust-42');
-    const [jsonState, fromJson] = await decide();
-    assert.equal(jsonState, 'found');
-    assert.deepEqual(packed, fromJson);
-    await w.kv.delete('visitor/cust-1401');
+  test('with PACKED_CUSTOMERS, records packed for the bundle (`kv-customers --bundle`) are restored, and decide as the JSON records do', async () => {
+    const packing = await startWorker({ origin: 'http://127.0.0.1:9', bindings: { PACKED_CUSTOMERS: '1' } });
+    try {
+      const bulk = JSON.parse(execFileSync(path.join(ROOT, 'target/debug/kairos'),
+        ['kv-customers', path.join(ROOT, 'examples/edge/customers.jsonl'), '--bundle', path.join(ROOT, 'examples/demo/rules.json')]).toString());
+      assert.deepEqual(bulk.map((e) => e.key), ['customer/cust-42', 'visitor/cust-42', 'customer/cust-1401', 'visitor/cust-1401']);
+      for (const { key, value, base64 } of bulk) await packing.kv.put(key, base64 ? new Uint8Array(Buffer.from(value, 'base64')).buffer : value);
+      const decide = async (worker) => {
+        const res = await worker.fetch('/v1/decide?explain=1', { headers: { cookie: cookies('cust-42'), 'user-agent': IPHONE, 'x-kairos-debug': DEBUG_TOKEN } });
+        assert.equal(res.headers.get('x-kairos-bundle'), 'builtin', 'packed for the bundle in use');
+        return [res.headers.get('x-kairos-customer'), await res.json()];
+      };
+      const [packedState, packed] = await decide(packing);
+      assert.equal(packedState, 'packed');
+      await packing.kv.delete('visitor/cust-42');
+      const [jsonState, fromJson] = await decide(packing);
+      assert.equal(jsonState, 'found');
+      assert.deepEqual(packed, fromJson);
+    } finally {
+      await packing.mf.dispose();
+    }
   });
 
   test('worker bundle stays within 1 MB gzipped', () => {

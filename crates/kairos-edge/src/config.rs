@@ -36,6 +36,9 @@ pub struct EdgeConfig {
     pub open_token_key: Option<String>,
     pub debug_token: Option<String>,
     pub track: Vec<TrackRule>,
+    /// `PACKED_CUSTOMERS`: customers' packed records (`visitor/<id>`) are read before their JSON
+    /// records. Off by default, so a deployment that does not pack them pays no second KV read.
+    pub packed_customers: bool,
     /// `AMP_SENDERS`, comma-separated, lower case.
     pub amp_senders: Vec<String>,
     /// What was ignored and why (variable names only).
@@ -90,6 +93,7 @@ impl EdgeConfig {
             open_token_key,
             debug_token,
             track,
+            packed_customers: var("PACKED_CUSTOMERS").is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes")),
             amp_senders: var("AMP_SENDERS")
                 .unwrap_or_default()
                 .split(',')

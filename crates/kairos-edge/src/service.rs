@@ -198,8 +198,8 @@ impl Edge {
         }
     }
 
-    /// The customer as a resident visitor of `engine`: their packed record (`visitor/<id>`,
-    /// state `packed`) when it was packed for a bundle that reads the history as this one does,
+    /// The customer as a resident visitor of `engine`: with `PACKED_CUSTOMERS`, their packed
+    /// record (`visitor/<id>`, state `packed`) when it was packed for a bundle that reads the history as this one does,
     /// else their JSON record packed now (`found`), else nobody (`absent`, `invalid`,
     /// `unreachable`). The person is as the account records it; callers put this request's
     /// signals over it. One KV read when the packed record is current, two after a deploy that
@@ -211,7 +211,11 @@ impl Edge {
         engine: &Arc<Engine>,
         id: &str,
     ) -> (Option<Visitor>, &'static str) {
-        match kv_get_within(rt, &customer::visitor_key(id), config.kv_budget_ms).await {
+        let packed = match config.packed_customers {
+            true => kv_get_within(rt, &customer::visitor_key(id), config.kv_budget_ms).await,
+            false => Ok(None),
+        };
+        match packed {
             Ok(Some(bytes)) => match Visitor::restore(engine.clone(), &bytes) {
                 Ok(v) if v.person().customer_id.is_some_and(|c| c.0 == id) => return (Some(v), "packed"),
                 Ok(_) => rt.log("kairos: packed customer record rejected: packed for another customer"),

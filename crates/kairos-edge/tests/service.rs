@@ -441,7 +441,9 @@ fn a_packed_customer_record_decides_as_its_json_record_and_falls_back_when_it_do
     };
     let (record, packed) = packed_for(DEMO, id);
     let decide = |rt: &Fake| {
-        let d = block_on(Edge::new(DEMO).decide_for_request(rt, &full_config(), &consented("/", Some(id)), true, true));
+        let mut cfg = full_config();
+        cfg.packed_customers = true;
+        let d = block_on(Edge::new(DEMO).decide_for_request(rt, &cfg, &consented("/", Some(id)), true, true));
         let d = d.unwrap();
         (d.customer, kairos::json::decision_to_json(&d.decision))
     };
@@ -458,6 +460,12 @@ fn a_packed_customer_record_decides_as_its_json_record_and_falls_back_when_it_do
     );
     assert_eq!(*rt.reads.borrow(), 2, "the bundle and the packed record, not the JSON record");
     assert!(rt.lines().is_empty(), "{:?}", rt.lines());
+
+    // Off by default: a deployment that does not pack reads only the JSON record.
+    let unpacked = Fake::default().with(&customer::visitor_key(id), Kv::Value(packed_for(DEMO, id).1));
+    let d =
+        block_on(Edge::new(DEMO).decide_for_request(&unpacked, &full_config(), &consented("/", Some(id)), true, true));
+    assert_eq!((d.unwrap().customer, *unpacked.reads.borrow()), ("absent", 2), "the bundle and the JSON record only");
 
     let reads_more = DEMO.replacen(
         "\"event\": \"cart_viewed\",",
