@@ -17,7 +17,7 @@ pub struct Engine {
     pub program: Program,
     /// What the rules read of a history: the packed layout every decision reads.
     pub(crate) plan: Plan,
-    /// Identifies the bundle a saved visitor was packed for (computed on first use).
+    /// Identifies the history layout a saved visitor was packed for (computed on first use).
     pub(crate) fingerprint: std::sync::OnceLock<u64>,
     /// Per slot, its variants' indices by priority, highest first (bundle order within a level):
     /// the order a decision without explanations evaluates them in.

@@ -152,9 +152,7 @@ impl Plan {
             None => &[],
         }
     }
-}
 
-impl Plan {
     /// Identifies the packed layout (event groups, filters, columns, running sums) together with
     /// `max_history`: everything a packed history depends on. Two bundles that read a history
     /// alike share it, so a saved visitor survives a deploy that changes only content, priorities

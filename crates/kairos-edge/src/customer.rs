@@ -14,6 +14,7 @@ use crate::error::EdgeError;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use kairos::context::{CachedScore, Events, Scalar, Text};
+use kairos::visitor::EventError;
 use kairos::ErrorCode;
 use kairos::{ContextError, Engine, Person, Visitor};
 use serde::Deserialize;
@@ -62,8 +63,8 @@ impl CustomerRecord {
 
     /// The record as a resident visitor of `engine`: the person (consent and zone as the account
     /// records them) and the events, in the order listed. Parsed events were already checked,
-    /// so only a bundle-independent bound could refuse one; the error says which.
-    pub fn visitor(&self, engine: Arc<Engine>, customer_id: &str) -> Result<Visitor, String> {
+    /// so only a bundle-independent bound could refuse one: its index in `events`, and why.
+    pub fn visitor(&self, engine: Arc<Engine>, customer_id: &str) -> Result<Visitor, (usize, EventError)> {
         let person = Person {
             customer_id: Some(Text(customer_id.to_owned())),
             consent: self.consent.clone(),
@@ -73,7 +74,7 @@ impl CustomerRecord {
             utc_offset: None,
         };
         let mut visitor = Visitor::new(engine, person);
-        visitor.track_all(self.events.0.clone()).map_err(|(i, e)| format!("events[{i}].{}: {}", e.field, e.message))?;
+        visitor.track_all(self.events.0.clone())?;
         Ok(visitor)
     }
 }
@@ -123,7 +124,10 @@ pub fn bulk_from_jsonl(text: &str, packed_for: Option<&Arc<Engine>>) -> Result<S
                 consent: parsed.consent,
                 timezone: parsed.timezone,
             };
-            let packed = full.visitor(engine.clone(), id).map_err(|e| bad(&e))?.save();
+            let packed = full
+                .visitor(engine.clone(), id)
+                .map_err(|(i, e)| bad(&format!("events[{i}].{}: {}", e.field, e.message)))?
+                .save();
             out.push(serde_json::json!({ "key": visitor_key(id), "value": STANDARD.encode(packed), "base64": true }));
         }
     }

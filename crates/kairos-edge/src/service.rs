@@ -233,8 +233,9 @@ impl Edge {
         let Some(record) = record else { return (None, state) };
         match record.visitor(engine.clone(), id) {
             Ok(v) => (Some(v), state),
-            Err(at) => {
-                rt.log(&format!("kairos: customer record refused at {}", at.split(':').next().unwrap_or("events")));
+            // Where, not what: the value may be personal.
+            Err((i, e)) => {
+                rt.log(&format!("kairos: customer record refused at events[{i}].{}", e.field));
                 (None, "invalid")
             }
         }
