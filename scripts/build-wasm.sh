@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the wasm module and its JS glue:
-#   pkg/node        (CommonJS, for Node)       crates/kairos-wasm, json,speed   → pkg/node
+#   pkg/node        (CommonJS, for Node)       crates/kairos-wasm, json         → pkg/node
 #   pkg/web         (ES module, for browsers)  crates/kairos-wasm               → copied to www/pkg
 #   pkg/playground  (ES module, for browsers)  crates/kairos-wasm, playground   → copied to www/playground-pkg
 # Uses an installed wasm32 target when there is one; otherwise Debian's rust-web
@@ -26,7 +26,7 @@ sysroot_has_wasm && echo "build-wasm: using the installed $TARGET target" \
 
 # Node gets `decideJson` (serde_json inside); the page module stays without a JSON reader.
 # It is built for speed (profile wasm-speed); the page module for size.
-WASM_PROFILE=wasm-speed cargo_wasm kairos-wasm json,speed
+WASM_PROFILE=wasm-speed cargo_wasm kairos-wasm json
 bindgen nodejs pkg/node -O3
 # The page module's std is built with panic_immediate_abort: a panic is a trap without its
 # message or the formatting behind it (about 11 KB gzipped). The page never relies on a panic's

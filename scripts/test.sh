@@ -16,7 +16,7 @@ step "cargo clippy (the core as the page and Worker build it, and with the playg
 cargo clippy -p kairos --lib --no-default-features -- -D warnings
 cargo clippy -p kairos --lib --no-default-features --features signing -- -D warnings
 cargo clippy -p kairos-wasm --lib --features playground -- -D warnings
-cargo clippy -p kairos-wasm --lib --features json,speed -- -D warnings
+cargo clippy -p kairos-wasm --lib --features json -- -D warnings
 step "cargo doc (every crate, warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
 step "the core's dependency tree has no surface crate (scripts/check-layout.sh)"

@@ -11,52 +11,7 @@ use serde::de::DeserializeOwned;
 /// Largest JSON input accepted (rules or context).
 pub use crate::limits::MAX_JSON_BYTES;
 
-/// JSON text that cannot be read into the type asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonError {
-    /// Where: the JSON path of the value being read, with its line and column.
-    pub at: Location,
-    /// serde's description of the problem, without serde_json's position suffix.
-    pub message: String,
-    /// Set when the text nests deeper than a kairos reader allows, or than serde_json reads.
-    pub too_deep: Option<TooDeep>,
-}
-
-impl JsonError {
-    /// `E_DEPTH` for nesting past a limit, `E_SYNTAX` otherwise. Readers of particular
-    /// documents give their own ([`parse_context`]: `E_CONTEXT`).
-    pub fn code(&self) -> ErrorCode {
-        if self.too_deep.is_some() {
-            ErrorCode::Depth
-        } else {
-            ErrorCode::Syntax
-        }
-    }
-}
-
-impl std::fmt::Display for JsonError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.at, self.message)
-    }
-}
-
-impl std::error::Error for JsonError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.too_deep.as_ref().map(|d| d as _)
-    }
-}
-
-impl From<JsonError> for ContextError {
-    fn from(e: JsonError) -> ContextError {
-        ContextError { at: e.at, message: e.message, too_deep: e.too_deep }
-    }
-}
-
-impl From<JsonError> for CompileError {
-    fn from(e: JsonError) -> CompileError {
-        CompileError { code: e.code(), at: e.at, message: e.message }
-    }
-}
+pub use crate::wire::JsonError;
 
 /// serde_json's own nesting limit (its `remaining_depth`): a reader whose types do not bound
 /// their own depth meets this one first.

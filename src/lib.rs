@@ -23,7 +23,8 @@
 #![warn(missing_docs)]
 
 // The public namespaces: what goes in (context, rules), the compiled bundle (program), what
-// comes out (decide, html), and the services around them (json, signing, template, time, limits).
+// comes out (decide, html), and the services around them (json, wire, signing, template, time,
+// limits).
 pub mod context;
 pub mod decide;
 pub mod html;
@@ -36,6 +37,7 @@ pub mod signing;
 pub mod template;
 pub mod time;
 pub mod visitor;
+pub mod wire;
 
 // The machinery: private, its few items of use outside re-exported below.
 mod bucket;

@@ -107,8 +107,10 @@ test('bad bundles and contexts throw coded errors, never crash the instance', ()
   }
   // Errors name the path of the bad value.
   assert.throws(() => engine.decide({ ...ctx, session: { cart_dwell_ms: Infinity } }), /session\.cart_dwell_ms/);
-  // JS objects are read field by field, so unknown keys are ignored here (JSON surfaces reject them).
-  assert.equal(engine.decide({ ...ctx, surprise: 1 }, false).slots.offer.variant, 'evening_offer');
+  // JS objects are read as their JSON text, so an unknown key is refused as on every JSON surface.
+  assert.throws(() => engine.decide({ ...ctx, surprise: 1 }, false), (e) => e.code === 'E_CONTEXT' && e.path === 'surprise');
+  // NaN and Infinity are refused where they are (JSON.stringify alone would make them null).
+  assert.throws(() => engine.decide({ ...ctx, profile: { ltv: NaN } }), (e) => e.path === 'profile.ltv' && /finite/.test(e.message));
   // The instance is still alive after all those errors.
   assert.equal(engine.decide(ctx, false).slots.offer.variant, 'evening_offer');
 });

@@ -1,7 +1,9 @@
 //! JavaScript bindings (wasm-bindgen). Persons, moments, events and contexts arrive as plain JS
-//! objects (serde-wasm-bindgen); the Node build (feature `json`) also reads a whole context as JSON
-//! text inside wasm, and the page module carries no JSON reader. Decisions leave as plain JS
-//! objects whose unchanging slot entries are built once and shared, frozen (`output`). Errors are
+//! objects or as JSON text; objects cross as their `JSON.stringify` text, and both are read by
+//! `kairos::wire` (serde_json's acceptance, without serde_json or a reader of JS object graphs in
+//! the module). Decisions leave as plain JS objects (wire's text through `JSON.parse`) whose
+//! unchanging slot entries are built once and shared, frozen (`output`). The Node build (feature
+//! `json`) also reads a whole context with serde_json, keeping only what the bundle reads. Errors are
 //! real `Error`s with a stable `code` (docs/errors.md), their inner error as `cause`, and
 //! `path`/`line`/`column` where the problem is located.
 //!
@@ -63,40 +65,100 @@ pub(crate) fn located(e: &kairos::ContextError) -> JsValue {
     err
 }
 
+/// `value` as a plain JS object: written as JSON text by `kairos::wire` and read by the JS
+/// engine's own `JSON.parse`, so the module carries no writer of JS object graphs.
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(
-            &serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true),
-        )
-        .map_err(|e| {
-            let message = e.to_string();
-            caused_error(ErrorCode::Output, &message, &e.into())
-        })
+    let text = kairos::wire::to_string(value).map_err(|e| coded_error(ErrorCode::Output, &e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|cause| caused_error(ErrorCode::Output, "output is not JSON", &cause))
 }
 
 fn read_context(context: JsValue) -> Result<kairos::Context, JsValue> {
     read_js(context, "context", kairos::ContextError::CODE)
 }
 
-/// Reads a plain JS value as `T`; errors carry `code` and the JSON path (`what` prefixes it).
+#[wasm_bindgen(inline_js = r#"
+// The JSON text of a JS value, for kairos::wire: a string, or { path, problem } when it has none.
+export function json_text(value) {
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof RangeError)) return { path: '.', problem: `not a plain JSON value (${e && e.message})` };
+    // Deeper than the JS engine's stack: cut below 130 levels, past every kairos reader's limit,
+    // so the reader refuses the value where it would refuse the whole of it.
+    const depth = new WeakMap();
+    text = JSON.stringify(value, function (key, v) {
+      if (v === null || typeof v !== 'object') return v;
+      const d = (depth.get(this) ?? 0) + 1;
+      if (d > 130) return [];
+      depth.set(v, d);
+      return v;
+    });
+  }
+  if (text === undefined) return { path: '.', problem: 'expected a value, not undefined' };
+  // NaN and Infinity stringify as null; where a null appears, look for one and refuse it.
+  if (text.includes('null')) {
+    const bad = nonFinite(value, '', 0);
+    if (bad !== null) return { path: bad || '.', problem: 'not a finite number' };
+  }
+  return text;
+}
+
+function nonFinite(v, path, depth) {
+  if (typeof v === 'number') return Number.isFinite(v) ? null : path;
+  if (v === null || typeof v !== 'object' || depth > 130 || typeof v.toJSON === 'function') return null;
+  const array = Array.isArray(v);
+  for (const key of Object.keys(v)) {
+    const found = nonFinite(v[key], array ? `${path}[${key}]` : path ? `${path}.${key}` : key, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+"#)]
+extern "C" {
+    fn json_text(value: &JsValue) -> JsValue;
+}
+
+/// Reads a plain JS value as `T`: `JSON.stringify` in the JS engine, then `kairos::wire`, which
+/// reads JSON text as serde_json does. Errors carry `code` and the JSON path (`what` prefixes it);
+/// JS values have no lines, so no `line`/`column`. NaN and Infinity are refused where they are.
 pub(crate) fn read_js<T: serde::de::DeserializeOwned>(
     value: JsValue,
     what: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
-    // With `speed` (the Node module), the path is tracked only on a second read after a failure:
-    // reading only looks at the value, and tracking costs about a third of reading an event. Not
-    // in the page module: reading each type two ways adds about 37 KB there.
-    #[cfg(feature = "speed")]
-    if let Ok(read) = T::deserialize(serde_wasm_bindgen::Deserializer::from(value.clone())) {
-        return Ok(read);
+    let text = json_text(&value);
+    match text.as_string() {
+        Some(text) => read_text(&text, what, code, false),
+        None => {
+            let field =
+                |name: &str| js_sys::Reflect::get(&text, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+            let path = field("path").unwrap_or_default();
+            let problem = field("problem").unwrap_or_default();
+            let err = caused_error(code, &format!("{what} {path}: {problem}"), &js_sys::Error::new(&problem).into());
+            set(&err, "path", &JsValue::from_str(&path));
+            Err(err)
+        }
     }
-    serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| {
-        let path = e.path().to_string();
-        // serde-wasm-bindgen's errors are JS `Error`s already: the cause as it was thrown.
-        let inner = e.into_inner();
-        let err = caused_error(code, &format!("{what} {path}: {inner}"), &inner.into());
-        set(&err, "path", &JsValue::from_str(&path));
+}
+
+/// Reads JSON text as `T`, as [`read_js`] does; with `lines`, errors say `line` and `column`.
+pub(crate) fn read_text<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+    code: ErrorCode,
+    lines: bool,
+) -> Result<T, JsValue> {
+    kairos::wire::from_str(text).map_err(|e| {
+        let path = if e.at.path.is_empty() { "." } else { &e.at.path };
+        let message =
+            if lines { format!("{what} {}: {}", e.at, e.message) } else { format!("{what} {path}: {}", e.message) };
+        let err = caused_error(code, &message, &js_sys::Error::new(&e.message).into());
+        set(&err, "path", &JsValue::from_str(path));
+        if lines {
+            set(&err, "line", &JsValue::from_f64(e.at.line as f64));
+            set(&err, "column", &JsValue::from_f64(e.at.column as f64));
+        }
         err
     })
 }
@@ -256,31 +318,31 @@ pub fn bucket(salt: &str, customer_id: &str) -> u32 {
 }
 
 /// Compiles rules given as a plain JS object into bundle bytes (playground build only).
-/// Errors carry `code` (`E_SYNTAX`, `E_CYCLE`, …) and `path` (the JSON path of the problem);
-/// a rule that cannot be read has the reader's error as `cause`.
+/// Errors carry `code` (`E_SYNTAX`, `E_DEPTH`, `E_CYCLE`, …) and `path` (the JSON path of the
+/// problem); a rule that cannot be read has the reader's error as `cause`.
 #[cfg(feature = "playground")]
 #[wasm_bindgen(js_name = compileRules)]
 pub fn compile_rules(rules: JsValue) -> Result<Vec<u8>, JsValue> {
     let located = |e: &kairos::CompileError| {
         let path = if e.at.path.is_empty() { "." } else { &e.at.path };
-        coded_error(e.code, &format!("{path}: {}", e.message))
-    };
-    let read = || serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(rules));
-    let bundle: kairos::ast::Bundle = kairos::limits::watch_depth(read).map_err(|(e, too_deep)| {
-        // Nesting past a limit is E_DEPTH, told by the guard that refused, not by the wording.
-        let code = if too_deep.is_some() { ErrorCode::Depth } else { ErrorCode::Syntax };
-        let at = kairos::Location { path: e.path().to_string(), line: 0, column: 0 };
-        let inner = e.into_inner();
-        let err = located(&kairos::CompileError { code, at: at.clone(), message: inner.to_string() });
-        set(&err, "cause", &inner.into());
-        set_location(&err, &at);
-        err
-    })?;
-    let program = kairos::rules::compile::compile(&bundle).map_err(|e| {
-        let err = located(&e);
+        let err = coded_error(e.code, &format!("{path}: {}", e.message));
         set_location(&err, &e.at);
         err
+    };
+    let Some(text) = json_text(&rules).as_string() else {
+        return Err(coded_error(ErrorCode::Syntax, "rules: not a plain JSON value (NaN, Infinity, BigInt or a cycle)"));
+    };
+    let bundle: kairos::ast::Bundle = kairos::wire::from_str(&text).map_err(|e| {
+        // JS values have no lines: the path alone says where.
+        let message = e.message.clone();
+        let mut e = kairos::CompileError::from(e);
+        e.at.line = 0;
+        e.at.column = 0;
+        let err = located(&e);
+        set(&err, "cause", &js_sys::Error::new(&message).into());
+        err
     })?;
+    let program = kairos::rules::compile::compile(&bundle).map_err(|e| located(&e))?;
     Ok(program.to_bytes())
 }
 

@@ -2,7 +2,7 @@
 //! with no template values and no explanation depends only on (slot, variant, reason), so its
 //! object is built once, frozen, and kept in a JS array; a decision then crosses once, as the
 //! indices of its slots' objects, and a few lines of JS (`build_decision`) assemble it. Slot
-//! decisions with vars or explanations are serialised in full (serde-wasm-bindgen) and passed
+//! decisions with vars or explanations are written in full (`to_js`) and passed
 //! alongside.
 
 use crate::to_js;

@@ -2,7 +2,7 @@
 //! history in wasm memory so a decision carries only this moment's signals across the boundary.
 
 use crate::output::Cache;
-use crate::{coded_error, read_js, rust_error, set, Kairos};
+use crate::{coded_error, read_js, read_text, rust_error, set, Kairos};
 use kairos::context::Event;
 use kairos::{ContextError, ErrorCode, Moment, Options, Person};
 use std::rc::Rc;
@@ -56,22 +56,16 @@ impl Visitor {
     /// Appends events given as JSON text, parsed inside wasm: one event, or an array of at most
     /// 10,000 in the order to tell them. All or none: a refused one throws `E_EVENT` with `path`
     /// (`[3].t`; `line`/`column` for bad JSON) and changes nothing. Returns how many were kept.
-    /// Node module only; the fast way to load a history in bulk.
-    #[cfg(feature = "json")]
+    /// The fast way to load a history in bulk.
     #[wasm_bindgen(js_name = trackJson)]
     pub fn track_json(&mut self, text: &str) -> Result<usize, JsValue> {
         use kairos::context::Events;
         let many = text.trim_start().starts_with('[');
-        let parsed = if many {
-            kairos::json::parse::<Events>(text).map(|e| e.0)
+        let events = if many {
+            read_text::<Events>(text, "events", ErrorCode::Event, true)?.0
         } else {
-            kairos::json::parse::<Event>(text).map(|e| vec![e])
+            vec![read_text::<Event>(text, "event", ErrorCode::Event, true)?]
         };
-        let events = parsed.map_err(|e| {
-            let err = coded_error(ErrorCode::Event, &e.to_string());
-            crate::set_location(&err, &e.at);
-            err
-        })?;
         let count = events.len();
         self.inner.track_all(events).map_err(|(i, e)| {
             let err = refused(&e);
@@ -91,12 +85,10 @@ impl Visitor {
     }
 
     /// `decide` for a moment given as JSON text, parsed inside wasm: one string crosses instead
-    /// of an object read key by key. Errors are `E_CONTEXT` with `path`, `line` and `column`.
-    /// Node module only.
-    #[cfg(feature = "json")]
+    /// of an object. Errors are `E_CONTEXT` with `path`, `line` and `column`.
     #[wasm_bindgen(js_name = decideJson)]
     pub fn decide_json(&mut self, moment: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
-        let moment = kairos::json::parse_moment(moment).map_err(|e| crate::located(&e))?;
+        let moment: Moment = read_text(moment, "moment", ContextError::CODE, true)?;
         let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
         self.cache.decision(&d)
     }
