@@ -77,13 +77,17 @@ fn read_context(context: JsValue) -> Result<kairos::Context, JsValue> {
 }
 
 #[wasm_bindgen(inline_js = r#"
-// The JSON text of a JS value, for kairos::wire: a string, or { path, problem } when it has none.
+// The JSON text of a JS value, for kairos::wire; undefined when it has none, and then
+// json_problem() says where and why.
+let problem = null;
+export function json_problem() { return problem; }
 export function json_text(value) {
+  const refuse = (path, why) => { problem = { path, problem: why }; return undefined; };
   let text;
   try {
     text = JSON.stringify(value);
   } catch (e) {
-    if (!(e instanceof RangeError)) return { path: '.', problem: `not a plain JSON value (${e && e.message})` };
+    if (!(e instanceof RangeError)) return refuse('.', `not a plain JSON value (${e && e.message})`);
     // Deeper than the JS engine's stack: cut below 130 levels, past every kairos reader's limit,
     // so the reader refuses the value where it would refuse the whole of it.
     const depth = new WeakMap();
@@ -95,11 +99,11 @@ export function json_text(value) {
       return v;
     });
   }
-  if (text === undefined) return { path: '.', problem: 'expected a value, not undefined' };
+  if (text === undefined) return refuse('.', 'expected a value, not undefined');
   // NaN and Infinity stringify as null; where a null appears, look for one and refuse it.
   if (text.includes('null')) {
     const bad = nonFinite(value, '', 0);
-    if (bad !== null) return { path: bad || '.', problem: 'not a finite number' };
+    if (bad !== null) return refuse(bad || '.', 'not a finite number');
   }
   return text;
 }
@@ -116,7 +120,9 @@ function nonFinite(v, path, depth) {
 }
 "#)]
 extern "C" {
-    fn json_text(value: &JsValue) -> JsValue;
+    /// Returned as a Rust string: one crossing, the text copied straight into wasm memory.
+    fn json_text(value: &JsValue) -> Option<String>;
+    fn json_problem() -> JsValue;
 }
 
 /// Reads a plain JS value as `T`: `JSON.stringify` in the JS engine, then `kairos::wire`, which
@@ -127,12 +133,12 @@ pub(crate) fn read_js<T: serde::de::DeserializeOwned>(
     what: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
-    let text = json_text(&value);
-    match text.as_string() {
+    match json_text(&value) {
         Some(text) => read_text(&text, what, code, false),
         None => {
+            let problem = json_problem();
             let field =
-                |name: &str| js_sys::Reflect::get(&text, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+                |name: &str| js_sys::Reflect::get(&problem, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
             let path = field("path").unwrap_or_default();
             let problem = field("problem").unwrap_or_default();
             let err = caused_error(code, &format!("{what} {path}: {problem}"), &js_sys::Error::new(&problem).into());
@@ -329,7 +335,7 @@ pub fn compile_rules(rules: JsValue) -> Result<Vec<u8>, JsValue> {
         set_location(&err, &e.at);
         err
     };
-    let Some(text) = json_text(&rules).as_string() else {
+    let Some(text) = json_text(&rules) else {
         return Err(coded_error(ErrorCode::Syntax, "rules: not a plain JSON value (NaN, Infinity, BigInt or a cycle)"));
     };
     let bundle: kairos::ast::Bundle = kairos::wire::from_str(&text).map_err(|e| {
