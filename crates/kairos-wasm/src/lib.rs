@@ -246,8 +246,8 @@ impl Kairos {
     }
 
     /// Decides every slot for `context`, a whole context as a plain JS object; with `explain`,
-    /// each slot says why. A convenience: the whole history crosses into wasm property by property
-    /// on every call, as its JSON text (about 2 ms for 1,000 events in Node). Keep a `visitor()`, or hand
+    /// each slot says why. A convenience: the whole history crosses into wasm on every call, as
+    /// its JSON text (about 2 ms for 1,000 events in Node). Keep a `visitor()` instead, or hand
     /// the context over as JSON text (`decideJson`, Node module).
     pub fn decide(&self, context: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
         let ctx = read_context(context)?;
