@@ -130,23 +130,19 @@ impl<'de> Reader<'de> {
     #[inline(never)]
     fn render_path(&self) -> String {
         let mut out = String::new();
-        for step in &self.path {
+        for (i, step) in self.path.iter().enumerate() {
+            // A dot before every key but the first step, even after an empty key (`.?`).
+            if i > 0 && !matches!(step, Step::Index(_)) {
+                out.push('.');
+            }
             match *step {
                 Step::Index(i) => {
                     out.push('[');
                     out.push_str(&i.to_string());
                     out.push(']');
                 }
-                Step::NoKey => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push('?');
-                }
+                Step::NoKey => out.push('?'),
                 Step::Key(start, end) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
                     let raw = &self.text[start..end];
                     if raw.contains('\\') {
                         let mut key = Reader::new_at(self.text);
