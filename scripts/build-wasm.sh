@@ -24,8 +24,8 @@ bindgen() { # target out-dir [wasm-opt level]
 sysroot_has_wasm && echo "build-wasm: using the installed $TARGET target" \
   || echo "build-wasm: no $TARGET std installed; building std from Debian's rust-web sources"
 
-# Node gets `decideJson` (serde_json inside); the page module stays without a JSON reader.
-# It is built for speed (profile wasm-speed); the page module for size.
+# Node also gets `Kairos.decideJson` on whole contexts (serde_json inside); every module reads
+# everything else with kairos::wire. Node is built for speed (profile wasm-speed), the page for size.
 WASM_PROFILE=wasm-speed cargo_wasm kairos-wasm json
 bindgen nodejs pkg/node -O3
 # The page module's std is built with panic_immediate_abort: a panic is a trap without its

@@ -20,10 +20,7 @@ const SERDE_JSON_DEPTH: usize = 128;
 /// Reads JSON text into any serde type, with the same size limit, depth limit and located
 /// errors (JSON path, line and column) as rules and contexts; the edge crate reads its records with it.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
-    if text.len() > MAX_JSON_BYTES {
-        let message = format!("input is {} bytes, the limit is {MAX_JSON_BYTES}", text.len());
-        return Err(JsonError { at: Location::default(), message, too_deep: None });
-    }
+    JsonError::check_size(text)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let value: T = watch_depth(|| serde_path_to_error::deserialize(&mut de)).map_err(|(e, too_deep)| {
         let path = e.path().to_string();
@@ -171,15 +168,6 @@ impl std::error::Error for RulesOrBundleError {
 pub fn parse_context(text: &str) -> Result<Context, ContextError> {
     match parse_quickly(text) {
         Some(ctx) => Ok(ctx),
-        None => parse(text).map_err(ContextError::from),
-    }
-}
-
-/// Parses one moment of a resident visitor (`{now, session?, geo?, timezone?, utc_offset?,
-/// event?}`), read as [`parse_context`] reads a context: quickly, then located on a failure.
-pub fn parse_moment(text: &str) -> Result<crate::Moment, ContextError> {
-    match parse_quickly(text) {
-        Some(moment) => Ok(moment),
         None => parse(text).map_err(ContextError::from),
     }
 }

@@ -55,6 +55,16 @@ pub struct JsonError {
 }
 
 impl JsonError {
+    /// Refuses text over [`MAX_JSON_BYTES`](crate::limits::MAX_JSON_BYTES), as every JSON reader does.
+    pub(crate) fn check_size(text: &str) -> Result<(), JsonError> {
+        use crate::limits::MAX_JSON_BYTES;
+        if text.len() <= MAX_JSON_BYTES {
+            return Ok(());
+        }
+        let message = format!("input is {} bytes, the limit is {MAX_JSON_BYTES}", text.len());
+        Err(JsonError { at: Location::default(), message, too_deep: None })
+    }
+
     /// `E_DEPTH` for nesting past a limit, `E_SYNTAX` otherwise. Readers of particular
     /// documents give their own (contexts: `E_CONTEXT`).
     pub fn code(&self) -> ErrorCode {

@@ -5,7 +5,7 @@
 
 use super::{Error, JsonError};
 use crate::error::Location;
-use crate::limits::{watch_depth, TooDeep, MAX_JSON_BYTES};
+use crate::limits::{watch_depth, TooDeep};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 
 /// Deepest `[`/`{` nesting read, as serde_json's own limit (127 levels inside the root).
@@ -13,11 +13,8 @@ const MAX_DEPTH: usize = 128;
 
 /// Reads `text` as one `T`: the size limit, depth limits and located errors of every kairos reader.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
-    if text.len() > MAX_JSON_BYTES {
-        let message = format!("input is {} bytes, the limit is {MAX_JSON_BYTES}", text.len());
-        return Err(JsonError { at: Location::default(), message, too_deep: None });
-    }
-    let mut reader = Reader { text, pos: 0, depth: 0, path: Vec::new(), failed_at: None, too_deep: None };
+    JsonError::check_size(text)?;
+    let mut reader = Reader::new(text);
     let read = watch_depth(|| {
         let value = T::deserialize(&mut reader)?;
         reader.ws();
@@ -145,7 +142,7 @@ impl<'de> Reader<'de> {
                 Step::Key(start, end) => {
                     let raw = &self.text[start..end];
                     if raw.contains('\\') {
-                        let mut key = Reader::new_at(self.text);
+                        let mut key = Reader::new(self.text);
                         key.pos = start - 1;
                         match key.string() {
                             Ok(Text::Owned(s)) => out.push_str(&s),
@@ -160,7 +157,7 @@ impl<'de> Reader<'de> {
         out
     }
 
-    fn new_at(text: &'de str) -> Reader<'de> {
+    fn new(text: &'de str) -> Reader<'de> {
         Reader { text, pos: 0, depth: 0, path: Vec::new(), failed_at: None, too_deep: None }
     }
 
@@ -395,27 +392,20 @@ impl<'de> Reader<'de> {
     /// Skips one value, checking it as it goes: what `deserialize_ignored_any` asks for.
     #[inline(never)]
     fn skip(&mut self) -> Result<(), Error> {
-        match self.value_start()? {
-            b'"' => self.string().map(drop),
-            b'-' | b'0'..=b'9' => self.number().map(drop),
-            b'n' => self.literal(b"null"),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            open @ (b'[' | b'{') => {
-                self.enter()?;
-                let end = if open == b'[' { b']' } else { b'}' };
-                let mut first = true;
-                while self.next_item(&mut first, end)? {
-                    if open == b'{' {
-                        self.key()?;
-                        self.colon()?;
-                    }
-                    self.skip()?;
-                }
-                self.close(end)
+        let end = match self.token()? {
+            Token::Array => b']',
+            Token::Object => b'}',
+            _ => return Ok(()),
+        };
+        let mut first = true;
+        while self.next_item(&mut first, end)? {
+            if end == b'}' {
+                self.key()?;
+                self.colon()?;
             }
-            _ => Err(self.fail("expected value")),
+            self.skip()?;
         }
+        self.close(end)
     }
 
     /// Before each item of an array or object: whether there is one (the closing byte is left

@@ -125,6 +125,21 @@ extern "C" {
     fn json_problem() -> JsValue;
 }
 
+/// The JSON text of a plain JS value, or a coded error naming where it has none (NaN, Infinity,
+/// BigInt, a cycle, `undefined`); `what` prefixes the message.
+fn json_of(value: &JsValue, what: &str, code: ErrorCode) -> Result<String, JsValue> {
+    json_text(value).ok_or_else(|| {
+        let problem = json_problem();
+        let field =
+            |name: &str| js_sys::Reflect::get(&problem, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+        let path = field("path").unwrap_or_default();
+        let problem = field("problem").unwrap_or_default();
+        let err = caused_error(code, &format!("{what} {path}: {problem}"), &js_sys::Error::new(&problem).into());
+        set(&err, "path", &JsValue::from_str(&path));
+        err
+    })
+}
+
 /// Reads a plain JS value as `T`: `JSON.stringify` in the JS engine, then `kairos::wire`, which
 /// reads JSON text as serde_json does. Errors carry `code` and the JSON path (`what` prefixes it);
 /// JS values have no lines, so no `line`/`column`. NaN and Infinity are refused where they are.
@@ -133,19 +148,7 @@ pub(crate) fn read_js<T: serde::de::DeserializeOwned>(
     what: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
-    match json_text(&value) {
-        Some(text) => read_text(&text, what, code, false),
-        None => {
-            let problem = json_problem();
-            let field =
-                |name: &str| js_sys::Reflect::get(&problem, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
-            let path = field("path").unwrap_or_default();
-            let problem = field("problem").unwrap_or_default();
-            let err = caused_error(code, &format!("{what} {path}: {problem}"), &js_sys::Error::new(&problem).into());
-            set(&err, "path", &JsValue::from_str(&path));
-            Err(err)
-        }
-    }
+    read_text(&json_of(&value, what, code)?, what, code, false)
 }
 
 /// Reads JSON text as `T`, as [`read_js`] does; with `lines`, errors say `line` and `column`.
@@ -335,9 +338,7 @@ pub fn compile_rules(rules: JsValue) -> Result<Vec<u8>, JsValue> {
         set_location(&err, &e.at);
         err
     };
-    let Some(text) = json_text(&rules) else {
-        return Err(coded_error(ErrorCode::Syntax, "rules: not a plain JSON value (NaN, Infinity, BigInt or a cycle)"));
-    };
+    let text = json_of(&rules, "rules", ErrorCode::Syntax)?;
     let bundle: kairos::ast::Bundle = kairos::wire::from_str(&text).map_err(|e| {
         // JS values have no lines: the path alone says where.
         let message = e.message.clone();
