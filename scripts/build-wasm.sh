@@ -24,9 +24,11 @@ bindgen() { # target out-dir [wasm-opt level]
 sysroot_has_wasm && echo "build-wasm: using the installed $TARGET target" \
   || echo "build-wasm: no $TARGET std installed; building std from Debian's rust-web sources"
 
+# The page module leaves the zone and case tables out and asks the JS engine (crates/kairos-wasm
+# src/host.rs); Node and the playground keep them.
 # Node also gets `Kairos.decideJson` on whole contexts (serde_json inside); every module reads
 # everything else with kairos::wire. Node is built for speed (profile wasm-speed), the page for size.
-WASM_PROFILE=wasm-speed cargo_wasm kairos-wasm json
+WASM_PROFILE=wasm-speed cargo_wasm kairos-wasm json,tables
 bindgen nodejs pkg/node -O3
 # The page module's std is built with panic_immediate_abort: a panic is a trap without its
 # message or the formatting behind it (about 11 KB gzipped). The page never relies on a panic's
@@ -47,6 +49,6 @@ for snippet in pkg/node/snippets/*/*.js; do
 done
 rm -rf www/pkg && cp -r pkg/web www/pkg
 
-cargo_wasm kairos-wasm playground
+cargo_wasm kairos-wasm playground,tables
 bindgen web pkg/playground
 rm -rf www/playground-pkg && cp -r pkg/playground www/playground-pkg

@@ -15,8 +15,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo clippy (the core as the page and Worker build it, and with the playground)"
 cargo clippy -p kairos --lib --no-default-features -- -D warnings
 cargo clippy -p kairos --lib --no-default-features --features signing -- -D warnings
-cargo clippy -p kairos-wasm --lib --features playground -- -D warnings
-cargo clippy -p kairos-wasm --lib --features json -- -D warnings
+cargo clippy -p kairos-wasm --lib -- -D warnings
+cargo clippy -p kairos-wasm --lib --features playground,tables -- -D warnings
+cargo clippy -p kairos-wasm --lib --features json,tables -- -D warnings
 step "cargo doc (every crate, warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
 step "the core's dependency tree has no surface crate (scripts/check-layout.sh)"

@@ -191,7 +191,7 @@ impl<'a> Eval<'a> {
                 _ => Val::Bool(false),
             },
             Node::Lower(x) => match self.val(*x) {
-                Val::Str(s) => Val::Str(Cow::Owned(s.to_lowercase())),
+                Val::Str(s) => Val::Str(Cow::Owned(crate::host::lowercase(&s))),
                 other => other,
             },
             Node::Round(x, digits) => match self.val(*x) {

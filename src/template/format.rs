@@ -48,8 +48,8 @@ pub fn apply_filters(value: Value, filters: &[Filter], zone: Option<&time::TimeZ
                     None => text,
                 }
             }
-            Filter::Upper => text.to_uppercase(),
-            Filter::Lower => text.to_lowercase(),
+            Filter::Upper => crate::host::uppercase(&text),
+            Filter::Lower => crate::host::lowercase(&text),
             Filter::Default(_) | Filter::Raw => text,
         };
     }

@@ -6,15 +6,18 @@
 
 mod tz;
 // Kept as scripts/gen-tz.py writes it, so that `gen-tz.py --check` can compare it byte for byte.
+#[cfg(feature = "zone-table")]
 #[rustfmt::skip]
 mod tz_table;
 
 pub use tz::{TimeZone, TzError};
 
 use crate::error::ErrorCode;
+#[cfg(feature = "zone-table")]
 pub use tz_table::TZDATA_VERSION;
 
 /// Every IANA zone name [`TimeZone::named`] knows (links such as `US/Eastern` included).
+#[cfg(feature = "zone-table")]
 pub fn zone_names() -> impl Iterator<Item = &'static str> {
     tz::zone_names()
 }

@@ -12,11 +12,9 @@
 //! The file stays whole: its code is about 330 lines, and the rest is tests that exercise the
 //! table, the POSIX rule parser and the offset lookup together.
 
-use super::{
-    days_from_civil,
-    tz_table::{LISTED, ZONES},
-    weekday_from_days,
-};
+#[cfg(feature = "zone-table")]
+use super::tz_table::{LISTED, ZONES};
+use super::{days_from_civil, weekday_from_days};
 use std::fmt;
 
 /// Why a time zone could not be used.
@@ -69,6 +67,9 @@ pub enum TimeZone {
     Rule(DstRule),
     /// Explicit transitions, then a rule or fixed offset.
     Listed(Listed),
+    /// A zone the embedder resolves (builds without the zone table: [`crate::host`]).
+    #[cfg(not(feature = "zone-table"))]
+    Host(u32),
 }
 
 /// A zone's explicit transitions, then its footer rule from the last one on.
@@ -81,6 +82,7 @@ pub struct Listed {
 /// What a [`Listed`] zone follows after its transitions. Not a `Box<TimeZone>`:
 /// zones are cloned out of the cache on every decision, and that must not allocate.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "zone-table"), allow(dead_code))]
 enum Footer {
     Fixed(i32),
     Rule(DstRule),
@@ -131,6 +133,7 @@ impl TimeZone {
     pub const UTC: TimeZone = TimeZone::Fixed { offset_secs: 0 };
 
     /// Looks up an IANA zone name (`Europe/Paris`), case-insensitively.
+    #[cfg(feature = "zone-table")]
     pub fn named(name: &str) -> Result<TimeZone, TzError> {
         let found = ZONES
             .binary_search_by(|(n, _)| n.cmp(&name))
@@ -143,6 +146,15 @@ impl TimeZone {
                 suggestion: crate::suggest::nearest(name, ZONES.iter().map(|(n, _)| *n)).map(String::from),
             }),
         }
+    }
+
+    /// Asks the embedder for an IANA zone name ([`crate::host`]): this build has no zone table.
+    #[cfg(not(feature = "zone-table"))]
+    pub fn named(name: &str) -> Result<TimeZone, TzError> {
+        crate::host::get()
+            .and_then(|host| (host.zone)(name))
+            .map(TimeZone::Host)
+            .ok_or_else(|| TzError::UnknownZone { name: name.into(), suggestion: None })
     }
 
     /// Parses an explicit offset: `+05:30`, `-08:00`, `+0530`, `UTC+2`, `Z`.
@@ -181,6 +193,9 @@ impl TimeZone {
                 Footer::Fixed(offset_secs) => *offset_secs,
                 Footer::Rule(rule) => rule.offset_at(utc_secs),
             }),
+            // Installed, or no zone of this kind could have been made.
+            #[cfg(not(feature = "zone-table"))]
+            TimeZone::Host(id) => crate::host::get().map_or(0, |host| (host.zone_offset)(*id, utc_secs)),
         }
     }
 }
@@ -221,15 +236,18 @@ impl Transition {
     }
 }
 
+#[cfg(feature = "zone-table")]
 /// Each zone's rule, parsed on first use: every decision resolves the visitor's zone, and
 /// parsing its POSIX rule each time was a quarter of a small bundle's decision (replays).
 static PARSED: std::sync::OnceLock<Vec<std::sync::OnceLock<Option<TimeZone>>>> = std::sync::OnceLock::new();
 
+#[cfg(feature = "zone-table")]
 fn parsed(i: usize) -> Option<TimeZone> {
     let table = PARSED.get_or_init(|| ZONES.iter().map(|_| std::sync::OnceLock::new()).collect());
     table.get(i)?.get_or_init(|| zone_at(i)).clone()
 }
 
+#[cfg(feature = "zone-table")]
 fn zone_at(i: usize) -> Option<TimeZone> {
     let footer = parse_posix(ZONES.get(i)?.1)?;
     let Ok(at) = LISTED.binary_search_by_key(&i, |&(zone, _)| usize::from(zone)) else {
@@ -243,11 +261,13 @@ fn zone_at(i: usize) -> Option<TimeZone> {
     Some(TimeZone::Listed(Listed { transitions: LISTED.get(at)?.1, then }))
 }
 
+#[cfg(feature = "zone-table")]
 /// Every IANA zone name the table knows, in table order.
 pub(crate) fn zone_names() -> impl Iterator<Item = &'static str> {
     ZONES.iter().map(|&(name, _)| name)
 }
 
+#[cfg(feature = "zone-table")]
 /// Parses the POSIX TZ forms tzdata footers use: `CET-1CEST,M3.5.0,M10.5.0/3`,
 /// `<+0330>-3:30`, `<-02>2<-01>,M3.5.0/-1,M10.5.0/0`.
 fn parse_posix(s: &str) -> Option<TimeZone> {
@@ -266,11 +286,13 @@ fn parse_posix(s: &str) -> Option<TimeZone> {
     p.done().then_some(TimeZone::Rule(DstRule { std_offset, dst_offset, start, end }))
 }
 
+#[cfg(feature = "zone-table")]
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
 }
 
+#[cfg(feature = "zone-table")]
 impl Parser<'_> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
@@ -335,7 +357,7 @@ impl Parser<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "zone-table"))]
 mod tests {
     use super::*;
     use crate::time::{parse_timestamp, LocalTime};

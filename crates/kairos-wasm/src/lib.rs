@@ -11,6 +11,7 @@
 //! (`visitor`), and the playground's compiler entry points (feature `playground`). Must not import kairos-edge or the `worker` crate: the page
 //! module carries only what a page needs, and every byte here is paid by each visitor.
 
+mod host;
 mod output;
 mod visitor;
 
@@ -219,6 +220,8 @@ impl Kairos {
     /// errors (`E_BUNDLE_UNSIGNED`, `E_BUNDLE_KEY`, `E_BUNDLE_SIGNATURE` for refused signatures)
     /// and `E_KEY` for a malformed key.
     pub fn load(bundle: &[u8], options: Option<LoadOptions>) -> Result<Kairos, JsValue> {
+        // Every decision goes through a loaded bundle, so this is the one place to install it.
+        host::install();
         let key = match options {
             None => None,
             Some(options) => {

@@ -1,0 +1,68 @@
+//! The page module's [`kairos::host::Host`]: zone offsets from the JS engine's `Intl` and
+//! non-ASCII case mapping from `toLowerCase`/`toUpperCase`, in place of tables the browser
+//! already carries (feature `tables` off). Installed by every entry point before it decides.
+//!
+//! The same decisions as the table build on the scenario vectors (tests/every-way.mjs runs them
+//! in Chromium and workerd). Where the two may differ: instants before a zone's last rule change,
+//! which the table approximates by its current rule and Intl gives from full history
+//! (docs/time.md), and characters new in a later Unicode version than one side knows.
+
+#[cfg(not(feature = "tables"))]
+mod intl {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(inline_js = r#"
+const formats = [];
+const ids = new Map();
+// Zone id for an IANA name (Intl matches names case-insensitively and knows the links), or -1.
+export function zone_id(name) {
+  let id = ids.get(name);
+  if (id === undefined) {
+    try {
+      formats.push(new Intl.DateTimeFormat('en-US', { timeZone: name, hourCycle: 'h23', era: 'short',
+        year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }));
+      id = formats.length - 1;
+    } catch (_) { id = -1; }
+    ids.set(name, id);
+  }
+  return id;
+}
+// Seconds east of UTC in force at utcSecs: the zone's wall clock then, read as if UTC, minus the instant.
+export function zone_offset(id, utcSecs) {
+  const ms = utcSecs * 1000;
+  if (!(Math.abs(ms) <= 8.64e15)) return 0;
+  const p = {};
+  for (const { type, value } of formats[id].formatToParts(ms)) p[type] = value;
+  const year = p.era === 'BC' || p.era === 'B' ? 1 - p.year : +p.year;
+  const wall = new Date(0);
+  wall.setUTCFullYear(year, p.month - 1, +p.day);
+  wall.setUTCHours(p.hour % 24, +p.minute, +p.second, 0);
+  const offset = Math.round((wall.getTime() - ms) / 1000);
+  return Number.isFinite(offset) ? offset : 0;
+}
+export function lower(text) { return text.toLowerCase(); }
+export function upper(text) { return text.toUpperCase(); }
+"#)]
+    extern "C" {
+        fn zone_id(name: &str) -> i32;
+        fn zone_offset(id: u32, utc_secs: f64) -> i32;
+        fn lower(text: &str) -> String;
+        fn upper(text: &str) -> String;
+    }
+
+    pub(crate) fn install() {
+        kairos::host::install(kairos::host::Host {
+            zone: |name| u32::try_from(zone_id(name)).ok(),
+            // Instants in contexts are bounded (years 1000–9999), well inside an f64's exact integers.
+            zone_offset: |id, utc_secs| zone_offset(id, utc_secs as f64),
+            lowercase: |text| lower(text),
+            uppercase: |text| upper(text),
+        });
+    }
+}
+
+/// Installs the JS-backed host where the tables are left out; nothing to do where they are in.
+pub(crate) fn install() {
+    #[cfg(not(feature = "tables"))]
+    intl::install();
+}
