@@ -21,6 +21,10 @@ export interface KairosOptions {
   bundleUrl: string;
   /** URL of kairos_bg.wasm (default: next to the runtime). */
   wasmUrl?: string;
+  /** Requests already started (the tag starts them before the runtime arrives): the bundle's
+   *  response and the wasm compiled while streaming (or its response). If the wasm one fails, the
+   *  runtime fetches `wasmUrl` itself. */
+  early?: { bundle?: Promise<Response>; wasm?: Promise<WebAssembly.Module | Response> };
   /** Exposures are sent here with navigator.sendBeacon when set. */
   beacon?: string;
   /** Ed25519 public key (64 hex digits, `kairos keygen`): only a bundle signed by it is used;

@@ -32,13 +32,26 @@
 
   var base = script.src.replace(/[^\/?#]*([?#].*)?$/, '');
   var data = script.dataset || {};
-  stub.ready = import(base + 'kairos.mjs').then(function (m) {
+  var wasmUrl = data.wasm || base + 'pkg/kairos_bg.wasm';
+  // Started now, while the runtime module is still on its way: the bundle's bytes and the
+  // compiled wasm are what the first decision waits for, not the module graph. The runtime falls
+  // back to its own fetch if either fails (a wrong MIME type, an old browser).
+  var early = {};
+  try {
+    early.bundle = fetch(data.bundle);
+    early.wasm = WebAssembly.compileStreaming ? WebAssembly.compileStreaming(fetch(wasmUrl)) : fetch(wasmUrl);
+    early.bundle.catch(function () {});
+    early.wasm.catch(function () {});
+  } catch (_) { early = {}; }
+  // The runtime, the wasm-bindgen glue and its snippets as one module (scripts/build-wasm.sh).
+  stub.ready = import(base + 'kairos.min.mjs').then(function (m) {
     var config = window.kairosConfig || {}; // scores/geo the server already knows
     var k = m.createKairos({
       scores: config.scores,
       geo: config.geo,
       bundleUrl: data.bundle,
-      wasmUrl: data.wasm,
+      wasmUrl: wasmUrl,
+      early: early,
       beacon: data.beacon,
       publicKey: data.publicKey, // data-public-key: refuse bundles not signed by this key
       timeoutMs: data.timeout ? Number(data.timeout) : undefined

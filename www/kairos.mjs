@@ -145,7 +145,7 @@ export function createKairos(options = {}) {
     const p = profile();
     return dropUndefined({
       customer_id: p.__id || state.anonymous_id || undefined,
-      timezone: (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (_) { return undefined; } })(),
+      timezone: options.early?.timezone ?? (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (_) { return undefined; } })(),
       consent: { personalization: hasConsent() },
       profile: Object.fromEntries(Object.entries(p).filter(([k]) => k !== '__id')),
       scores: options.scores || {},
@@ -298,9 +298,13 @@ export function createKairos(options = {}) {
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('kairos: load timed out')), options.timeoutMs ?? 2000));
     try {
       const load = (async () => {
+        // What the tag already started (options.early: the bundle's response, the wasm compiled
+        // while streaming), else fetched here; a failed early wasm is fetched once more here.
+        const early = options.early || {};
+        const wasmUrl = options.wasmUrl || new URL('./pkg/kairos_bg.wasm', import.meta.url);
         const [bundle] = await Promise.all([
-          fetch(options.bundleUrl).then((r) => { if (!r.ok) throw new Error(`bundle HTTP ${r.status}`); return r.arrayBuffer(); }),
-          init({ module_or_path: options.wasmUrl || new URL('./pkg/kairos_bg.wasm', import.meta.url) }),
+          (early.bundle || fetch(options.bundleUrl)).then((r) => { if (!r.ok) throw new Error(`bundle HTTP ${r.status}`); return r.arrayBuffer(); }),
+          early.wasm ? init({ module_or_path: early.wasm }).catch(() => init({ module_or_path: wasmUrl })) : init({ module_or_path: wasmUrl }),
         ]);
         // With a public key, an unsigned or mis-signed bundle throws (E_BUNDLE_UNSIGNED, _KEY,
         // _SIGNATURE; E_KEY for a bad key): every slot keeps its default, one warning with the code.
