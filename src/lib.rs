@@ -42,6 +42,7 @@ pub mod wire;
 
 // The machinery: private, its few items of use outside re-exported below.
 mod bucket;
+mod decode;
 mod describe;
 mod engine;
 mod error;

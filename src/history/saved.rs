@@ -62,6 +62,34 @@ pub struct SavedHistory {
     groups: Vec<SavedGroup>,
 }
 
+// Read by hand ([`crate::decode`]), in declaration order and variant index.
+crate::decode::decode_struct!(SavedGroup { matched, nums, vals });
+crate::decode::decode_struct!(SavedHistory { first_at, steps, groups });
+
+impl crate::decode::Decode for SavedNum {
+    fn decode(b: &mut crate::decode::Bytes<'_>) -> crate::decode::Result<SavedNum> {
+        use crate::decode::{variant, UNKNOWN_VARIANT};
+        Ok(match variant(b)? {
+            0 => SavedNum::None,
+            1 => SavedNum::Whole(i64::decode(b)?),
+            2 => SavedNum::Float(f64::decode(b)?),
+            _ => return Err(UNKNOWN_VARIANT),
+        })
+    }
+}
+
+impl crate::decode::Decode for SavedScalar {
+    fn decode(b: &mut crate::decode::Bytes<'_>) -> crate::decode::Result<SavedScalar> {
+        use crate::decode::{variant, UNKNOWN_VARIANT};
+        Ok(match variant(b)? {
+            0 => SavedScalar::Bool(bool::decode(b)?),
+            1 => SavedScalar::Num(f64::decode(b)?),
+            2 => SavedScalar::Str(String::decode(b)?),
+            _ => return Err(UNKNOWN_VARIANT),
+        })
+    }
+}
+
 impl Packed {
     /// The stored form: ties keep their order, numbered afresh on restore.
     pub fn to_saved(&self) -> SavedHistory {

@@ -56,8 +56,8 @@ impl Program {
         if fnv1a32(payload) != sum {
             return Err(LoadError::Corrupt("checksum mismatch".into()));
         }
-        let program: Program =
-            postcard::from_bytes(payload).map_err(|e| LoadError::Corrupt(format!("undecodable payload: {e}")))?;
+        let program: Program = crate::decode::from_bytes(payload)
+            .map_err(|e| LoadError::Corrupt(format!("undecodable payload: {}", e.0)))?;
         program.check_limits()?;
         program.check_structure()?;
         Ok(program)

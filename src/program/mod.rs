@@ -15,6 +15,7 @@
 //! decodes the stored form and runs the load-time checks.
 
 mod bytes;
+mod decode;
 pub(crate) use bytes::fnv1a32;
 mod signal;
 

@@ -10,6 +10,11 @@
 //! Here: [`Visitor`], [`Person`] and [`Moment`]; `saved` holds the byte form and its errors.
 
 mod saved;
+/// The saved form, for the decoder's differential tests (src/decode.rs).
+#[cfg(test)]
+pub(crate) mod saved_for_tests {
+    pub(crate) use super::saved::{SavedVisitor, HEADER_LEN};
+}
 
 pub use saved::{SaveError, FORMAT_VERSION, MAGIC};
 

@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub const MAGIC: &[u8; 4] = b"KVIS";
 /// Format version of saved visitors; bump on any layout change.
 pub const FORMAT_VERSION: u16 = 1;
-const HEADER_LEN: usize = 4 + 2 + 8 + 4 + 4;
+pub(crate) const HEADER_LEN: usize = 4 + 2 + 8 + 4 + 4;
 /// Largest saved visitor accepted.
 pub const MAX_SAVED_BYTES: usize = 4 << 20;
 
@@ -75,10 +75,14 @@ struct SavedPerson {
 }
 
 #[derive(Serialize, Deserialize)]
-struct SavedVisitor {
+pub(crate) struct SavedVisitor {
     person: SavedPerson,
     history: SavedHistory,
 }
+
+// Read by hand ([`crate::decode`]), in declaration order.
+crate::decode::decode_struct!(SavedPerson { customer_id, consent, profile, scores, timezone, utc_offset });
+crate::decode::decode_struct!(SavedVisitor { person, history });
 
 impl Engine {
     /// Identifies the history layout a saved visitor was packed for (event groups, filters,
@@ -146,8 +150,8 @@ impl Visitor {
         if fnv1a32(payload) != sum {
             return Err(corrupt("checksum mismatch"));
         }
-        let saved: SavedVisitor =
-            postcard::from_bytes(payload).map_err(|e| SaveError::Corrupt(format!("undecodable payload: {e}")))?;
+        let saved: SavedVisitor = crate::decode::from_bytes(payload)
+            .map_err(|e| SaveError::Corrupt(format!("undecodable payload: {}", e.0)))?;
         let p = saved.person;
         let mut profile = std::collections::BTreeMap::new();
         for (k, v) in p.profile {

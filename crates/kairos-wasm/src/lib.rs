@@ -11,7 +11,6 @@
 //! (`visitor`), and the playground's compiler entry points (feature `playground`). Must not import kairos-edge or the `worker` crate: the page
 //! module carries only what a page needs, and every byte here is paid by each visitor.
 
-mod host;
 mod output;
 mod visitor;
 
@@ -220,8 +219,10 @@ impl Kairos {
     /// errors (`E_BUNDLE_UNSIGNED`, `E_BUNDLE_KEY`, `E_BUNDLE_SIGNATURE` for refused signatures)
     /// and `E_KEY` for a malformed key.
     pub fn load(bundle: &[u8], options: Option<LoadOptions>) -> Result<Kairos, JsValue> {
-        // Every decision goes through a loaded bundle, so this is the one place to install it.
-        host::install();
+        // Every decision goes through a loaded bundle, so this is the one place to install the
+        // JS engine's zones and case mapping, where the tables are left out.
+        #[cfg(not(feature = "tables"))]
+        kairos_js_host::install();
         let key = match options {
             None => None,
             Some(options) => {

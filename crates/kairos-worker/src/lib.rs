@@ -48,6 +48,8 @@ impl Runtime for Workers<'_> {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    // This build has no zone or case tables: workerd's Intl and String methods stand in.
+    kairos_js_host::install();
     let rt = Workers(&env);
     let edge = EDGE.with(Rc::clone);
     let config = edge.config(&rt, || EdgeConfig::from_vars(|name| env.var(name).ok().map(|v| v.to_string())));

@@ -1,13 +1,13 @@
-//! The page module's [`kairos::host::Host`]: zone offsets from the JS engine's `Intl` and
-//! non-ASCII case mapping from `toLowerCase`/`toUpperCase`, in place of tables the browser
-//! already carries (feature `tables` off). Installed by every entry point before it decides.
+//! A [`kairos::host::Host`] backed by the JS engine: zone offsets from `Intl` and non-ASCII case
+//! mapping from `toLowerCase`/`toUpperCase`, in place of tables the browser and workerd already
+//! carry. The page module and the Worker, built without kairos's `zone-table` and `case-tables`,
+//! call [`install`] before they decide; one copy of the JS for both.
 //!
 //! The same decisions as the table build on the scenario vectors (tests/every-way.mjs runs them
-//! in Chromium and workerd). Where the two may differ: instants before a zone's last rule change,
+//! in Chromium and workerd; tests/worker runs the Worker's own). Where the two may differ: instants before a zone's last rule change,
 //! which the table approximates by its current rule and Intl gives from full history
 //! (docs/time.md), and characters new in a later Unicode version than one side knows.
 
-#[cfg(not(feature = "tables"))]
 mod intl {
     use wasm_bindgen::prelude::*;
 
@@ -61,8 +61,7 @@ export function upper(text) { return text.toUpperCase(); }
     }
 }
 
-/// Installs the JS-backed host where the tables are left out; nothing to do where they are in.
-pub(crate) fn install() {
-    #[cfg(not(feature = "tables"))]
+/// Installs the JS-backed host (the first call wins; later ones cost a check).
+pub fn install() {
     intl::install();
 }
