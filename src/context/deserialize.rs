@@ -11,7 +11,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
 
-fn check_ms<E: de::Error>(ms: i64) -> Result<i64, E> {
+pub(crate) fn check_ms<E: de::Error>(ms: i64) -> Result<i64, E> {
     if (MIN_MS..=MAX_MS).contains(&ms) {
         Ok(ms)
     } else {
@@ -66,7 +66,7 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
-fn check_len<E: de::Error>(s: &str) -> Result<(), E> {
+pub(crate) fn check_len<E: de::Error>(s: &str) -> Result<(), E> {
     if s.len() > MAX_STRING_BYTES {
         Err(E::custom(format!("string of {} bytes exceeds the {MAX_STRING_BYTES}-byte limit", s.len())))
     } else {
@@ -211,7 +211,7 @@ impl<'de> Visitor<'de> for Skip {
     }
 }
 
-const SESSION_FIELDS: &[&str] = &[
+pub(crate) const SESSION_FIELDS: &[&str] = &[
     "device",
     "user_agent",
     "client_hints",
@@ -411,7 +411,7 @@ impl<'de> de::DeserializeSeed<'de> for EventVisitor<'_> {
 }
 
 /// Keeps `out` sorted by key, a repeated key's last value winning (as a BTreeMap would).
-fn insert_prop(out: &mut Vec<(String, Scalar)>, key: String, value: Scalar) {
+pub(crate) fn insert_prop(out: &mut Vec<(String, Scalar)>, key: String, value: Scalar) {
     match out.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
         Ok(i) => out[i].1 = value,
         Err(i) => out.insert(i, (key, value)),

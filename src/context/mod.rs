@@ -10,6 +10,7 @@ mod deserialize;
 pub(crate) use deserialize::field;
 #[cfg(feature = "json")]
 pub(crate) use deserialize::kept_props;
+pub(crate) use deserialize::{check_len, check_ms, insert_prop, SESSION_FIELDS};
 
 use serde::Deserialize;
 use std::collections::BTreeMap;

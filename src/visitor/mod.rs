@@ -80,7 +80,7 @@ pub struct Moment {
     pub event: Option<Event>,
 }
 
-const MOMENT_FIELDS: &[&str] = &["now", "session", "geo", "timezone", "utc_offset", "event"];
+pub(crate) const MOMENT_FIELDS: &[&str] = &["now", "session", "geo", "timezone", "utc_offset", "event"];
 
 impl<'de> Deserialize<'de> for Moment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -8,11 +8,20 @@
 //!
 //! The reader tracks the JSON path itself (no serde_path_to_error, which doubles every reader it
 //! wraps) and locates an error only when there is one.
+//!
+//! The shapes the modules read on every call (a context, a person, a moment, events) also have
+//! hand-written readers over the same tokens ([`shapes`]), without serde's visitors: the page
+//! module carries only those. tests/wire_shapes.rs holds them to the serde reader (same values,
+//! errors at the same path) on the scenarios, broken copies of them and random JSON.
 
 mod read;
 mod write;
 
 pub use read::from_str;
+/// The page's input shapes read without serde's visitors (see `read/shapes.rs`).
+pub mod shapes {
+    pub use super::read::shapes::{context, event, events, moment, person};
+}
 pub use write::to_string;
 
 use crate::error::{CompileError, ContextError, ErrorCode, Location};

@@ -73,7 +73,7 @@ pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 }
 
 fn read_context(context: JsValue) -> Result<kairos::Context, JsValue> {
-    read_js(context, "context", kairos::ContextError::CODE)
+    read_js(context, "context", kairos::ContextError::CODE, kairos::wire::shapes::context)
 }
 
 #[wasm_bindgen(inline_js = r#"
@@ -140,25 +140,20 @@ fn json_of(value: &JsValue, what: &str, code: ErrorCode) -> Result<String, JsVal
     })
 }
 
-/// Reads a plain JS value as `T`: `JSON.stringify` in the JS engine, then `kairos::wire`, which
-/// reads JSON text as serde_json does. Errors carry `code` and the JSON path (`what` prefixes it);
-/// JS values have no lines, so no `line`/`column`. NaN and Infinity are refused where they are.
-pub(crate) fn read_js<T: serde::de::DeserializeOwned>(
-    value: JsValue,
-    what: &str,
-    code: ErrorCode,
-) -> Result<T, JsValue> {
-    read_text(&json_of(&value, what, code)?, what, code, false)
+/// How a value is read from its JSON text: one of `kairos::wire::shapes`, which read as
+/// serde_json does without serde's visitors (the bulk of the page's .wasm when they were used).
+pub(crate) type Read<T> = fn(&str) -> Result<T, kairos::wire::JsonError>;
+
+/// Reads a plain JS value with `read`: `JSON.stringify` in the JS engine, then `kairos::wire`.
+/// Errors carry `code` and the JSON path (`what` prefixes it); JS values have no lines, so no
+/// `line`/`column`. NaN and Infinity are refused where they are.
+pub(crate) fn read_js<T>(value: JsValue, what: &str, code: ErrorCode, read: Read<T>) -> Result<T, JsValue> {
+    read_text(&json_of(&value, what, code)?, what, code, false, read)
 }
 
-/// Reads JSON text as `T`, as [`read_js`] does; with `lines`, errors say `line` and `column`.
-pub(crate) fn read_text<T: serde::de::DeserializeOwned>(
-    text: &str,
-    what: &str,
-    code: ErrorCode,
-    lines: bool,
-) -> Result<T, JsValue> {
-    kairos::wire::from_str(text).map_err(|e| {
+/// Reads JSON text with `read`, as [`read_js`] does; with `lines`, errors say `line` and `column`.
+pub(crate) fn read_text<T>(text: &str, what: &str, code: ErrorCode, lines: bool, read: Read<T>) -> Result<T, JsValue> {
+    read(text).map_err(|e| {
         let path = if e.at.path.is_empty() { "." } else { &e.at.path };
         let message =
             if lines { format!("{what} {}: {}", e.at, e.message) } else { format!("{what} {path}: {}", e.message) };

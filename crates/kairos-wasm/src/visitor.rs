@@ -4,6 +4,7 @@
 use crate::output::Cache;
 use crate::{coded_error, read_js, read_text, rust_error, set, Kairos};
 use kairos::context::Event;
+use kairos::wire::shapes;
 use kairos::{ContextError, ErrorCode, Moment, Options, Person};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -20,13 +21,13 @@ impl Visitor {
         let person: Person = if person.is_undefined() || person.is_null() {
             Person::default()
         } else {
-            read_js(person, "person", ContextError::CODE)?
+            read_js(person, "person", ContextError::CODE, shapes::person)?
         };
         Ok(Visitor { inner: kairos::Visitor::new(k.engine.clone(), person), cache: k.cache.clone() })
     }
 
     fn decide_moment(&mut self, moment: JsValue, explain: Option<bool>) -> Result<kairos::Decision, JsValue> {
-        let moment: Moment = read_js(moment, "moment", ContextError::CODE)?;
+        let moment: Moment = read_js(moment, "moment", ContextError::CODE, shapes::moment)?;
         Ok(self.inner.decide(moment, Options { explain: explain.unwrap_or(false) }))
     }
 
@@ -49,7 +50,7 @@ impl Visitor {
     /// Appends one event (`{e|event, t|timestamp, p|properties}`, as in a context's `events`).
     /// Throws `E_EVENT` with `path`/`field` for an event it cannot keep; the visitor is unchanged.
     pub fn track(&mut self, event: JsValue) -> Result<(), JsValue> {
-        let event: Event = read_js(event, "event", ErrorCode::Event)?;
+        let event: Event = read_js(event, "event", ErrorCode::Event, shapes::event)?;
         self.inner.track(event).map_err(|e| refused(&e))
     }
 
@@ -59,12 +60,11 @@ impl Visitor {
     /// The fast way to load a history in bulk.
     #[wasm_bindgen(js_name = trackJson)]
     pub fn track_json(&mut self, text: &str) -> Result<usize, JsValue> {
-        use kairos::context::Events;
         let many = text.trim_start().starts_with('[');
         let events = if many {
-            read_text::<Events>(text, "events", ErrorCode::Event, true)?.0
+            read_text(text, "events", ErrorCode::Event, true, shapes::events)?.0
         } else {
-            vec![read_text::<Event>(text, "event", ErrorCode::Event, true)?]
+            vec![read_text(text, "event", ErrorCode::Event, true, shapes::event)?]
         };
         let count = events.len();
         self.inner.track_all(events).map_err(|(i, e)| {
@@ -88,7 +88,7 @@ impl Visitor {
     /// of an object. Errors are `E_CONTEXT` with `path`, `line` and `column`.
     #[wasm_bindgen(js_name = decideJson)]
     pub fn decide_json(&mut self, moment: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
-        let moment: Moment = read_text(moment, "moment", ContextError::CODE, true)?;
+        let moment: Moment = read_text(moment, "moment", ContextError::CODE, true, shapes::moment)?;
         let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
         self.cache.decision(&d)
     }
@@ -106,7 +106,7 @@ impl Visitor {
     /// Decides for this moment and returns one slot, `{variant, is_default, content, reason}`, as
     /// `Kairos.render`: an email rendered at open time. Throws `E_SLOT` for a slot the bundle lacks.
     pub fn render(&mut self, slot: &str, moment: JsValue) -> Result<JsValue, JsValue> {
-        let moment: Moment = read_js(moment, "moment", ContextError::CODE)?;
+        let moment: Moment = read_js(moment, "moment", ContextError::CODE, shapes::moment)?;
         let decision = self.inner.render(moment, slot).map_err(|e| rust_error(e.code(), &e))?;
         crate::to_js(&decision)
     }
@@ -114,7 +114,7 @@ impl Visitor {
     /// Replaces what is known of the person (identity, consent, profile, scores); history stays.
     #[wasm_bindgen(js_name = setPerson)]
     pub fn set_person(&mut self, person: JsValue) -> Result<(), JsValue> {
-        let person: Person = read_js(person, "person", ContextError::CODE)?;
+        let person: Person = read_js(person, "person", ContextError::CODE, shapes::person)?;
         self.inner.set_person(person);
         Ok(())
     }

@@ -11,12 +11,20 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visit
 /// Deepest `[`/`{` nesting read, as serde_json's own limit (127 levels inside the root).
 const MAX_DEPTH: usize = 128;
 
+pub(super) mod shapes;
+
 /// Reads `text` as one `T`: the size limit, depth limits and located errors of every kairos reader.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
+    read_with(text, |reader| T::deserialize(reader))
+}
+
+/// Reads `text` as one value with `read`: what [`from_str`] does around a `Deserialize` impl,
+/// for the hand-written readers of [`shapes`] too.
+fn read_with<'de, T>(text: &'de str, read: impl FnOnce(&mut Reader<'de>) -> Result<T, Error>) -> Result<T, JsonError> {
     JsonError::check_size(text)?;
     let mut reader = Reader::new(text);
     let read = watch_depth(|| {
-        let value = T::deserialize(&mut reader)?;
+        let value = read(&mut reader)?;
         reader.ws();
         if reader.pos < text.len() {
             return Err(reader.fail("trailing characters"));
