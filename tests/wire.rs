@@ -4,6 +4,8 @@
 
 use kairos::{ast::Bundle, context::Event, json, wire, Context, Moment, Person};
 use proptest::prelude::*;
+
+mod support;
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
@@ -70,19 +72,9 @@ fn broken_scenarios_fail_alike() {
     // Every scenario cut short, and with bytes dropped or put in at a stride through it.
     let mut problems = Vec::new();
     for text in corpus() {
-        let stride = (text.len() / 60).max(1);
-        for at in (0..text.len()).step_by(stride).filter(|&i| text.is_char_boundary(i)) {
-            let mut variants = vec![text[..at].to_string()];
-            if let Some(c) = text[at..].chars().next() {
-                variants.push(format!("{}{}", &text[..at], &text[at + c.len_utf8()..]));
-            }
-            for insert in ["\"", ",", "{", "]", "1", "-", "\\", "null", "\"x\":"] {
-                variants.push(format!("{}{insert}{}", &text[..at], &text[at..]));
-            }
-            for v in variants {
-                if let Err(e) = agree_on_all(&v) {
-                    problems.push(e);
-                }
+        for v in support::broken_copies(&text, 60, &["\"", ",", "{", "]", "1", "-", "\\", "null", "\"x\":"]) {
+            if let Err(e) = agree_on_all(&v) {
+                problems.push(e);
             }
         }
     }

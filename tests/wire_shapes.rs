@@ -7,6 +7,8 @@ use kairos::context::{Event, Events};
 use kairos::wire::{self, shapes, JsonError};
 use kairos::{Context, Moment, Person};
 use proptest::prelude::*;
+
+mod support;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use std::fmt::Debug;
@@ -88,19 +90,13 @@ fn the_scenarios_read_alike() {
 fn broken_scenarios_fail_alike() {
     let mut problems = Vec::new();
     for text in corpus() {
-        let stride = (text.len() / 40).max(1);
-        for at in (0..text.len()).step_by(stride).filter(|&i| text.is_char_boundary(i)) {
-            let mut variants = vec![text[..at].to_string()];
-            if let Some(c) = text[at..].chars().next() {
-                variants.push(format!("{}{}", &text[..at], &text[at + c.len_utf8()..]));
-            }
-            for insert in ["\"", ",", "{", "[", "]", "}", "1", "-", "null", "\"x\":", "[1],", "{\"a\":[]},"] {
-                variants.push(format!("{}{insert}{}", &text[..at], &text[at..]));
-            }
-            for v in variants {
-                if let Err(e) = agree_on_all(&v) {
-                    problems.push(e);
-                }
+        for v in support::broken_copies(
+            &text,
+            40,
+            &["\"", ",", "{", "[", "]", "}", "1", "-", "null", "\"x\":", "[1],", "{\"a\":[]},"],
+        ) {
+            if let Err(e) = agree_on_all(&v) {
+                problems.push(e);
             }
         }
     }
