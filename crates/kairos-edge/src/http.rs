@@ -60,6 +60,20 @@ impl Route {
     }
 }
 
+/// The path of an absolute URL as the runtime hands it over (already normalised by the WHATWG
+/// parser): from the first `/` after the authority up to `?` or `#`; `/` when there is none.
+/// Read here so the Worker needs no URL parser of its own (the `url` crate brings IDNA tables).
+pub fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[after_scheme..];
+    let Some(start) = rest.find(['/', '?', '#']) else { return "/" };
+    let rest = &rest[start..];
+    if !rest.starts_with('/') {
+        return "/";
+    }
+    rest.find(['?', '#']).map_or(rest, |end| &rest[..end])
+}
+
 /// A whole response the service built (the proxy's streamed pages are not these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
@@ -278,4 +292,24 @@ pub fn amp_cors(req: &EdgeRequest, config: &EdgeConfig) -> Vec<(String, String)>
 pub fn wants_json(req: &EdgeRequest) -> bool {
     req.header("accept").is_some_and(|a| a.contains("application/json"))
         || query_param(&req.url, "format").as_deref() == Some("json")
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::path_of;
+
+    #[test]
+    fn the_path_is_what_a_url_parser_gives() {
+        for (url, path) in [
+            ("https://shop.test/v1/decide", "/v1/decide"),
+            ("https://shop.test/v1/open/abc?x=1#y", "/v1/open/abc"),
+            ("https://shop.test", "/"),
+            ("https://shop.test?q=/v1/decide", "/"),
+            ("https://shop.test#/v1/decide", "/"),
+            ("http://user:pw@shop.test:8080/a/b/?c", "/a/b/"),
+            ("https://shop.test/caf%C3%A9", "/caf%C3%A9"),
+        ] {
+            assert_eq!(path_of(url), path, "{url}");
+        }
+    }
 }

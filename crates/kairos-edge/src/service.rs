@@ -44,9 +44,10 @@ struct CachedBundle {
     loaded_at_ms: i64,
 }
 
-/// One isolate's edge service: the bundle cache, and the built-in bundle compiled once.
+/// One isolate's edge service: the bundle cache, and the built-in bundle loaded once.
 pub struct Edge {
-    builtin_rules: &'static str,
+    /// A compiled bundle (the Worker compiles its own at build time, so it carries no compiler).
+    builtin_bundle: &'static [u8],
     builtin: OnceCell<Option<Arc<Engine>>>,
     cached: RefCell<Option<CachedBundle>>,
     /// The settings, read on the first request: an isolate's environment never changes.
@@ -99,9 +100,10 @@ pub enum PageAnswer {
 }
 
 impl Edge {
-    /// A service whose fallback bundle is `builtin_rules` (rules JSON, compiled on first use).
-    pub fn new(builtin_rules: &'static str) -> Edge {
-        Edge { builtin_rules, builtin: OnceCell::new(), cached: RefCell::new(None), config: OnceCell::new() }
+    /// A service whose fallback bundle is `builtin_bundle` (compiled bundle bytes, loaded on
+    /// first use).
+    pub fn new(builtin_bundle: &'static [u8]) -> Edge {
+        Edge { builtin_bundle, builtin: OnceCell::new(), cached: RefCell::new(None), config: OnceCell::new() }
     }
 
     /// The settings, read by `read` on the first call only (an isolate's environment is fixed
@@ -116,10 +118,10 @@ impl Edge {
 
     fn builtin(&self, rt: &impl Runtime) -> Option<Arc<Engine>> {
         self.builtin
-            .get_or_init(|| match json::compile_json(self.builtin_rules) {
-                Ok(program) => Some(Arc::new(Engine::new(program))),
+            .get_or_init(|| match Engine::load(self.builtin_bundle) {
+                Ok(engine) => Some(Arc::new(engine)),
                 Err(e) => {
-                    rt.log(&format!("kairos: the built-in bundle does not compile [{}]", e.code));
+                    rt.log(&format!("kairos: the built-in bundle does not load [{}]", e.code()));
                     None
                 }
             })

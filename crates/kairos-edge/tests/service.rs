@@ -15,6 +15,12 @@ use std::collections::HashMap;
 use std::future::pending;
 
 const DEMO: &str = include_str!("../../../examples/demo/rules.json");
+
+/// The demo rules compiled, as the Worker's build script compiles its built-in bundle.
+fn builtin() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| bundle(DEMO))
+}
 const HISTORY_KEY: &str = "test-history-key-0123456789abcdef";
 const IDENTITY_KEY: &str = "test-identity-key-0123456789abcdef";
 const OPEN_KEY: &str = "test-open-token-key-0123456789abcdef";
@@ -140,7 +146,7 @@ fn routes() {
 #[test]
 fn posted_context_is_decided_with_the_kv_bundle_and_bad_input_is_a_coded_400() {
     let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let cfg = full_config();
     let req = request("/v1/decide", &[]);
     let ok = block_on(edge.decide_posted(&rt, &cfg, &req, Ok(br#"{"now": "2026-06-01T12:00:00Z"}"#.to_vec())));
@@ -170,7 +176,7 @@ fn kv_faults_fall_back_to_the_built_in_bundle_with_one_log_line_each() {
         ("not a bundle", Kv::Value(b"<html>".to_vec())),
     ] {
         let rt = Fake::default().with(BUNDLE_KEY, kv);
-        let edge = Edge::new(DEMO);
+        let edge = Edge::new(builtin());
         let cfg = full_config();
         let resp = block_on(edge.decide_edge(&rt, &cfg, &request("/v1/decide", &[])));
         assert_eq!(resp.status, 200, "{name}");
@@ -196,7 +202,7 @@ fn a_stalled_or_broken_customer_record_costs_only_the_record() {
         ("binary", Kv::Value(vec![0xc3, 0x28]), "invalid"),
     ] {
         let rt = Fake::default().with(&customer::key(id), kv);
-        let edge = Edge::new(DEMO);
+        let edge = Edge::new(builtin());
         let cfg = full_config();
         let d = block_on(edge.decide_for_request(&rt, &cfg, &consented("/", Some(id)), true, false)).unwrap();
         assert_eq!(d.customer, state, "{name}");
@@ -213,13 +219,13 @@ fn signatures_required_refuse_unsigned_and_never_use_the_built_in_bundle() {
     let secret = kairos::signing::SigningKey::from_seed([7; 32]).unwrap();
     let key_hex = secret.public_key().to_hex();
     let signed = secret.sign(&bundle(DEMO)).unwrap();
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let cfg = config(&[("BUNDLE_PUBLIC_KEY", &key_hex)]);
     let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(signed));
     assert_eq!(block_on(edge.engine(&rt, &cfg)).map(|(_, s)| s.as_str()), Some("kv"));
 
     let unsigned = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     assert!(block_on(edge.engine(&unsigned, &cfg)).is_none());
     assert!(unsigned.lines()[0].contains("E_BUNDLE_UNSIGNED"), "{:?}", unsigned.lines());
     let resp = block_on(edge.decide_edge(&unsigned, &cfg, &request("/v1/decide", &[])));
@@ -231,7 +237,7 @@ fn signatures_required_refuse_unsigned_and_never_use_the_built_in_bundle() {
     let broken = config(&[("BUNDLE_PUBLIC_KEY", "not-a-key")]);
     assert_eq!(broken.warnings.len(), 1, "{:?}", broken.warnings);
     let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    assert!(block_on(Edge::new(DEMO).engine(&rt, &broken)).is_none());
+    assert!(block_on(Edge::new(builtin()).engine(&rt, &broken)).is_none());
 }
 
 #[test]
@@ -243,7 +249,7 @@ fn a_page_view_records_the_tracked_event_and_capped_exposures_in_the_history_coo
           "cap": { "max": 2, "within": "7d" }, "content": "10% off" } ] } }
     }"#;
     let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(rules)));
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let cfg = full_config();
     let mut req = consented("/product/sku-9", None);
     let mut shown = 0;
@@ -271,7 +277,7 @@ fn a_page_view_records_the_tracked_event_and_capped_exposures_in_the_history_coo
 #[test]
 fn without_consent_nothing_is_read_or_kept_and_an_old_history_is_cleared() {
     let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let cfg = full_config();
     let cookie = format!("{}=1; {}=something", cookies::CUSTOMER, cookies::HISTORY);
     let req = request("/", &[("cookie", &cookie)]);
@@ -314,7 +320,7 @@ fn proxy_header_rules() {
 #[test]
 fn origin_answers_pass_through_unless_they_are_200_html_to_a_get() {
     let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let cfg = full_config();
     let req = consented("/", None);
     for (method, status, headers) in [
@@ -340,7 +346,7 @@ fn origin_answers_pass_through_unless_they_are_200_html_to_a_get() {
 #[test]
 fn oversized_headers_are_proxied_and_decided_within_the_limits() {
     let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let cfg = full_config();
     let huge = "x".repeat(64 * 1024);
     let cookie = format!("{}=1; junk={huge}; {}={huge}", cookies::CONSENT, cookies::HISTORY);
@@ -360,7 +366,7 @@ fn oversized_headers_are_proxied_and_decided_within_the_limits() {
 fn email_open_chooses_content_by_token_and_refuses_tampering() {
     let rules = include_str!("../../../examples/email/rules.json");
     let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(rules)));
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let cfg = full_config();
     let slot = kairos::json::compile_json(rules).unwrap().slots[0].name.clone();
     let token = open_token::mint(
@@ -402,7 +408,7 @@ fn settings_that_are_too_weak_switch_their_feature_off_and_say_so_by_name() {
     assert_eq!(cfg.warnings.len(), 2, "{:?}", cfg.warnings);
     assert!(cfg.warnings.iter().all(|w| !w.contains("tiny-secret")), "values never appear: {:?}", cfg.warnings);
     let rt = Fake::default();
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let reads = std::cell::Cell::new(0);
     for _ in 0..2 {
         let got = edge.config(&rt, || {
@@ -443,7 +449,7 @@ fn a_packed_customer_record_decides_as_its_json_record_and_falls_back_when_it_do
     let decide = |rt: &Fake| {
         let mut cfg = full_config();
         cfg.packed_customers = true;
-        let d = block_on(Edge::new(DEMO).decide_for_request(rt, &cfg, &consented("/", Some(id)), true, true));
+        let d = block_on(Edge::new(builtin()).decide_for_request(rt, &cfg, &consented("/", Some(id)), true, true));
         let d = d.unwrap();
         (d.customer, kairos::json::decision_to_json(&d.decision))
     };
@@ -463,8 +469,13 @@ fn a_packed_customer_record_decides_as_its_json_record_and_falls_back_when_it_do
 
     // Off by default: a deployment that does not pack reads only the JSON record.
     let unpacked = Fake::default().with(&customer::visitor_key(id), Kv::Value(packed_for(DEMO, id).1));
-    let d =
-        block_on(Edge::new(DEMO).decide_for_request(&unpacked, &full_config(), &consented("/", Some(id)), true, true));
+    let d = block_on(Edge::new(builtin()).decide_for_request(
+        &unpacked,
+        &full_config(),
+        &consented("/", Some(id)),
+        true,
+        true,
+    ));
     assert_eq!((d.unwrap().customer, *unpacked.reads.borrow()), ("absent", 2), "the bundle and the JSON record only");
 
     let reads_more = DEMO.replacen(

@@ -16,8 +16,9 @@ use worker::{event, Context, Env, Fetch, Headers, Request, RequestInit, RequestR
 mod timer;
 
 thread_local! {
-    /// One service per isolate (its bundle cache); the built-in bundle stands in for a missing KV one.
-    static EDGE: Rc<Edge> = Rc::new(Edge::new(include_str!("../../../examples/demo/rules.json")));
+    /// One service per isolate (its bundle cache); the built-in bundle stands in for a missing KV
+    /// one. Compiled from examples/demo/rules.json by build.rs, so the Worker carries no compiler.
+    static EDGE: Rc<Edge> = Rc::new(Edge::new(include_bytes!(concat!(env!("OUT_DIR"), "/builtin.bin"))));
 }
 
 #[wasm_bindgen(module = "/js/rewrite.mjs")]
@@ -55,7 +56,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     let config = edge.config(&rt, || EdgeConfig::from_vars(|name| env.var(name).ok().map(|v| v.to_string())));
     let method = Method::parse(req.method().as_ref());
     let visitor = edge_request(&req, config);
-    let answer = match Route::of(method, &req.path()) {
+    let answer = match Route::of(method, http::path_of(&visitor.url)) {
         Route::DecidePosted => edge.decide_posted(&rt, config, &visitor, read_body(req).await).await,
         Route::DecideEdge => edge.decide_edge(&rt, config, &visitor).await,
         Route::DecideWrongMethod => HttpResponse::error(405, codes::METHOD, "use GET or POST", None),
@@ -69,7 +70,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 /// The visitor's request as the service reads it (header names in lower case).
 fn edge_request(req: &Request, config: &EdgeConfig) -> EdgeRequest {
     EdgeRequest {
-        url: req.url().map(|u| u.to_string()).unwrap_or_default(),
+        // The runtime's own URL string: workers-rs's `url()` would parse it again with the `url`
+        // crate, whose IDNA tables are a large share of the Worker's .wasm.
+        url: req.inner().url(),
         headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
         cf: cf_properties(req),
         identity_key: config.identity_key.clone().map(String::into_bytes).unwrap_or_default(),
