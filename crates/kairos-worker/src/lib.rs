@@ -11,8 +11,10 @@ use kairos_edge::service::BodyFault;
 use kairos_edge::{CfProperties, Edge, EdgeConfig, EdgeRequest, PageAnswer, Runtime, StoreFault};
 use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
-use worker::{event, Context, Env, Fetch, Headers, Request, RequestInit, RequestRedirect, Response};
+use wasm_bindgen_futures::JsFuture;
+use worker::{event, ByteStream, Context, Env, Headers, Response};
 mod timer;
 
 thread_local! {
@@ -47,41 +49,41 @@ impl Runtime for Workers<'_> {
     }
 }
 
+// The request as the runtime's own object: workers-rs's `Request` parses its URL with the `url`
+// crate on every conversion, and that parser's IDNA tables were a large share of the .wasm.
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     // This build has no zone or case tables: workerd's Intl and String methods stand in.
     kairos_js_host::install();
     let rt = Workers(&env);
     let edge = EDGE.with(Rc::clone);
     let config = edge.config(&rt, || EdgeConfig::from_vars(|name| env.var(name).ok().map(|v| v.to_string())));
-    let method = Method::parse(req.method().as_ref());
+    let method = Method::parse(&req.method());
     let visitor = edge_request(&req, config);
     let answer = match Route::of(method, http::path_of(&visitor.url)) {
-        Route::DecidePosted => edge.decide_posted(&rt, config, &visitor, read_body(req).await).await,
+        Route::DecidePosted => edge.decide_posted(&rt, config, &visitor, read_body(&req).await).await,
         Route::DecideEdge => edge.decide_edge(&rt, config, &visitor).await,
         Route::DecideWrongMethod => HttpResponse::error(405, codes::METHOD, "use GET or POST", None),
         Route::Open(token) => edge.open(&rt, config, &visitor, &token).await,
         Route::OpenPreflight => edge.open_preflight(config, &visitor),
-        Route::Proxy => return proxy(req, &rt, config, &edge, &visitor, method).await,
+        Route::Proxy => return proxy(&req, &rt, config, &edge, &visitor, method).await,
     };
     respond(answer)
 }
 
 /// The visitor's request as the service reads it (header names in lower case).
-fn edge_request(req: &Request, config: &EdgeConfig) -> EdgeRequest {
+fn edge_request(req: &web_sys::Request, config: &EdgeConfig) -> EdgeRequest {
     EdgeRequest {
-        // The runtime's own URL string: workers-rs's `url()` would parse it again with the `url`
-        // crate, whose IDNA tables are a large share of the Worker's .wasm.
-        url: req.inner().url(),
-        headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
+        url: req.url(),
+        headers: Headers(req.headers()).entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
         cf: cf_properties(req),
         identity_key: config.identity_key.clone().map(String::into_bytes).unwrap_or_default(),
     }
 }
 
 /// Reads `request.cf` directly: workers-rs's `Cf` getters panic on absent fields.
-fn cf_properties(req: &Request) -> CfProperties {
-    let cf = js_sys::Reflect::get(req.inner(), &JsValue::from_str("cf")).unwrap_or(JsValue::UNDEFINED);
+fn cf_properties(req: &web_sys::Request) -> CfProperties {
+    let cf = js_sys::Reflect::get(req, &JsValue::from_str("cf")).unwrap_or(JsValue::UNDEFINED);
     let get = |name: &str| -> Option<String> {
         let v = js_sys::Reflect::get(&cf, &JsValue::from_str(name)).ok().filter(|_| cf.is_object())?;
         v.as_string().or_else(|| v.as_f64().map(|n| n.to_string())).filter(|s| !s.is_empty())
@@ -91,11 +93,11 @@ fn cf_properties(req: &Request) -> CfProperties {
 
 /// The posted body, refused before reading when declared too large, else read with a running
 /// cap so an endless chunked body cannot fill the wasm memory.
-async fn read_body(mut req: Request) -> Result<Vec<u8>, BodyFault> {
+async fn read_body(req: &web_sys::Request) -> Result<Vec<u8>, BodyFault> {
     if http::declared_too_large(req.headers().get("content-length").ok().flatten().as_deref()) {
         return Err(BodyFault::TooLarge);
     }
-    let mut stream = req.stream().map_err(|_| BodyFault::Unreadable)?;
+    let mut stream = ByteStream::from(req.body().ok_or(BodyFault::Unreadable)?);
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| BodyFault::Unreadable)?;
@@ -119,7 +121,7 @@ fn respond(answer: HttpResponse) -> worker::Result<Response> {
 
 /// Proxies to `ORIGIN` and streams its answer back, rewritten when the service says so.
 async fn proxy(
-    req: Request,
+    req: &web_sys::Request,
     rt: &Workers<'_>,
     config: &EdgeConfig,
     edge: &Edge,
@@ -127,13 +129,17 @@ async fn proxy(
     method: Method,
 ) -> worker::Result<Response> {
     let Some(to_origin) = edge.origin_request(config, visitor, method) else { return respond(Edge::no_origin()) };
-    let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers_of(&to_origin.headers)).with_redirect(RequestRedirect::Manual);
-    if !to_origin.may_personalise {
-        init.with_body(req.inner().body().map(JsValue::from));
+    let init = web_sys::RequestInit::new();
+    init.set_method(&req.method());
+    init.set_headers(&headers_of(&to_origin.headers).0);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    if let Some(body) = req.body().filter(|_| !to_origin.may_personalise) {
+        init.set_body(&body);
     }
-    let upstream = match Fetch::Request(Request::new_with_init(&to_origin.url, &init)?).send().await {
-        Ok(upstream) => upstream,
+    let to_origin = web_sys::Request::new_with_str_and_init(&to_origin.url, &init)?;
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let upstream = match JsFuture::from(global.fetch_with_request(&to_origin)).await {
+        Ok(upstream) => Response::from(upstream.unchecked_into::<web_sys::Response>()),
         Err(_) => return respond(edge.origin_unreachable(rt)),
     };
     let status = upstream.status_code();
