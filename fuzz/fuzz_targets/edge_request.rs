@@ -14,6 +14,12 @@ use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
 const DEMO: &str = include_str!("../../examples/demo/rules.json");
+
+/// The demo rules compiled once, as the Worker's build script compiles its built-in bundle.
+fn builtin() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| kairos::json::compile_json(DEMO).expect("the demo rules compile").to_bytes())
+}
 const NAMES: &[&str] = &[
     "cookie",
     "user-agent",
@@ -95,7 +101,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
         "AMP_SENDERS" => Some("news@shop.test".into()),
         _ => None,
     });
-    let edge = Edge::new(DEMO);
+    let edge = Edge::new(builtin());
     let rt = Fake;
     let route = Route::of(method, req.path());
     let body = if u.arbitrary()? { Ok(u.arbitrary::<Vec<u8>>()?) } else { Err(BodyFault::TooLarge) };
