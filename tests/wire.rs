@@ -4,37 +4,19 @@
 
 use kairos::{ast::Bundle, context::Event, json, wire, Context, Moment, Person};
 use proptest::prelude::*;
-
-mod support;
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
-/// Both readers agree on `text` read as `T`: both fail at the same path, or give equal values.
+mod support;
+
+/// Both readers agree on `text` read as `T`: both fail at the same path, or give equal values;
+/// and wire's errors are located (line and column).
 fn agree<T: DeserializeOwned + Debug>(text: &str) -> Result<(), String> {
     let ours = wire::from_str::<T>(text);
-    let theirs = json::parse::<T>(text);
-    match (&ours, &theirs) {
-        (Ok(a), Ok(b)) => {
-            let (a, b) = (format!("{a:?}"), format!("{b:?}"));
-            if a == b {
-                Ok(())
-            } else {
-                Err(format!("values differ on {text:?}:\n wire  {a}\n serde {b}"))
-            }
-        }
-        (Err(a), Err(b)) => {
-            if a.at.path != b.at.path || a.too_deep != b.too_deep {
-                return Err(format!(
-                    "errors differ on {text:?}:\n wire  {a} {:?}\n serde {b} {:?}",
-                    a.too_deep, b.too_deep
-                ));
-            }
-            if a.at.line == 0 || a.at.column == 0 {
-                return Err(format!("unlocated error on {text:?}: {a}"));
-            }
-            Ok(())
-        }
-        _ => Err(format!("one reader failed on {text:?}:\n wire  {ours:?}\n serde {theirs:?}")),
+    support::agree_on(text, ["wire", "serde"], &ours, &json::parse::<T>(text))?;
+    match &ours {
+        Err(a) if a.at.line == 0 || a.at.column == 0 => Err(format!("unlocated error on {text:?}: {a}")),
+        _ => Ok(()),
     }
 }
 

@@ -1,33 +1,20 @@
-//! The page's hand-written readers (`kairos::wire::shapes`: person, moment, event, events)
-//! against the serde reader over the same text (`wire::from_str` through the `Deserialize`
-//! impls every other surface uses): the same texts accepted, the same values, and errors at the
-//! same JSON path and of the same kind (a depth error or not).
+//! The page's hand-written readers (`kairos::wire::shapes`: context, person, moment, event,
+//! events) against the serde reader over the same text (`wire::from_str` through the
+//! `Deserialize` impls every other surface uses): the same texts accepted, the same values, and
+//! errors at the same JSON path with the same depth verdict.
 
 use kairos::context::{Event, Events};
 use kairos::wire::{self, shapes, JsonError};
 use kairos::{Context, Moment, Person};
 use proptest::prelude::*;
-
-mod support;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use std::fmt::Debug;
 
+mod support;
+
 fn agree<T: DeserializeOwned + Debug>(text: &str, by_hand: fn(&str) -> Result<T, JsonError>) -> Result<(), String> {
-    let ours = by_hand(text);
-    let serde = wire::from_str::<T>(text);
-    match (&ours, &serde) {
-        (Ok(a), Ok(b)) => {
-            let (a, b) = (format!("{a:?}"), format!("{b:?}"));
-            if a == b {
-                Ok(())
-            } else {
-                Err(format!("values differ on {text:?}:\n hand  {a}\n serde {b}"))
-            }
-        }
-        (Err(a), Err(b)) if a.at.path == b.at.path && a.too_deep.is_some() == b.too_deep.is_some() => Ok(()),
-        _ => Err(format!("the readers differ on {text:?}:\n hand  {ours:?}\n serde {serde:?}")),
-    }
+    support::agree_on(text, ["hand", "serde"], &by_hand(text), &wire::from_str::<T>(text))
 }
 
 fn agree_on_all(text: &str) -> Result<(), String> {

@@ -33,6 +33,13 @@ fn owned(raw: Raw<'_>) -> String {
     }
 }
 
+fn as_str<'a>(raw: &'a Raw<'_>) -> &'a str {
+    match raw {
+        Raw::Borrowed(s) => s,
+        Raw::Owned(s) => s,
+    }
+}
+
 impl<'de> Reader<'de> {
     /// One value read by `read`; what it refuses is located here, as `deserialize_any` locates
     /// what a visitor returns.
@@ -178,13 +185,7 @@ impl<'de> Reader<'de> {
                     }
                     v as i64
                 }
-                Token::Str(s) => {
-                    let s = match &s {
-                        Raw::Borrowed(s) => s,
-                        Raw::Owned(s) => s.as_str(),
-                    };
-                    crate::time::parse_timestamp(s).map_err(|e| Error(e.message))?
-                }
+                Token::Str(s) => crate::time::parse_timestamp(as_str(&s)).map_err(|e| Error(e.message))?,
                 _ => return Err(invalid("a timestamp: epoch milliseconds or an RFC 3339 string")),
             };
             check_ms(ms).map(Timestamp)
@@ -195,7 +196,7 @@ impl<'de> Reader<'de> {
         let token = self.token()?;
         self.here(|_| match token {
             Token::Bool(b) => Ok(HintBool(b)),
-            Token::Str(s) => match &*owned(s) {
+            Token::Str(s) => match as_str(&s) {
                 "?1" | "true" => Ok(HintBool(true)),
                 "?0" | "false" => Ok(HintBool(false)),
                 _ => Err(Error::custom("expected `?1` or `?0`")),
@@ -271,29 +272,7 @@ impl<'de> Reader<'de> {
         set: &mut dyn FnMut(&mut Self, usize) -> R<()>,
     ) -> R<()> {
         match self.token()? {
-            Token::Object => {
-                let mut seen = 0u32;
-                self.object_body(&mut |r, key, step| {
-                    let name = match &key {
-                        Raw::Borrowed(s) => *s,
-                        Raw::Owned(s) => s.as_str(),
-                    };
-                    let Some(i) = fields.iter().position(|f| *f == name) else {
-                        let e = Error::unknown_field(name, &[]);
-                        return Err(r.refuse_key(step, e));
-                    };
-                    if seen & (1 << i) != 0 {
-                        return Err(Error::duplicate_field("field"));
-                    }
-                    seen |= 1 << i;
-                    r.value(step, |r| set(r, i))
-                })?;
-                match (0..fields.len()).find(|&i| required[i] && seen & (1 << i) == 0) {
-                    // Refused at the object, as the derive does once its entries are read.
-                    Some(i) => self.here(|_| Err(Error(format!("missing field `{}`", fields[i])))),
-                    None => Ok(()),
-                }
-            }
+            Token::Object => self.fields_body(fields, required, set),
             Token::Array => {
                 let mut first = true;
                 let body = (|| {
@@ -315,6 +294,34 @@ impl<'de> Reader<'de> {
                 self.close(b']')
             }
             _ => self.here(|_| Err(invalid(what))),
+        }
+    }
+
+    /// The entries of a derived struct's object, after its `{`: each of `fields` at most once,
+    /// unknown keys refused at the key, missing `required` ones refused at the object.
+    fn fields_body(
+        &mut self,
+        fields: &[&str],
+        required: &[bool],
+        set: &mut dyn FnMut(&mut Self, usize) -> R<()>,
+    ) -> R<()> {
+        let mut seen = 0u32;
+        self.object_body(&mut |r, key, step| {
+            let name = as_str(&key);
+            let Some(i) = fields.iter().position(|f| *f == name) else {
+                let e = Error::unknown_field(name, &[]);
+                return Err(r.refuse_key(step, e));
+            };
+            if seen & (1 << i) != 0 {
+                return Err(Error::duplicate_field("field"));
+            }
+            seen |= 1 << i;
+            r.value(step, |r| set(r, i))
+        })?;
+        match (0..fields.len()).find(|&i| required[i] && seen & (1 << i) == 0) {
+            // Refused at the object, as the derive does once its entries are read.
+            Some(i) => self.here(|_| Err(Error(format!("missing field `{}`", fields[i])))),
+            None => Ok(()),
         }
     }
 
@@ -372,31 +379,16 @@ impl<'de> Reader<'de> {
                 })
             }
             b'{' => {
+                self.token()?; // the `{` just seen
                 let (mut term, mut category) = (Text::default(), None);
-                let token = self.token()?;
-                debug_assert!(matches!(token, Token::Object));
-                let mut seen = 0u32;
-                let fields = ["term", "category"];
-                let read = self.object_body(&mut |r, key, step| {
-                    let name = owned(key);
-                    let Some(i) = fields.iter().position(|f| *f == name) else {
-                        return Err(r.refuse_key(step, Error::unknown_field(&name, &[])));
-                    };
-                    if seen & (1 << i) != 0 {
-                        return Err(Error::duplicate_field("field"));
-                    }
-                    seen |= 1 << i;
+                self.fields_body(&["term", "category"], &[true, false], &mut |r, i| {
                     match i {
-                        0 => term = r.value(step, Self::text)?,
-                        _ => category = r.value(step, |r| r.option(Self::text))?,
+                        0 => term = r.text()?,
+                        _ => category = r.option(Self::text)?,
                     }
                     Ok(())
-                });
-                read?;
-                if seen & 1 == 0 {
-                    return self.here(|_| Err(Error::missing_field("term")));
-                }
-                Ok(Search { term: term.0, category: category.map(|c: Text| c.0) })
+                })?;
+                Ok(Search { term: term.0, category: category.map(|c| c.0) })
             }
             _ => {
                 self.token()?;
@@ -476,11 +468,7 @@ impl<'de> Reader<'de> {
     fn event(&mut self) -> R<Event> {
         let (mut name, mut at, mut props, mut kind) = (None, None, Vec::new(), None::<String>);
         self.object("an event", &mut |r, key, step| {
-            let key = match &key {
-                Raw::Borrowed(s) => *s,
-                Raw::Owned(s) => s.as_str(),
-            };
-            match key {
+            match as_str(&key) {
                 "event" | "e" | "name" => name = Some(r.value(step, Self::text)?.0),
                 "timestamp" | "t" | "ts" | "time" => at = Some(r.value(step, Self::timestamp)?.0),
                 "properties" | "p" | "props" => props = r.value(step, Self::props)?,
