@@ -3,8 +3,8 @@
 //! `postcard::from_bytes` through the derived `Deserialize` impls instantiates a visitor per type
 //! and the postcard deserializer around each: about 20 KB of the page's gzipped .wasm for the
 //! bundle and the saved visitor together. These hand-written readers decode the same bytes into
-//! the same values (tests/decode.rs holds them to postcard on every bundle and saved visitor the
-//! tests make, and on corrupted copies of them), and refuse what postcard refuses: bad varints,
+//! the same values (the tests below hold them to postcard on every example bundle and scenario
+//! visitor, and on corrupted copies of them), and refuse what postcard refuses: bad varints,
 //! bools and option tags other than 0 or 1, unknown variants, invalid UTF-8, truncation. Writing
 //! stays with serde and postcard (`postcard::to_allocvec`), which owns the format.
 //!

@@ -4,7 +4,7 @@
 //! `str::to_lowercase`/`to_uppercase` (feature `case-tables`) are about a tenth of the page
 //! module's gzipped bytes, and a browser already carries both (`Intl`, `String.prototype.
 //! toLowerCase`). A build without them asks the [`Host`] installed here instead; the page module
-//! installs one backed by the JS engine (crates/kairos-wasm). ASCII text never asks: its case
+//! installs one backed by the JS engine (crates/kairos-js-host). ASCII text never asks: its case
 //! mapping is the same everywhere, and it is nearly all the text rules lower-case.
 //!
 //! Without a table and without a host, zone names are unknown (`E_TIMEZONE`, offsets still work)

@@ -46,15 +46,18 @@ export function zone_offset(id, utcSecs) {
   if (temporal) {
     try { return Math.round(Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone[0]).offsetNanoseconds / 1e9); } catch (_) { /* Intl below */ }
   }
-  // The zone's wall clock at that instant, read as if it were UTC, minus the instant.
-  const p = {};
-  for (const { type, value } of format(zone).formatToParts(ms)) p[type] = value;
-  const year = p.era === 'BC' || p.era === 'B' ? 1 - p.year : +p.year;
-  const wall = new Date(0);
-  wall.setUTCFullYear(year, p.month - 1, +p.day);
-  wall.setUTCHours(p.hour % 24, +p.minute, +p.second, 0);
-  const offset = Math.round((wall.getTime() - ms) / 1000);
-  return Number.isFinite(offset) ? offset : 0;
+  // The zone's wall clock at that instant, read as if it were UTC, minus the instant. Nothing may
+  // throw from here: an exception would unwind through wasm mid-decision.
+  try {
+    const p = {};
+    for (const { type, value } of format(zone).formatToParts(ms)) p[type] = value;
+    const year = p.era === 'BC' || p.era === 'B' ? 1 - p.year : +p.year;
+    const wall = new Date(0);
+    wall.setUTCFullYear(year, p.month - 1, +p.day);
+    wall.setUTCHours(p.hour % 24, +p.minute, +p.second, 0);
+    const offset = Math.round((wall.getTime() - ms) / 1000);
+    return Number.isFinite(offset) ? offset : 0;
+  } catch (_) { return 0; }
 }
 export function lower(text) { return text.toLowerCase(); }
 export function upper(text) { return text.toUpperCase(); }
