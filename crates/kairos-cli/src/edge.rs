@@ -3,6 +3,7 @@
 use crate::args::read_text;
 use crate::cli::TokenArgs;
 use crate::error::{CliError, Result, E_ENV, E_EVENT};
+use kairos::context::Scalar;
 use kairos_edge::{identity, open_token};
 
 /// A Worker key from the environment, not an argument: keys do not belong in shell history.
@@ -51,7 +52,19 @@ fn read_token_event(text: &str) -> Result<open_token::TokenEvent, String> {
         _ => return Err("the event needs a time in `t`".into()),
     };
     let props = match &v["p"] {
-        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        // Nested values are left out: an event property is a scalar.
+        serde_json::Value::Object(m) => m
+            .iter()
+            .filter_map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::Bool(b) => Scalar::Bool(*b),
+                    serde_json::Value::Number(n) => Scalar::Num(n.as_f64()?),
+                    serde_json::Value::String(s) => Scalar::Str(s.clone()),
+                    _ => return None,
+                };
+                Some((k.clone(), v))
+            })
+            .collect(),
         serde_json::Value::Null => Default::default(),
         _ => return Err("`p` must be an object".into()),
     };

@@ -56,9 +56,10 @@ pub struct CustomerRecord {
 }
 
 impl CustomerRecord {
-    /// Parses a record; errors name the JSON path, line and column.
+    /// Parses a record; errors name the JSON path, line and column. Read by `kairos::wire`, as
+    /// the Worker reads everything, so it carries no serde_json.
     pub fn parse(text: &str) -> Result<CustomerRecord, ContextError> {
-        kairos::json::parse(text).map_err(ContextError::from)
+        kairos::wire::from_str(text).map_err(ContextError::from)
     }
 
     /// The record as a resident visitor of `engine`: the person (consent and zone as the account

@@ -4,6 +4,7 @@
 use crate::config::EdgeConfig;
 use crate::request::EdgeRequest;
 use kairos::{query_param, Location};
+use serde::Serialize;
 
 /// The request methods the routes tell apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,15 +99,15 @@ impl HttpResponse {
 
     /// `{"error": {"code", "message", "path"?, "line"?, "column"?}}`.
     pub fn error(status: u16, code: kairos::ErrorCode, message: &str, at: Option<&Location>) -> HttpResponse {
-        let mut error = serde_json::json!({ "code": code.as_str(), "message": message });
-        if let Some(at) = at {
-            error["path"] = at.path.clone().into();
-            if at.line > 0 {
-                error["line"] = at.line.into();
-                error["column"] = at.column.into();
-            }
-        }
-        HttpResponse::json(status, serde_json::json!({ "error": error }).to_string())
+        let located = at.filter(|at| at.line > 0);
+        let error = ErrorBody {
+            code: code.as_str(),
+            message,
+            path: at.map(|at| at.path.as_str()),
+            line: located.map(|at| at.line),
+            column: located.map(|at| at.column),
+        };
+        HttpResponse::json(status, to_json(&ErrorResponse { error }))
     }
 
     /// Sets a header, replacing any of the same name.
@@ -136,6 +137,30 @@ pub mod codes {
     pub const NO_SLOT: ErrorCode = ErrorCode::Slot;
     pub const NO_ORIGIN: ErrorCode = ErrorCode::NoOrigin;
     pub const ORIGIN_UNREACHABLE: ErrorCode = ErrorCode::OriginUnreachable;
+}
+
+#[derive(Serialize)]
+struct ErrorResponse<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+}
+
+/// A response body as compact JSON text, written by `kairos::wire` (the Worker carries no
+/// serde_json).
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    kairos::wire::to_string(value)
+        .unwrap_or_else(|_| r#"{"error":{"code":"E_OUTPUT","message":"output is not JSON"}}"#.into())
 }
 
 /// Largest `POST /v1/decide` body.

@@ -44,26 +44,30 @@ pub struct TokenEvent {
     pub name: String,
     #[serde(rename = "t")]
     pub at_ms: i64,
-    #[serde(rename = "p", default)]
-    pub props: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Scalar properties; a nested or null value reads as `Null` and is dropped from the event.
+    #[serde(rename = "p", default, serialize_with = "scalars")]
+    pub props: std::collections::BTreeMap<String, Scalar>,
+}
+
+fn scalars<S: serde::Serializer>(props: &std::collections::BTreeMap<String, Scalar>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(props.len()))?;
+    for (name, value) in props {
+        match value {
+            Scalar::Null => map.serialize_entry(name, &())?,
+            Scalar::Bool(b) => map.serialize_entry(name, b)?,
+            Scalar::Num(n) => map.serialize_entry(name, n)?,
+            Scalar::Str(v) => map.serialize_entry(name, v)?,
+        }
+    }
+    map.end()
 }
 
 impl TokenEvent {
     /// As a core event (nested or null properties are dropped).
     pub fn to_event(&self) -> Event {
-        let props = self
-            .props
-            .iter()
-            .filter_map(|(k, v)| {
-                let s = match v {
-                    serde_json::Value::Bool(b) => Scalar::Bool(*b),
-                    serde_json::Value::Number(n) => Scalar::Num(n.as_f64()?),
-                    serde_json::Value::String(s) => Scalar::Str(s.clone()),
-                    _ => return None,
-                };
-                Some((k.clone(), s))
-            })
-            .collect();
+        let props =
+            self.props.iter().filter(|(_, v)| **v != Scalar::Null).map(|(k, v)| (k.clone(), v.clone())).collect();
         Event { name: kairos::context::normalize_event_name(&self.name), at: self.at_ms, props }
     }
 }
@@ -115,8 +119,8 @@ fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
 
 /// Signs a token.
 pub fn mint(key: &[u8], token: &OpenToken) -> String {
-    let payload = serde_json::to_vec(token).unwrap_or_default();
-    let tag = mac(key, &payload).finalize().into_bytes();
+    let payload = kairos::wire::to_string(token).unwrap_or_default();
+    let tag = mac(key, payload.as_bytes()).finalize().into_bytes();
     format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
 }
 
@@ -129,7 +133,8 @@ pub fn verify(key: &[u8], token: &str, now_ms: i64) -> Result<OpenToken, TokenEr
     let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?;
     let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| TokenError::Malformed)?;
     mac(key, &payload).verify_slice(&tag).map_err(|_| TokenError::BadSignature)?;
-    let token: OpenToken = serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed)?;
+    let payload = std::str::from_utf8(&payload).map_err(|_| TokenError::Malformed)?;
+    let token: OpenToken = kairos::wire::from_str(payload).map_err(|_| TokenError::Malformed)?;
     let now = now_ms.div_euclid(1000);
     if now >= token.expires_at {
         return Err(TokenError::Expired);
@@ -157,7 +162,7 @@ mod tests {
             event: Some(TokenEvent {
                 name: "Deposit Started".into(),
                 at_ms: 1_000,
-                props: [("amount".to_string(), serde_json::json!(120))].into_iter().collect(),
+                props: [("amount".to_string(), Scalar::Num(120.0))].into_iter().collect(),
             }),
             expires_at: 2_000,
         }

@@ -13,7 +13,7 @@ use crate::http::{self, codes, HttpResponse, Method};
 use crate::runtime::{kv_get_within, Runtime};
 use crate::{cookies, customer, open_token, track, CustomerRecord, EdgeRequest};
 use kairos::html::{patches, SlotPatch};
-use kairos::{json, Decision, Engine, LoadError, Moment, Options, Person, Visitor};
+use kairos::{wire, ContextError, Decision, Engine, LoadError, Moment, Options, Person, Visitor};
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -326,19 +326,21 @@ impl Edge {
         let Ok(text) = std::str::from_utf8(&body) else {
             return HttpResponse::error(400, codes::BODY, "body is not UTF-8 text", None);
         };
-        let bad_context =
-            |e: kairos::ContextError| HttpResponse::error(400, kairos::ContextError::CODE, &e.message, Some(&e.at));
+        // The hand-written context reader the page and Node modules use: the same values and
+        // located errors as serde_json's, without serde_json's readers in the Worker.
+        let context = match wire::shapes::context(text) {
+            Ok(context) => context,
+            Err(e) => {
+                let e = ContextError::from(e);
+                return HttpResponse::error(400, ContextError::CODE, &e.message, Some(&e.at));
+            }
+        };
         let Some((engine, source)) = self.engine(rt, config).await else {
-            // Without a bundle a bad body is still a 400, as with one.
-            return json::parse_context(text).err().map_or_else(no_bundle, bad_context);
+            return no_bundle();
         };
         let explain = http::query_flag(&req.url, "explain");
-        // Read for this bundle: history events keep only the properties its rules read.
-        let decision = match engine.decide_json(text, Options { explain }) {
-            Ok(decision) => decision,
-            Err(e) => return bad_context(e),
-        };
-        let mut resp = HttpResponse::json(200, json::decision_to_json(&decision));
+        let decision = engine.decide(&context, Options { explain });
+        let mut resp = HttpResponse::json(200, http::to_json(&decision));
         resp.set("x-kairos-bundle", source.as_str());
         resp
     }
@@ -349,7 +351,7 @@ impl Edge {
         let Some(d) = self.decide_for_request(rt, config, req, false, explain).await else {
             return no_bundle();
         };
-        let mut resp = HttpResponse::json(200, json::decision_to_json(&d.decision));
+        let mut resp = HttpResponse::json(200, http::to_json(&d.decision));
         resp.headers.extend(d.headers());
         resp.append("vary", "Cookie");
         resp

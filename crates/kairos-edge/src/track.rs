@@ -21,7 +21,7 @@ pub const MAX_RULES: usize = 64;
 
 /// Parses the rule list; errors are located.
 pub fn parse_rules(text: &str) -> Result<Vec<TrackRule>, EdgeError> {
-    let rules: Vec<TrackRule> = kairos::json::parse(text).map_err(|e| EdgeError::new(ErrorCode::Track, None, e))?;
+    let rules: Vec<TrackRule> = kairos::wire::from_str(text).map_err(|e| EdgeError::new(ErrorCode::Track, None, e))?;
     if rules.len() > MAX_RULES {
         let message = format!("{} track rules, the limit is {MAX_RULES}", rules.len());
         return Err(EdgeError::new(ErrorCode::Track, None, message));

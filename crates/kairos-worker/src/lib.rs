@@ -153,7 +153,7 @@ async fn proxy(
         PageAnswer::PassThrough { headers } => body(&headers),
         PageAnswer::Head { headers } => Ok(Response::empty()?.with_status(status).with_headers(headers_of(&headers))),
         PageAnswer::Personalised { headers, patches } => {
-            let patches_json = serde_json::to_string(&patches).unwrap_or_else(|_| "{}".into());
+            let patches_json = kairos::wire::to_string(&patches).unwrap_or_else(|_| "{}".into());
             Ok(Response::from(rewrite_slots(body(&headers)?.into(), &patches_json)))
         }
     }
