@@ -18,6 +18,9 @@ bindgen() { # target out-dir [wasm-opt level]
     node_modules/.bin/wasm-opt "${3:--Oz}" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue "$2/kairos_bg.wasm" -o "$2/kairos_bg.wasm"
   fi
+  # The classes declare `[Symbol.dispose]`: say which lib that needs, so a project on an older
+  # `lib` still type-checks them (tests/package).
+  sed -i '1i /// <reference lib="esnext.disposable" />' "$2/kairos.d.ts"
   echo "build-wasm: $2/kairos_bg.wasm $(stat -c %s "$2/kairos_bg.wasm") bytes"
 }
 

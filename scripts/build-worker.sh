@@ -19,5 +19,5 @@ if [ -x node_modules/.bin/wasm-opt ]; then
   node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-exception-handling "$OUT/index_bg.wasm" -o "$OUT/index_bg.wasm"
 fi
-cp crates/kairos-worker/js/shim.mjs "$OUT/shim.mjs"
+cp crates/kairos-worker/js/shim.mjs crates/kairos-worker/js/handler.mjs crates/kairos-worker/js/handler.d.ts "$OUT/"
 echo "build-worker: $OUT/index_bg.wasm $(stat -c %s "$OUT/index_bg.wasm") bytes, $(gzip -9c "$OUT/index_bg.wasm" | wc -c) gzipped"

@@ -29,7 +29,7 @@ cargo test --workspace
 step "build wasm and the worker"
 bash scripts/build-wasm.sh
 bash scripts/build-worker.sh
-step "node tests (wasm in Node, JSON Schema), browser tests (headless Chromium), worker tests (workerd)"
+step "node tests (wasm in Node, JSON Schema), browser tests (headless Chromium), worker tests (workerd), the npm package (tests/package)"
 cargo build -p kairos-cli --bin kairos
-node --test tests/node/ tests/browser/ tests/worker/
+node --test tests/node/ tests/browser/ tests/worker/ tests/package/
 echo; echo "all tests passed"

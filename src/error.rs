@@ -8,7 +8,7 @@ use std::fmt;
 /// Declares [`ErrorCode`] from one list, so that its variants, [`ErrorCode::ALL`] and
 /// [`ErrorCode::as_str`] cannot drift apart.
 macro_rules! error_codes {
-    ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)*) => {
         /// The stable code of an error, for callers to branch on.
         ///
         /// Each code has a wire form ([`ErrorCode::as_str`], `E_…`) that JavaScript callers see as
@@ -17,12 +17,20 @@ macro_rules! error_codes {
         #[non_exhaustive]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum ErrorCode {
-            $($(#[$doc])* $variant,)*
+            $($(#[doc = $doc])* $variant,)*
         }
 
         impl ErrorCode {
             /// Every code, in catalogue order (docs/errors.md).
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// What the code means: its documentation above, for generated catalogues (the
+            /// JavaScript types of crates/kairos-wasm). Unused code, so no build ships it.
+            pub const fn doc(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => concat!($($doc, "\n"),*),)*
+                }
+            }
 
             /// The wire form: `"E_SYNTAX"`, `"E_BUNDLE_MAGIC"`, ….
             pub const fn as_str(self) -> &'static str {

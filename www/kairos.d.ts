@@ -1,20 +1,8 @@
 // Types for the kairos page runtime (www/kairos.mjs). The wasm core's own types are in pkg/kairos.d.ts.
 
-export interface SlotDecision {
-  variant: string;
-  is_default: boolean;
-  content: unknown;
-  vars?: Record<string, string>;
-  reason: 'rule' | 'no_consent' | 'holdout' | 'no_eligible_variant' | 'undecided';
-  explain?: { summary: string; candidates: Array<{ variant: string; eligible: 'true' | 'false' | 'unknown'; priority: number; score?: number; failed?: string; missing?: string[]; excluded?: string }> };
-}
-
-export interface Decision {
-  slots: Record<string, SlotDecision>;
-  consent: boolean;
-  holdout: boolean;
-  missing: string[];
-}
+// Decisions as the wasm core returns them: generated from the Rust side (crates/kairos-wasm/tests/types.rs).
+import type { Decision } from './pkg/kairos.js';
+export type { Decision, SlotDecision, SlotExplain, Candidate, Reason, Eligibility, ErrorCode, KairosError } from './pkg/kairos.js';
 
 export interface KairosOptions {
   /** URL of the compiled bundle (`kairos compile` output). */

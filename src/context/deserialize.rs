@@ -211,7 +211,8 @@ impl<'de> Visitor<'de> for Skip {
     }
 }
 
-pub(crate) const SESSION_FIELDS: &[&str] = &[
+/// The keys a session object may have (the JSON form of [`Session`](super::Session)).
+pub const SESSION_FIELDS: &[&str] = &[
     "device",
     "user_agent",
     "client_hints",

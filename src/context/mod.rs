@@ -10,7 +10,8 @@ mod deserialize;
 pub(crate) use deserialize::field;
 #[cfg(feature = "json")]
 pub(crate) use deserialize::kept_props;
-pub(crate) use deserialize::{check_len, check_ms, insert_prop, SESSION_FIELDS};
+pub use deserialize::SESSION_FIELDS;
+pub(crate) use deserialize::{check_len, check_ms, insert_prop};
 
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -77,7 +77,7 @@ pub(super) fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDeci
             if let Err(subject) = fill(slots, i) {
                 let summary =
                     format!("{{{{{subject}}}}} has no value, so the content would have a hole: default shown");
-                slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new(), true);
+                slots[i] = default_decision(&prog.slots[i], super::reason::UNDECIDED, opts, &summary, Vec::new(), true);
                 changed = true;
             }
         }
@@ -95,7 +95,7 @@ pub(super) fn resolve_decision_refs(prog: &crate::Program, slots: &mut [SlotDeci
             // Another slot's field can be large: the filled content is held to the limit too.
             if let Some(size) = rendered_over_limit(&slots[i].content.tokens, &slots[i].content.vars) {
                 let summary = format!("{}: default shown", too_large(size));
-                slots[i] = default_decision(&prog.slots[i], "undecided", opts, &summary, Vec::new(), true);
+                slots[i] = default_decision(&prog.slots[i], super::reason::UNDECIDED, opts, &summary, Vec::new(), true);
             }
         }
     }

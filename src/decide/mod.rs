@@ -26,6 +26,32 @@ use crate::Engine;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+/// Why a slot decided as it did: the `reason` of every [`SlotDecision`]. One list, so the
+/// JavaScript types generated from it (crates/kairos-wasm/tests/types.rs) cannot drift.
+pub mod reason {
+    /// Declares each reason and [`ALL`] from one list.
+    macro_rules! reasons {
+        ($($(#[doc = $doc:literal])* $name:ident = $wire:literal,)*) => {
+            $($(#[doc = $doc])* pub const $name: &str = $wire;)*
+            /// Every reason with its documentation, in this order.
+            pub const ALL: &[(&str, &str)] = &[$(($wire, concat!($($doc),*))),*];
+        };
+    }
+
+    reasons! {
+        /// A variant's rule held and it won the ranking.
+        RULE = "rule",
+        /// No personalisation consent: every slot shows its default.
+        NO_CONSENT = "no_consent",
+        /// The customer is in the bundle's holdout group: every slot shows its default.
+        HOLDOUT = "holdout",
+        /// No variant was eligible (every rule false, or the eligible ones capped or converted).
+        NO_ELIGIBLE_VARIANT = "no_eligible_variant",
+        /// No variant was eligible and some could not be decided: a signal they need was missing.
+        UNDECIDED = "undecided",
+    }
+}
+
 /// What `decide` returns.
 #[derive(Debug, Clone, Serialize)]
 pub struct Decision {
@@ -55,7 +81,7 @@ pub struct SlotDecision {
     /// The winner's var values as substituted (name → text).
     #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pairs_as_map")]
     pub vars: Vec<(String, String)>,
-    /// Short machine-readable reason: `rule`, `no_consent`, `holdout`, `no_eligible_variant`, `undecided`.
+    /// Short machine-readable reason, one of [`reason::ALL`].
     pub reason: &'static str,
     /// Why, with every candidate, when [`Options::explain`] asked.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,7 +216,7 @@ impl Decider<'_> {
                 slots: prog
                     .slots
                     .iter()
-                    .map(|s| default_decision(s, "no_consent", opts, summary, Vec::new(), content))
+                    .map(|s| default_decision(s, reason::NO_CONSENT, opts, summary, Vec::new(), content))
                     .collect(),
                 consent,
                 holdout: false,
@@ -216,7 +242,7 @@ impl Decider<'_> {
                 slots: prog
                     .slots
                     .iter()
-                    .map(|s| default_decision(s, "holdout", opts, summary, Vec::new(), content))
+                    .map(|s| default_decision(s, reason::HOLDOUT, opts, summary, Vec::new(), content))
                     .collect(),
                 consent,
                 holdout: true,
@@ -308,15 +334,15 @@ impl Decider<'_> {
                         RenderedContent { tokens: Content::default(), vars: Vec::new() }
                     },
                     vars: win.vars,
-                    reason: "rule",
+                    reason: reason::RULE,
                     explain,
                 }
             }
             None => {
                 let (reason, summary) = if undecided {
-                    ("undecided", "no variant was eligible; some could not be decided because signals were missing: default shown")
+                    (reason::UNDECIDED, "no variant was eligible; some could not be decided because signals were missing: default shown")
                 } else {
-                    ("no_eligible_variant", "no variant was eligible: default shown")
+                    (reason::NO_ELIGIBLE_VARIANT, "no variant was eligible: default shown")
                 };
                 default_decision(slot, reason, opts, summary, candidates, content)
             }

@@ -80,7 +80,8 @@ pub struct Moment {
     pub event: Option<Event>,
 }
 
-pub(crate) const MOMENT_FIELDS: &[&str] = &["now", "session", "geo", "timezone", "utc_offset", "event"];
+/// The keys a moment object may have (the JSON form of [`Moment`]).
+pub const MOMENT_FIELDS: &[&str] = &["now", "session", "geo", "timezone", "utc_offset", "event"];
 
 impl<'de> Deserialize<'de> for Moment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

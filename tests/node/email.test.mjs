@@ -70,7 +70,7 @@ test('customer data is escaped where it lands', async () => {
 
 test('the Node API is typed and reports bad slots with a code', () => {
   const dts = fs.readFileSync(path.join(ROOT, 'pkg/node/kairos.d.ts'), 'utf8');
-  assert.match(dts, /render\(slot: string, context: any\): any;/);
+  assert.match(dts, /render\(slot: string, context: Context\): SlotDecision;/);
   const { Kairos } = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/kairos.js'));
   const k = Kairos.load(execFileSync(path.join(ROOT, 'target/debug/kairos'), ['compile', path.join(ROOT, 'examples/email/rules.json'), '-o', '-']));
   assert.throws(() => k.render('hero', { now: 0 }), (e) => e.code === 'E_SLOT' && /email_body/.test(e.message));

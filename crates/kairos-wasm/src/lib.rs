@@ -167,21 +167,10 @@ pub(crate) fn read_text<T>(text: &str, what: &str, code: ErrorCode, lines: bool,
     })
 }
 
+// Decisions, reasons, error codes and `KairosError`, generated from the Rust side
+// (tests/types.rs, which also holds them to real decisions).
 #[wasm_bindgen(typescript_custom_section)]
-const KAIROS_ERROR: &str = r#"
-/** What every kairos function throws: an `Error` with a stable `code` (docs/errors.md). */
-export interface KairosError extends Error {
-  /** `E_CONTEXT`, `E_BUNDLE_SIGNATURE`, `E_DEPTH`, … (docs/errors.md). */
-  code: string;
-  /** The inner error, where there is one. */
-  cause?: unknown;
-  /** The JSON path of the problem, for located errors (contexts, rules). */
-  path?: string;
-  /** 1-based line and column, for errors in rules text. */
-  line?: number;
-  column?: number;
-}
-"#;
+const GENERATED_TYPES: &str = include_str!("../types/generated.d.ts");
 
 #[wasm_bindgen(typescript_custom_section)]
 const LOAD_OPTIONS: &str = r#"
@@ -251,7 +240,12 @@ impl Kairos {
     /// each slot says why. A convenience: the whole history crosses into wasm on every call, as
     /// its JSON text (about 2 ms for 1,000 events in Node). Keep a `visitor()` instead, or hand
     /// the context over as JSON text (`decideJson`, Node module).
-    pub fn decide(&self, context: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn decide(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Context")] context: JsValue,
+        explain: Option<bool>,
+    ) -> Result<JsValue, JsValue> {
         let ctx = read_context(context)?;
         self.cache.decision(&self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) }))
     }
@@ -260,7 +254,7 @@ impl Kairos {
     /// the fast path for stateless callers (an email server at open time). Errors are `E_CONTEXT`
     /// with `path`, `line` and `column`. Node module only (the page module carries no JSON reader).
     #[cfg(feature = "json")]
-    #[wasm_bindgen(js_name = decideJson)]
+    #[wasm_bindgen(js_name = decideJson, unchecked_return_type = "Decision")]
     pub fn decide_json(&self, context: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
         // Read for this bundle: history events keep only the properties its rules read.
         let decision =
@@ -270,7 +264,10 @@ impl Kairos {
 
     /// A resident visitor for this bundle: `person` is `{customer_id?, consent?, profile?, scores?,
     /// timezone?, utc_offset?}` (as in a context). `track` its events, `decide` per moment.
-    pub fn visitor(&self, person: JsValue) -> Result<visitor::Visitor, JsValue> {
+    pub fn visitor(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Person")] person: JsValue,
+    ) -> Result<visitor::Visitor, JsValue> {
         visitor::Visitor::new(self, person)
     }
 
@@ -284,8 +281,12 @@ impl Kairos {
     /// Decides for a page: `{decision, patches}`, where `patches` says, per non-default slot, what
     /// its element becomes (`{variant, html?, text?, attrs: [[name, value]]}`, the core's one
     /// projection, so the page applies exactly what the edge and `kairos rewrite` would).
-    #[wasm_bindgen(js_name = decidePage)]
-    pub fn decide_page(&self, context: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = decidePage, unchecked_return_type = "PageDecision")]
+    pub fn decide_page(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Context")] context: JsValue,
+        explain: Option<bool>,
+    ) -> Result<JsValue, JsValue> {
         let ctx = read_context(context)?;
         let decision = self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) });
         let patches = kairos::html::patches(&decision);
@@ -294,7 +295,12 @@ impl Kairos {
 
     /// Decides for `context` and returns one slot: `{variant, is_default, content, reason}`,
     /// its content templates filled and escaped. For email servers rendering at open time.
-    pub fn render(&self, slot: &str, context: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "SlotDecision")]
+    pub fn render(
+        &self,
+        slot: &str,
+        #[wasm_bindgen(unchecked_param_type = "Context")] context: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let ctx = read_context(context)?;
         let decision = self.engine.render(&ctx, slot).map_err(|e| rust_error(e.code(), &e))?;
         to_js(&decision)
@@ -314,8 +320,12 @@ struct PageDecision<'d> {
 }
 
 /// One-shot: load `bundle` and decide `context`.
-#[wasm_bindgen]
-pub fn decide(bundle: &[u8], context: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+#[wasm_bindgen(unchecked_return_type = "Decision")]
+pub fn decide(
+    bundle: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "Context")] context: JsValue,
+    explain: Option<bool>,
+) -> Result<JsValue, JsValue> {
     Kairos::load(bundle, None)?.decide(context, explain)
 }
 

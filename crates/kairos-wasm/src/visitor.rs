@@ -49,7 +49,10 @@ fn refused(e: &kairos::visitor::EventError) -> JsValue {
 impl Visitor {
     /// Appends one event (`{e|event, t|timestamp, p|properties}`, as in a context's `events`).
     /// Throws `E_EVENT` with `path`/`field` for an event it cannot keep; the visitor is unchanged.
-    pub fn track(&mut self, event: JsValue) -> Result<(), JsValue> {
+    pub fn track(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TrackedEvent")] event: JsValue,
+    ) -> Result<(), JsValue> {
         let event: Event = read_js(event, "event", ErrorCode::Event, shapes::event)?;
         self.inner.track(event).map_err(|e| refused(&e))
     }
@@ -79,14 +82,19 @@ impl Visitor {
     /// Decides every slot for this moment: `{now, session?, geo?, timezone?, utc_offset?, event?}`.
     /// Returns `{slots: {NAME: {variant, is_default, content, reason, explain?}}, consent, holdout,
     /// missing}`; slot entries without template values are shared and frozen.
-    pub fn decide(&mut self, moment: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn decide(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Moment")] moment: JsValue,
+        explain: Option<bool>,
+    ) -> Result<JsValue, JsValue> {
         let d = self.decide_moment(moment, explain)?;
         self.cache.decision(&d)
     }
 
     /// `decide` for a moment given as JSON text, parsed inside wasm: one string crosses instead
     /// of an object. Errors are `E_CONTEXT` with `path`, `line` and `column`.
-    #[wasm_bindgen(js_name = decideJson)]
+    #[wasm_bindgen(js_name = decideJson, unchecked_return_type = "Decision")]
     pub fn decide_json(&mut self, moment: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
         let moment: Moment = read_text(moment, "moment", ContextError::CODE, true, shapes::moment)?;
         let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
@@ -94,8 +102,12 @@ impl Visitor {
     }
 
     /// Decides for a page: `{decision, patches}`, as `Kairos.decidePage`.
-    #[wasm_bindgen(js_name = decidePage)]
-    pub fn decide_page(&mut self, moment: JsValue, explain: Option<bool>) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = decidePage, unchecked_return_type = "PageDecision")]
+    pub fn decide_page(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Moment")] moment: JsValue,
+        explain: Option<bool>,
+    ) -> Result<JsValue, JsValue> {
         let d = self.decide_moment(moment, explain)?;
         let out = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&out, &JsValue::from_str("decision"), &self.cache.decision(&d)?);
@@ -105,7 +117,12 @@ impl Visitor {
 
     /// Decides for this moment and returns one slot, `{variant, is_default, content, reason}`, as
     /// `Kairos.render`: an email rendered at open time. Throws `E_SLOT` for a slot the bundle lacks.
-    pub fn render(&mut self, slot: &str, moment: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "SlotDecision")]
+    pub fn render(
+        &mut self,
+        slot: &str,
+        #[wasm_bindgen(unchecked_param_type = "Moment")] moment: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let moment: Moment = read_js(moment, "moment", ContextError::CODE, shapes::moment)?;
         let decision = self.inner.render(moment, slot).map_err(|e| rust_error(e.code(), &e))?;
         crate::to_js(&decision)
@@ -113,7 +130,10 @@ impl Visitor {
 
     /// Replaces what is known of the person (identity, consent, profile, scores); history stays.
     #[wasm_bindgen(js_name = setPerson)]
-    pub fn set_person(&mut self, person: JsValue) -> Result<(), JsValue> {
+    pub fn set_person(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Person")] person: JsValue,
+    ) -> Result<(), JsValue> {
         let person: Person = read_js(person, "person", ContextError::CODE, shapes::person)?;
         self.inner.set_person(person);
         Ok(())
