@@ -16,6 +16,14 @@ const VISITOR_KEY = 'kairos:visitor';
 const PROFILE_KEY = 'kairos:profile';
 const CONSENT_KEY = 'kairos:consent';
 const SESSION_KEY = 'kairos:session';
+// One visitor for the page and the edge (docs/identity.md): the anonymous id lives in the
+// `kairos_aid` cookie the edge reads (signed by the edge when it has a key) and is mirrored to
+// localStorage; consent lives in the `kairos_consent` cookie the edge reads, mirrored likewise.
+const ID_COOKIE = 'kairos_aid';
+const ID_KEY = 'kairos:aid';
+const CONSENT_COOKIE = 'kairos_consent';
+const COOKIE_MAX_AGE = 400 * 24 * 3600; // the most browsers keep a cookie
+const ID_FORM = /^a[A-Za-z0-9_-]{22}$/;
 const MAX_EVENTS = 500;
 const MAX_HISTORY_BYTES = 200_000;
 
@@ -39,6 +47,32 @@ function safeStorage(kind) {
     },
     remove(key) { memory.delete(key); try { if (store) store.removeItem(key); } catch (_) { /* nothing to wipe */ } },
   };
+}
+
+// First-party cookies the edge reads too; never throw (cookies may be disabled).
+const cookieJar = {
+  get(name) {
+    try {
+      for (const pair of document.cookie.split(';')) {
+        const at = pair.indexOf('=');
+        if (at > 0 && pair.slice(0, at).trim() === name) return decodeURIComponent(pair.slice(at + 1).trim());
+      }
+    } catch (_) { /* no cookies */ }
+    return null;
+  },
+  set(name, value, maxAge = COOKIE_MAX_AGE) {
+    try {
+      const secure = location.protocol === 'https:' ? '; Secure' : '';
+      document.cookie = `${name}=${encodeURIComponent(value)}; Path=/; Max-Age=${maxAge}; SameSite=Lax${secure}`;
+    } catch (_) { /* no cookies: storage alone */ }
+  },
+  remove(name) { this.set(name, '', 0); },
+};
+
+/** A new anonymous id: `a` and 128 random bits in base64url, the edge's form. */
+function newAnonymousId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return 'a' + btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 function readJson(storage, key, fallback) {
@@ -113,7 +147,10 @@ export function createKairos(options = {}) {
   let visitor = null;
   let lastMoment = null;
   let lastDecision = null;
-  let consent = readJson(storage, CONSENT_KEY, null);
+  const cookies = options.cookies || cookieJar;
+  // Consent: the cookie both sides read wins; the local copy stands in where cookies are off.
+  const consentCookie = cookies.get(CONSENT_COOKIE);
+  let consent = consentCookie !== null ? { personalization: /^(1|yes|true|granted)$/i.test(consentCookie.trim()) } : readJson(storage, CONSENT_KEY, null);
 
   const state = readJson(session, SESSION_KEY, {});
   state.page_views = (state.page_views || 0) + 1;
@@ -126,6 +163,20 @@ export function createKairos(options = {}) {
   const profile = () => (hasConsent() ? readJson(storage, PROFILE_KEY, {}) : {});
 
   function saveSession() { session.set(SESSION_KEY, JSON.stringify(state)); }
+
+  /** The anonymous id, with consent only: the edge's cookie (its signature stays with the
+   *  cookie), else the local copy, else a new one; kept in both places. Null without consent. */
+  let anonymousId = null;
+  function identity() {
+    if (!hasConsent()) return (anonymousId = null);
+    if (anonymousId) return anonymousId;
+    const fromCookie = (cookies.get(ID_COOKIE) || '').split('.')[0];
+    const stored = storage.get(ID_KEY);
+    anonymousId = ID_FORM.test(fromCookie) ? fromCookie : ID_FORM.test(stored || '') ? stored : newAnonymousId();
+    if (fromCookie !== anonymousId) cookies.set(ID_COOKIE, anonymousId);
+    if (stored !== anonymousId) storage.set(ID_KEY, anonymousId);
+    return anonymousId;
+  }
 
   function remember(name, props, at = Date.now()) {
     if (!hasConsent()) return; // no consent: nothing is stored
@@ -156,7 +207,8 @@ export function createKairos(options = {}) {
   function person() {
     const p = profile();
     return dropUndefined({
-      customer_id: p.__id || state.anonymous_id || undefined,
+      customer_id: p.__id || undefined,
+      anonymous_id: identity() || undefined,
       timezone: localZone(),
       consent: { personalization: hasConsent() },
       profile: Object.fromEntries(Object.entries(p).filter(([k]) => k !== '__id')),
@@ -294,7 +346,13 @@ export function createKairos(options = {}) {
     consent(flags = {}) {
       consent = { personalization: !!flags.personalization };
       storage.set(CONSENT_KEY, JSON.stringify(consent));
-      if (!consent.personalization) { storage.remove(HISTORY_KEY); storage.remove(PROFILE_KEY); storage.remove(VISITOR_KEY); }
+      cookies.set(CONSENT_COOKIE, consent.personalization ? '1' : '0');
+      if (!consent.personalization) {
+        // Withdrawn: every store of both sides is wiped (the edge clears its cookies on the next request).
+        for (const key of [HISTORY_KEY, PROFILE_KEY, VISITOR_KEY, ID_KEY]) storage.remove(key);
+        cookies.remove(ID_COOKIE);
+        anonymousId = null;
+      }
       // Withdrawn: the visitor in memory forgets too. Given: the stored history is read again.
       try { if (engine) replaceVisitor(residentVisitor()); } catch (e) { warnOnce('could not update the visitor', e); }
       return render();
@@ -330,7 +388,6 @@ export function createKairos(options = {}) {
       reveal();
       return api;
     }
-    if (!state.anonymous_id) { state.anonymous_id = `anon-${Math.random().toString(36).slice(2, 12)}`; saveSession(); }
     try { replaceVisitor(residentVisitor()); } catch (e) { warnOnce('could not start the visitor; showing defaults', e); reveal(); return api; }
     readViews();
     render();

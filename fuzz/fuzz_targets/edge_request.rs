@@ -37,7 +37,8 @@ const NAMES: &[&str] = &[
     "host",
     "x-forwarded-host",
 ];
-const COOKIE_PARTS: &[&str] = &["kairos_consent=1", "kairos_uid=", "kairos_h=", "; ", "=", ".", "%", "\"", "a"];
+const COOKIE_PARTS: &[&str] =
+    &["kairos_consent=1", "kairos_uid=", "kairos_h=", "kairos_aid=", "aBwcHBwcHBwcHBwcHBwcHBw", "; ", "=", ".", "%", "\"", "a"];
 
 struct Fake;
 
@@ -50,6 +51,9 @@ impl Runtime for Fake {
     }
     async fn sleep(&self, _ms: u32) {}
     fn log(&self, _line: &str) {}
+    fn random_bytes(&self) -> [u8; 16] {
+        [7; 16]
+    }
 }
 
 fn text(u: &mut Unstructured, parts: &[&str]) -> Result<String> {

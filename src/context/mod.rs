@@ -30,7 +30,7 @@ pub use crate::limits::MAX_HISTORY_BYTES;
 pub struct Context {
     /// Decision instant (epoch ms, or an RFC 3339 string). Required: the core never reads a clock.
     pub now: Timestamp,
-    /// The visitor's stable id: holdout and bucketing need it.
+    /// The customer's id, once known (a login): `customer.id` in rules, and what buckets hash.
     #[serde(default)]
     pub customer_id: Option<Text>,
     /// IANA zone (`Europe/Paris`).
@@ -60,6 +60,10 @@ pub struct Context {
     /// The event this decision answers (an email's triggering deposit attempt): `event.*` in rules and templates.
     #[serde(default)]
     pub event: Option<Event>,
+    /// A first-party anonymous id that lasts across sessions (the page's and the edge's
+    /// `kairos_aid`): what buckets hash when there is no `customer_id`. Never `customer.id`.
+    #[serde(default)]
+    pub anonymous_id: Option<Text>,
 }
 
 /// The current visit. Read by hand (in deserialize.rs) as a map, so a JS reader walks the keys
@@ -271,5 +275,11 @@ impl Context {
     /// Personalisation is allowed only with explicit consent.
     pub fn has_consent(&self) -> bool {
         self.consent.get("personalization").copied().unwrap_or(false)
+    }
+
+    /// What holdout and A/B buckets hash: the customer's id, else the anonymous id
+    /// (docs/bucketing.md). A visitor who identifies moves from one to the other.
+    pub fn bucketing_id(&self) -> Option<&Text> {
+        self.customer_id.as_ref().or(self.anonymous_id.as_ref())
     }
 }

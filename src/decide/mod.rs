@@ -224,7 +224,7 @@ impl Decider<'_> {
             };
         }
         let mut missing = Vec::new();
-        let in_holdout = match (&prog.holdout, &ctx.customer_id) {
+        let in_holdout = match (&prog.holdout, ctx.bucketing_id()) {
             (None, _) => false,
             (Some(h), Some(id)) => crate::bucket::bucket(&h.salt, &id.0) < h.threshold,
             // Without a stable id the group cannot be known; defaults keep the measurement clean.

@@ -253,7 +253,7 @@ impl<'a> Eval<'a> {
             Node::Ask(question) => self.ask(*question),
             Node::Segment(id) => tri_val(self.segment(*id)),
             Node::Tier(id) => self.tier(*id),
-            Node::Bucket(salt) => match &self.ctx.customer_id {
+            Node::Bucket(salt) => match self.ctx.bucketing_id() {
                 Some(id) => Val::Num(f64::from(bucket(salt, &id.0))),
                 None => self.miss("customer.id"),
             },

@@ -41,7 +41,7 @@ fn or_default<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
-    /// The stable id: holdout and bucketing need it.
+    /// The customer's id, once known: `customer.id` in rules, and what buckets hash.
     #[serde(default)]
     pub customer_id: Option<Text>,
     /// Consent flags; personalisation needs `personalization: true`.
@@ -59,6 +59,9 @@ pub struct Person {
     /// UTC offset, used when a moment gives neither zone nor offset.
     #[serde(default)]
     pub utc_offset: Option<Text>,
+    /// The first-party anonymous id (`kairos_aid`): what buckets hash without a `customer_id`.
+    #[serde(default)]
+    pub anonymous_id: Option<Text>,
 }
 
 /// This moment's signals: all a resident visitor's decision needs besides what it keeps. Read
@@ -117,6 +120,7 @@ impl Person {
     pub fn of(ctx: &Context) -> Person {
         Person {
             customer_id: ctx.customer_id.clone(),
+            anonymous_id: ctx.anonymous_id.clone(),
             consent: ctx.consent.clone(),
             profile: ctx.profile.clone(),
             scores: ctx.scores.clone(),
@@ -200,6 +204,7 @@ impl Visitor {
     /// Replaces what is known of the person (the history stays).
     pub fn set_person(&mut self, p: Person) {
         self.ctx.customer_id = p.customer_id;
+        self.ctx.anonymous_id = p.anonymous_id;
         self.ctx.consent = p.consent;
         self.ctx.profile = p.profile;
         self.ctx.scores = p.scores;
@@ -210,6 +215,7 @@ impl Visitor {
     pub fn person(&self) -> Person {
         Person {
             customer_id: self.ctx.customer_id.clone(),
+            anonymous_id: self.ctx.anonymous_id.clone(),
             consent: self.ctx.consent.clone(),
             profile: self.ctx.profile.clone(),
             scores: self.ctx.scores.clone(),

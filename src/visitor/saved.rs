@@ -18,8 +18,10 @@ use std::sync::Arc;
 
 /// Bytes every saved visitor starts with.
 pub const MAGIC: &[u8; 4] = b"KVIS";
-/// Format version of saved visitors; bump on any layout change.
-pub const FORMAT_VERSION: u16 = 1;
+/// Format version of saved visitors; bump on any layout change. 2: the person's `anonymous_id`.
+/// Bytes of another version are refused (`E_VISITOR_VERSION`) and the page rebuilds the visitor
+/// from its event log.
+pub const FORMAT_VERSION: u16 = 2;
 pub(crate) const HEADER_LEN: usize = 4 + 2 + 8 + 4 + 4;
 /// Largest saved visitor accepted.
 pub const MAX_SAVED_BYTES: usize = 4 << 20;
@@ -67,6 +69,7 @@ impl std::error::Error for SaveError {}
 #[derive(Serialize, Deserialize)]
 struct SavedPerson {
     customer_id: Option<String>,
+    anonymous_id: Option<String>,
     consent: Vec<(String, bool)>,
     profile: Vec<(String, Option<SavedScalar>)>,
     scores: Vec<(String, f64, i64)>,
@@ -81,7 +84,15 @@ pub(crate) struct SavedVisitor {
 }
 
 // Read by hand ([`crate::decode`]), in declaration order.
-crate::decode::decode_struct!(SavedPerson { customer_id, consent, profile, scores, timezone, utc_offset });
+crate::decode::decode_struct!(SavedPerson {
+    customer_id,
+    anonymous_id,
+    consent,
+    profile,
+    scores,
+    timezone,
+    utc_offset
+});
 crate::decode::decode_struct!(SavedVisitor { person, history });
 
 impl Engine {
@@ -106,6 +117,7 @@ impl Visitor {
         let p = self.person();
         let person = SavedPerson {
             customer_id: p.customer_id.map(|t| t.0),
+            anonymous_id: p.anonymous_id.map(|t| t.0),
             consent: p.consent.into_iter().collect(),
             profile: p.profile.iter().map(|(k, v)| (k.clone(), SavedScalar::of(v))).collect(),
             scores: p.scores.iter().map(|(k, s)| (k.clone(), s.value.0, s.computed_at.0)).collect(),
@@ -168,6 +180,7 @@ impl Visitor {
         }
         let person = Person {
             customer_id: text(p.customer_id, "customer_id")?,
+            anonymous_id: text(p.anonymous_id, "anonymous_id")?,
             consent: p.consent.into_iter().collect(),
             profile,
             scores,

@@ -51,6 +51,9 @@ after(async () => {
   server?.close();
 });
 
+/** An anonymous id in the edge's form, outside the demo's holdout: `kairos bucket demo-2026 ID` is 7866. */
+const TEST_ID = 'aAQEBAQEBAQEBAQEBAQEBAQ';
+
 const DEFAULTS = {
   hero: '<h2>New season, new shoes</h2><p>Free returns on every order.</p>',
   cta: 'Sign up',
@@ -84,9 +87,9 @@ async function open(html, { timezoneId = 'Europe/Paris', time, userAgent, mobile
   page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text()); });
   page.on('pageerror', (e) => warnings.push(`pageerror: ${e.message}`));
   if (time) await page.clock.setFixedTime(new Date(time));
-  // A fixed anonymous id outside the demo bundle's 10 % holdout (bucket 8729 for salt demo-2026),
-  // so a happy path never lands in the holdout by chance.
-  await page.addInitScript(() => { if (!sessionStorage.getItem('kairos:session')) sessionStorage.setItem('kairos:session', '{"anonymous_id":"anon-test"}'); });
+  // A fixed anonymous id outside the demo bundle's 10 % holdout (bucket 7866 for salt demo-2026),
+  // so a happy path never lands in the holdout by chance (used only with consent).
+  await page.addInitScript((id) => { if (!localStorage.getItem('kairos:aid')) localStorage.setItem('kairos:aid', id); }, TEST_ID);
   if (consent !== undefined) await page.addInitScript((c) => localStorage.setItem('kairos:consent', JSON.stringify({ personalization: c })), consent);
   if (init) await page.addInitScript(init.fn, init.arg);
   await page.route(`${base}/t/page`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
@@ -399,7 +402,7 @@ test('demo shop: hero and CTA follow what the visitor does, and say why', async 
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.addInitScript(() => sessionStorage.setItem('kairos:session', '{"anonymous_id":"anon-test"}')); // outside the holdout
+  await page.addInitScript((id) => localStorage.setItem('kairos:aid', id), TEST_ID); // outside the holdout
   await page.goto(`${base}/shop.html`);
   await page.waitForFunction(() => window.kairos && window.kairos.ready);
   await page.evaluate(() => window.kairos.ready);

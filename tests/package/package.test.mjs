@@ -146,7 +146,7 @@ test("the README's install command and one tag personalise a page from the insta
     // Consent given earlier, and an anonymous id outside the demo bundle's holdout.
     await page.addInitScript(() => {
       localStorage.setItem('kairos:consent', JSON.stringify({ personalization: true }));
-      sessionStorage.setItem('kairos:session', '{"anonymous_id":"anon-test"}');
+      localStorage.setItem('kairos:aid', 'aAQEBAQEBAQEBAQEBAQEBAQ'); // bucket 7866 for salt demo-2026
     });
     await page.goto(site.base + '/');
     await page.waitForFunction(() => window.kairos && window.kairos.lastDecision, null, { timeout: 10000 });

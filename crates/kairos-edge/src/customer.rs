@@ -73,6 +73,7 @@ impl CustomerRecord {
             scores: self.scores.clone(),
             timezone: self.timezone.clone(),
             utc_offset: None,
+            anonymous_id: None,
         };
         let mut visitor = Visitor::new(engine, person);
         visitor.track_all(self.events.0.clone())?;

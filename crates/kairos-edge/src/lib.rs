@@ -9,6 +9,7 @@
 //! and (feature `rewrite`) the streaming slot rewrite with lol_html for native use. Must not import
 //! wasm-bindgen, js-sys or the `worker` crate: everything here runs and is tested natively.
 
+pub mod anonymous;
 pub mod config;
 pub mod cookies;
 pub mod customer;

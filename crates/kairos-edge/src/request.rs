@@ -59,6 +59,11 @@ impl EdgeRequest {
         identity::verify(&self.identity_key, self.cookie(cookies::CUSTOMER)?)
     }
 
+    /// The key anonymous ids are signed with: the identity key, when it is long enough.
+    pub fn anonymous_key(&self) -> Option<&[u8]> {
+        (self.identity_key.len() >= identity::MIN_KEY_BYTES).then_some(self.identity_key.as_slice())
+    }
+
     /// Consent needs the consent cookie, and Global Privacy Control (`Sec-GPC: 1`) withdraws it.
     pub fn consent(&self) -> bool {
         let gpc = self.header("sec-gpc").is_some_and(|v| v.trim() == "1");

@@ -38,6 +38,8 @@ pub trait Runtime {
     async fn sleep(&self, ms: u32);
     /// One line for the operator's log. Callers never pass personal data.
     fn log(&self, line: &str);
+    /// 16 bytes from a cryptographic random source (new anonymous ids).
+    fn random_bytes(&self) -> [u8; 16];
 }
 
 /// A KV read bounded by `budget_ms`: a slow store costs the visitor at most the budget, then

@@ -7,6 +7,7 @@
 //! defaults. Each fault logs one line without personal data.
 //! One file (about 400 lines): the handlers share the bundle cache and the per-request decision.
 
+use crate::anonymous::{self, IdState};
 use crate::config::{BundlePolicy, EdgeConfig};
 use crate::history::{self, EdgeEvent, HistoryCookie, HistoryState};
 use crate::http::{self, codes, HttpResponse, Method};
@@ -61,8 +62,10 @@ pub struct EdgeDecision {
     /// `x-kairos-customer`: packed, found, absent, invalid, unreachable or off (no consent).
     pub customer: &'static str,
     pub history: HistoryState,
-    /// The `set-cookie` value to send (None: leave the cookie alone).
-    pub set_cookie: Option<String>,
+    /// `x-kairos-id`: what became of the anonymous id cookie (None: no consent, no id).
+    pub id: Option<IdState>,
+    /// The `set-cookie` values to send (the history and anonymous id cookies).
+    pub set_cookies: Vec<String>,
 }
 
 impl EdgeDecision {
@@ -73,9 +76,10 @@ impl EdgeDecision {
             ("x-kairos-customer".to_owned(), self.customer.to_owned()),
             ("x-kairos-history".to_owned(), self.history.as_str().to_owned()),
         ];
-        if let Some(cookie) = &self.set_cookie {
-            out.push(("set-cookie".to_owned(), cookie.clone()));
+        if let Some(id) = self.id {
+            out.push(("x-kairos-id".to_owned(), id.as_str().to_owned()));
         }
+        out.extend(self.set_cookies.iter().map(|c| ("set-cookie".to_owned(), c.clone())));
         out
     }
 }
@@ -257,15 +261,51 @@ impl Edge {
         let now = rt.now_ms();
         let consent = req.consent();
         let customer_id = req.customer_id().unwrap_or("").to_owned();
+        let mut set_cookies = Vec::new();
+        // The anonymous id: with consent, kept or made (and its cookie written when it changed);
+        // without, none, and a cookie left from before is wiped.
+        let id_cookie = req.cookie(anonymous::COOKIE);
+        let anonymous = match consent {
+            true => {
+                let id_key = req.anonymous_key();
+                let (id, state) = anonymous::read(id_cookie, id_key, || anonymous::from_random(rt.random_bytes()));
+                if state == IdState::Refused {
+                    rt.log(
+                        "kairos: anonymous id cookie refused (malformed or signature mismatch); a new id was issued",
+                    );
+                }
+                if state != IdState::Valid {
+                    set_cookies.push(anonymous::set_cookie(id_key, &id));
+                }
+                Some((id, state))
+            }
+            false => {
+                if id_cookie.is_some() {
+                    set_cookies.push(cookies::clear(anonymous::COOKIE));
+                }
+                None
+            }
+        };
+        // Whom the history is bound to: the signed customer, else the anonymous id.
+        let decided_for = match (customer_id.as_str(), &anonymous) {
+            ("", Some((id, _))) => id.clone(),
+            _ => customer_id.clone(),
+        };
         let key = config.history_key.as_deref().map(str::as_bytes);
         let cookie = req.cookie(cookies::HISTORY);
         let (mut events, history) = match (key, consent, cookie) {
             (Some(_), false, _) | (None, _, _) => (Vec::new(), HistoryState::Off),
             (Some(_), true, None) => (Vec::new(), HistoryState::Absent),
-            (Some(k), true, Some(value)) => match HistoryCookie::new(k).read(value, &customer_id, now) {
-                Ok(events) => (events, HistoryState::Valid),
-                Err(state) => (Vec::new(), state),
-            },
+            (Some(k), true, Some(value)) => {
+                // Bound to whom it was written for: this visitor, or (just identified) their
+                // anonymous id, or (written before anonymous ids) nobody. All are this browser's.
+                let anonymous_id = anonymous.as_ref().map_or("", |(id, _)| id.as_str());
+                let read = |bound_to: &str| HistoryCookie::new(k).read(value, bound_to, now);
+                match read(&decided_for).or_else(|_| read(anonymous_id)).or_else(|_| read("")) {
+                    Ok(events) => (events, HistoryState::Valid),
+                    Err(state) => (Vec::new(), state),
+                }
+            }
         };
         if record_visit && history != HistoryState::Off {
             events.extend(track::event_for(&config.track, req.path(), now));
@@ -278,7 +318,8 @@ impl Edge {
         };
         // This request's signals; the customer's record and the cookie's events go into a
         // resident visitor, so the decision is the visitor's (one evaluator on every path).
-        let ctx = req.context(now, None, &[]);
+        let mut ctx = req.context(now, None, &[]);
+        ctx.anonymous_id = anonymous.as_ref().map(|(id, _)| kairos::context::Text(id.clone()));
         let mut visitor = match known {
             Some(mut v) => {
                 let saved = v.person();
@@ -292,17 +333,20 @@ impl Edge {
             let _ = visitor.track_all(events.iter().map(EdgeEvent::to_event).collect());
         }
         let decision = visitor.decide(Moment::of(&ctx), Options { explain });
-        let set_cookie = match (key, history) {
+        match (key, history) {
             (Some(k), HistoryState::Absent | HistoryState::Valid | HistoryState::Invalid) if record_visit => {
                 events.extend(exposures(&engine, &decision, now));
-                let value = HistoryCookie::new(k).write(&events, &customer_id, now);
-                Some(cookies::set(cookies::HISTORY, &value, history::COOKIE_MAX_AGE_SECONDS))
+                let value = HistoryCookie::new(k).write(&events, &decided_for, now);
+                set_cookies.push(cookies::set(cookies::HISTORY, &value, history::COOKIE_MAX_AGE_SECONDS));
             }
             // No consent: history is neither used nor kept.
-            (_, HistoryState::Off) if cookie.is_some() && !consent => Some(cookies::clear(cookies::HISTORY)),
-            _ => None,
-        };
-        Some(EdgeDecision { decision, bundle, customer, history, set_cookie })
+            (_, HistoryState::Off) if cookie.is_some() && !consent => {
+                set_cookies.push(cookies::clear(cookies::HISTORY))
+            }
+            _ => {}
+        }
+        let id = anonymous.map(|(_, state)| state);
+        Some(EdgeDecision { decision, bundle, customer, history, id, set_cookies })
     }
 
     /// `POST /v1/decide`: the posted context, as given. Bad input is a located, coded 400.

@@ -8,7 +8,7 @@ use kairos::json::compile_json;
 use kairos_edge::http::{self, HttpResponse, Method, Route};
 use kairos_edge::runtime::block_on;
 use kairos_edge::service::{BodyFault, BUNDLE_KEY};
-use kairos_edge::{cookies, customer, identity, open_token, Edge, EdgeConfig, EdgeRequest, PageAnswer};
+use kairos_edge::{anonymous, cookies, customer, identity, open_token, Edge, EdgeConfig, EdgeRequest, PageAnswer};
 use kairos_edge::{Runtime, StoreFault};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -39,6 +39,7 @@ struct Fake {
     kv: HashMap<String, Kv>,
     log: RefCell<Vec<String>>,
     reads: RefCell<usize>,
+    randoms: RefCell<u8>,
 }
 
 impl Runtime for Fake {
@@ -59,6 +60,12 @@ impl Runtime for Fake {
     fn log(&self, line: &str) {
         self.log.borrow_mut().push(line.to_owned());
     }
+    /// Distinct per call, the same in every run.
+    fn random_bytes(&self) -> [u8; 16] {
+        let mut n = self.randoms.borrow_mut();
+        *n += 1;
+        [*n; 16]
+    }
 }
 
 impl Fake {
@@ -69,6 +76,28 @@ impl Fake {
     fn lines(&self) -> Vec<String> {
         self.log.borrow().clone()
     }
+}
+
+/// What a browser does with the answer's `Set-Cookie`s: the next request carries them (a
+/// `Max-Age=0` one removed).
+fn keep_cookies(req: &mut EdgeRequest, set_cookies: &[String]) {
+    let mut jar: Vec<(String, String)> = req
+        .header("cookie")
+        .unwrap_or("")
+        .split(';')
+        .filter_map(|p| p.split_once('=').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
+        .collect();
+    for set in set_cookies {
+        let pair = set.split(';').next().unwrap();
+        let (name, value) = pair.split_once('=').unwrap();
+        jar.retain(|(k, _)| k != name);
+        if !set.contains("Max-Age=0") {
+            jar.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    let header = jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    req.headers.retain(|(k, _)| k != "cookie");
+    req.headers.push(("cookie".into(), header));
 }
 
 fn config(vars: &[(&str, &str)]) -> EdgeConfig {
@@ -258,17 +287,16 @@ fn a_page_view_records_the_tracked_event_and_capped_exposures_in_the_history_coo
         if d.decision.slots[0].variant == "promo" {
             shown += 1;
         }
-        let set = d.set_cookie.expect("history cookie written");
-        let value = set.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
-        let cookie = format!("{}=1; {}={value}", cookies::CONSENT, cookies::HISTORY);
-        req.headers.retain(|(k, _)| k != "cookie");
-        req.headers.push(("cookie".into(), cookie));
+        assert!(d.set_cookies.iter().any(|c| c.starts_with("kairos_h=")), "history cookie written");
+        keep_cookies(&mut req, &d.set_cookies);
     }
     assert_eq!(shown, 2, "the cap of 2 per 7 days holds across page views");
 
     let history = kairos_edge::HistoryCookie::new(HISTORY_KEY.as_bytes());
     let cookie = req.cookie(cookies::HISTORY).unwrap();
-    let events = history.read(cookie, "", NOW).unwrap();
+    // Bound to the visitor's anonymous id, issued on the first answer and kept since.
+    let id = req.cookie(anonymous::COOKIE).unwrap().split('.').next().unwrap();
+    let events = history.read(cookie, id, NOW).unwrap();
     let names: Vec<String> = events.iter().map(|e| e.to_event().name).collect();
     assert_eq!(names.iter().filter(|n| *n == kairos::EXPOSURE).count(), 2, "{names:?}");
     assert_eq!(names.iter().filter(|n| *n == "product_viewed").count(), 4, "{names:?}");
@@ -283,7 +311,8 @@ fn without_consent_nothing_is_read_or_kept_and_an_old_history_is_cleared() {
     let req = request("/", &[("cookie", &cookie)]);
     let d = block_on(edge.decide_for_request(&rt, &cfg, &req, true, false)).unwrap();
     assert_eq!((d.customer, d.history.as_str()), ("off", "off"));
-    assert!(d.set_cookie.unwrap().contains("Max-Age=0"));
+    assert_eq!(d.set_cookies.len(), 1);
+    assert!(d.set_cookies[0].starts_with("kairos_h=;") && d.set_cookies[0].contains("Max-Age=0"));
     assert_eq!(*rt.reads.borrow(), 1, "only the bundle is read");
 }
 

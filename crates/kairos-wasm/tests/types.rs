@@ -153,6 +153,11 @@ const INPUTS: &[Interface] = &[
             opt("geo", Ty::Ref("Geo"), "Where the visitor is."),
             opt("events", Ty::Raw("TrackedEvent[]"), "The event history, oldest first."),
             opt("event", Ty::Raw("TrackedEvent | null"), "The event this decision answers."),
+            opt(
+                "anonymous_id",
+                Ty::Raw("string | null"),
+                "A first-party id kept across sessions: buckets hash it when there is no `customer_id`.",
+            ),
         ],
     },
     Interface {
@@ -169,6 +174,11 @@ const INPUTS: &[Interface] = &[
             opt("scores", Ty::Raw("Record<string, CachedScore> | null"), "Cached propensity scores."),
             opt("timezone", Ty::Raw("string | null"), "The person's IANA zone."),
             opt("utc_offset", Ty::Raw("string | null"), "A fixed offset when no zone is known."),
+            opt(
+                "anonymous_id",
+                Ty::Raw("string | null"),
+                "A first-party id kept across sessions: buckets hash it when there is no `customer_id`.",
+            ),
         ],
     },
     Interface {

@@ -211,6 +211,8 @@ export interface Context {
   events?: TrackedEvent[];
   /** The event this decision answers. */
   event?: TrackedEvent | null;
+  /** A first-party id kept across sessions: buckets hash it when there is no `customer_id`. */
+  anonymous_id?: string | null;
 }
 
 /** Who a resident visitor is (`visitor`, `setPerson`). */
@@ -227,6 +229,8 @@ export interface Person {
   timezone?: string | null;
   /** A fixed offset when no zone is known. */
   utc_offset?: string | null;
+  /** A first-party id kept across sessions: buckets hash it when there is no `customer_id`. */
+  anonymous_id?: string | null;
 }
 
 /** What changes between a resident visitor's decisions (`Visitor.decide`). */

@@ -47,6 +47,19 @@ impl Runtime for Workers<'_> {
     fn log(&self, line: &str) {
         worker::console_error!("{line}");
     }
+    fn random_bytes(&self) -> [u8; 16] {
+        let mut bytes = [0u8; 16];
+        // The runtime's CSPRNG (`crypto.getRandomValues`); it cannot fail for 16 bytes.
+        let crypto =
+            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).unwrap_or(JsValue::UNDEFINED);
+        let array = js_sys::Uint8Array::new_with_length(16);
+        let get = js_sys::Reflect::get(&crypto, &JsValue::from_str("getRandomValues")).unwrap_or(JsValue::UNDEFINED);
+        if let Some(get) = get.dyn_ref::<js_sys::Function>() {
+            let _ = get.call1(&crypto, &array);
+        }
+        array.copy_to(&mut bytes);
+        bytes
+    }
 }
 
 // The request as the runtime's own object: workers-rs's `Request` parses its URL with the `url`

@@ -539,8 +539,9 @@ impl<'de> Reader<'de> {
             "geo",
             "events",
             "event",
+            "anonymous_id",
         ];
-        let mut required = [false; 11];
+        let mut required = [false; 12];
         required[0] = true;
         self.derived("a context", &fields, &required, &mut |r, i| {
             match i {
@@ -554,7 +555,8 @@ impl<'de> Reader<'de> {
                 7 => c.session = r.session()?,
                 8 => c.geo = r.geo()?,
                 9 => c.events = r.events()?,
-                _ => c.event = r.option(Self::event)?,
+                10 => c.event = r.option(Self::event)?,
+                _ => c.anonymous_id = r.option(Self::text)?,
             }
             Ok(())
         })?;
@@ -563,15 +565,16 @@ impl<'de> Reader<'de> {
 
     fn person(&mut self) -> R<Person> {
         let mut p = Person::default();
-        let fields = ["customer_id", "consent", "profile", "scores", "timezone", "utc_offset"];
-        self.derived("a person", &fields, &[false; 6], &mut |r, i| {
+        let fields = ["customer_id", "consent", "profile", "scores", "timezone", "utc_offset", "anonymous_id"];
+        self.derived("a person", &fields, &[false; 7], &mut |r, i| {
             match i {
                 0 => p.customer_id = r.option(Self::text)?,
                 1 => p.consent = r.option(|r| r.map(Self::boolean))?.unwrap_or_default(),
                 2 => p.profile = r.option(|r| r.map(Self::scalar))?.unwrap_or_default(),
                 3 => p.scores = r.option(|r| r.map(Self::cached_score))?.unwrap_or_default(),
                 4 => p.timezone = r.option(Self::text)?,
-                _ => p.utc_offset = r.option(Self::text)?,
+                5 => p.utc_offset = r.option(Self::text)?,
+                _ => p.anonymous_id = r.option(Self::text)?,
             }
             Ok(())
         })?;
@@ -584,7 +587,7 @@ pub fn context(text: &str) -> Result<Context, super::JsonError> {
     super::read_with(text, Reader::context)
 }
 
-/// A person (`{customer_id?, consent?, profile?, scores?, timezone?, utc_offset?}`) from JSON text.
+/// A person (`{customer_id?, consent?, profile?, scores?, timezone?, utc_offset?, anonymous_id?}`) from JSON text.
 pub fn person(text: &str) -> Result<Person, super::JsonError> {
     super::read_with(text, Reader::person)
 }
