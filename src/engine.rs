@@ -22,6 +22,8 @@ pub struct Engine {
     /// Per slot, its variants' indices by priority, highest first (bundle order within a level):
     /// the order a decision without explanations evaluates them in.
     pub(crate) ranked: Vec<Box<[u32]>>,
+    /// [`Program::bundle_id`] of the bytes it was loaded from; None when compiled in process.
+    bundle_id: Option<Box<str>>,
 }
 
 impl Engine {
@@ -42,14 +44,25 @@ impl Engine {
                 order.into_boxed_slice()
             })
             .collect();
-        Engine { program, plan, fingerprint: Default::default(), ranked }
+        Engine { program, plan, fingerprint: Default::default(), ranked, bundle_id: None }
+    }
+
+    /// The loaded bundle's id ([`Program::bundle_id`]): what the edge writes into a page's state
+    /// and exposures name. None for an engine compiled in process rather than loaded.
+    pub fn bundle_id(&self) -> Option<&str> {
+        self.bundle_id.as_deref()
+    }
+
+    fn with_id(mut self, bytes: &[u8]) -> Engine {
+        self.bundle_id = Program::bundle_id(bytes).map(String::into_boxed_str);
+        self
     }
 
     /// Loads a compiled bundle (header, checksum, limits and structure are checked; rules are not
     /// re-validated). A signed bundle loads too, its signature unchecked: use
     /// [`Engine::load_verified`] where a signature is required.
     pub fn load(bytes: &[u8]) -> Result<Engine, LoadError> {
-        Program::from_bytes(bytes).map(Engine::new)
+        Program::from_bytes(bytes).map(|p| Engine::new(p).with_id(bytes))
     }
 
     /// Loads a bundle only if it is signed by `key` (docs/signing.md): an unsigned bundle, another
@@ -61,7 +74,7 @@ impl Engine {
         if bytes.len() > limit {
             return Err(LoadError::TooLarge { bytes: bytes.len(), limit });
         }
-        Program::decode(key.verify(bytes)?).map(Engine::new)
+        Program::decode(key.verify(bytes)?).map(|p| Engine::new(p).with_id(bytes))
     }
 
     /// Compiles an authored bundle.
@@ -131,6 +144,8 @@ impl Engine {
             return Engine::load(bytes).map_err(crate::json::RulesOrBundleError::Load);
         }
         let text = std::str::from_utf8(bytes).map_err(crate::json::RulesOrBundleError::NotText)?;
-        crate::json::compile_source(text).map(Engine::new).map_err(crate::json::RulesOrBundleError::Compile)
+        // Through its bytes, so a bundle compiled here has the id it would have once deployed.
+        let program = crate::json::compile_source(text).map_err(crate::json::RulesOrBundleError::Compile)?;
+        Engine::load(&program.to_bytes()).map_err(crate::json::RulesOrBundleError::Load)
     }
 }

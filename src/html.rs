@@ -20,6 +20,14 @@ pub const TEXT_FIELDS: &[&str] = &["text", "headline", "title", "label", "body"]
 /// The attribute every decided element is marked with (its value: the variant id).
 pub const VARIANT_ATTR: &str = "data-kairos-variant";
 
+/// What a slot rewritten at the edge keeps its origin markup in: an inert `<template>` first in
+/// the element, so a later default decision in the page restores the origin's content rather
+/// than the edge's (docs/handoff.md). The rewriters put [`ORIGIN_OPEN`] before the element's
+/// own content and [`ORIGIN_CLOSE`] and the variant's content after it, while it streams.
+pub const ORIGIN_OPEN: &str = "<template data-kairos-origin>";
+/// Closes [`ORIGIN_OPEN`].
+pub const ORIGIN_CLOSE: &str = "</template>";
+
 /// What one slot's element becomes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SlotPatch {

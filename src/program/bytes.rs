@@ -32,6 +32,20 @@ impl Program {
         Program::decode(crate::signing::unwrap(bytes)?)
     }
 
+    /// The id of a compiled bundle (signed or not) without decoding it: its payload's length and
+    /// FNV-1a checksum from the header, `"<len hex>-<checksum hex>"`. Two bundles with the same
+    /// rules compile to the same id; it names a version, it does not authenticate one (signatures
+    /// do, docs/signing.md). None for bytes that are not a bundle.
+    pub fn bundle_id(bytes: &[u8]) -> Option<String> {
+        let bytes = crate::signing::unwrap(bytes).ok()?;
+        if bytes.len() < HEADER_LEN || &bytes[..6] != MAGIC {
+            return None;
+        }
+        let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        let sum = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+        Some(format!("{len:x}-{sum:08x}"))
+    }
+
     /// Decodes a plain compiled bundle (no envelope).
     pub(crate) fn decode(bytes: &[u8]) -> Result<Program, LoadError> {
         if bytes.len() > MAX_BUNDLE_BYTES {

@@ -116,6 +116,20 @@ export const iso = (msAgo) => new Date(Date.now() - msAgo).toISOString();
 export const HOUR = 3600e3;
 export const DAY = 24 * HOUR;
 
+/** The page as a visitor sees it: without the edge's state island and the inert templates that
+ *  keep the origin's markup of rewritten slots (docs/handoff.md). */
+export function visible(html) {
+  return html
+    .replace(/<script type="application\/json" id="kairos-state">[\s\S]*?<\/script>/, '')
+    .replace(/<template data-kairos-origin>[\s\S]*?<\/template>/g, '');
+}
+
+/** The edge's state island in a page, parsed (null when there is none). */
+export function stateIn(html) {
+  const m = html.match(/<script type="application\/json" id="kairos-state">([\s\S]*?)<\/script>/);
+  return m ? JSON.parse(m[1]) : null;
+}
+
 /** The variant a rewritten page shows in a slot (null: the page's own default). */
 export function variantIn(html, slot) {
   const m = html.match(new RegExp(`<[a-z0-9]+ data-kairos-slot="${slot}"[^>]*>`));

@@ -7,8 +7,11 @@
 //! the edge need (recent page intent). Long histories belong to the data team's
 //! customer record in KV (see [`crate::customer`]). Trade-offs: docs/edge.md.
 //!
-//! Format: `1.<base64url(postcard events)>.<base64url(HMAC-SHA256(key, "kairos-h1|" customer "|" payload))>`.
-//! The MAC binds the history to the customer id, so a cookie copied to another id is rejected.
+//! Format: `2.<base64url(postcard events)>.<base64url(HMAC-SHA256(key, "kairos-h1|" customer "|" payload))>`.
+//! The MAC binds the history to the customer id (else the anonymous id), so a cookie copied to
+//! another id is rejected. Every event has an id, so the page's history and this one merge
+//! without counting an event twice (docs/handoff.md). Version 1 cookies (no ids) read as invalid
+//! and are replaced.
 
 use crate::sign::{self, HmacSha256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -31,6 +34,8 @@ pub const COOKIE_MAX_AGE_SECONDS: u32 = 30 * 24 * 3600;
 
 /// Most properties kept per event.
 pub const MAX_PROPS: usize = 2;
+/// Longest event id kept (the page's and the edge's ids are 12 characters).
+pub const MAX_ID_BYTES: usize = 24;
 
 /// One remembered event: a name, a time (whole seconds) and at most [`MAX_PROPS`] properties.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +43,8 @@ pub struct EdgeEvent {
     pub name: String,
     pub at_seconds: i64,
     pub props: Vec<(String, String)>,
+    /// Unique per event (`e…` made here, `p…` by the page): what merging deduplicates by.
+    pub id: String,
 }
 
 impl EdgeEvent {
@@ -51,7 +58,17 @@ impl EdgeEvent {
                 .take(MAX_PROPS)
                 .map(|(k, v)| (clip(k, MAX_FIELD_BYTES).to_owned(), clip(v, MAX_FIELD_BYTES).to_owned()))
                 .collect(),
+            id: String::new(),
         }
+    }
+
+    /// The event with `id`, if it is a well-formed event id (else the event keeps none and the
+    /// edge gives it one when it is kept).
+    pub fn with_id(mut self, id: &str) -> EdgeEvent {
+        if well_formed_id(id) {
+            self.id = id.to_owned();
+        }
+        self
     }
 
     /// As a core history event.
@@ -106,7 +123,7 @@ impl<'k> HistoryCookie<'k> {
         if value.len() > MAX_COOKIE_BYTES {
             return Err(invalid);
         }
-        let rest = value.strip_prefix("1.").ok_or(invalid)?;
+        let rest = value.strip_prefix("2.").ok_or(invalid)?;
         let (payload, tag) = rest.split_once('.').ok_or(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid)?;
@@ -126,11 +143,31 @@ impl<'k> HistoryCookie<'k> {
         loop {
             let payload = postcard::to_allocvec(keep).unwrap_or_default();
             let tag = self.mac(customer, &payload).finalize().into_bytes();
-            let value = format!("1.{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag));
+            let value = format!("2.{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag));
             if value.len() <= MAX_COOKIE_BYTES || keep.is_empty() {
                 return value;
             }
             keep = &keep[1..];
+        }
+    }
+}
+
+/// Whether `id` can be an event id: 1 to [`MAX_ID_BYTES`] base64url characters.
+pub fn well_formed_id(id: &str) -> bool {
+    (1..=MAX_ID_BYTES).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// An edge-made event id: `e` and 11 base64url characters from 8 random bytes.
+pub fn edge_event_id(random: [u8; 16]) -> String {
+    format!("e{}", URL_SAFE_NO_PAD.encode(&random[..8]))
+}
+
+/// Adds `more` to `events`, leaving out any whose id is already there: the same event from the
+/// page and from the cookie counts once.
+pub fn merge(events: &mut Vec<EdgeEvent>, more: impl IntoIterator<Item = EdgeEvent>) {
+    for e in more {
+        if e.id.is_empty() || !events.iter().any(|known| known.id == e.id) {
+            events.push(e);
         }
     }
 }

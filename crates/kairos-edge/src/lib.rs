@@ -14,6 +14,7 @@ pub mod config;
 pub mod cookies;
 pub mod customer;
 mod error;
+pub mod handoff;
 pub mod history;
 pub mod http;
 pub mod identity;

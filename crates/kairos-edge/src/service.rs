@@ -12,7 +12,7 @@ use crate::config::{BundlePolicy, EdgeConfig};
 use crate::history::{self, EdgeEvent, HistoryCookie, HistoryState};
 use crate::http::{self, codes, HttpResponse, Method};
 use crate::runtime::{kv_get_within, Runtime};
-use crate::{cookies, customer, open_token, track, CustomerRecord, EdgeRequest};
+use crate::{cookies, customer, handoff, open_token, track, CustomerRecord, EdgeRequest};
 use kairos::html::{patches, SlotPatch};
 use kairos::{wire, ContextError, Decision, Engine, LoadError, Moment, Options, Person, Visitor};
 use std::cell::{OnceCell, RefCell};
@@ -64,6 +64,14 @@ pub struct EdgeDecision {
     pub history: HistoryState,
     /// `x-kairos-id`: what became of the anonymous id cookie (None: no consent, no id).
     pub id: Option<IdState>,
+    /// The anonymous id the decision was made for (None without consent).
+    pub anonymous_id: Option<String>,
+    /// Whether the decision had personalisation consent.
+    pub consent: bool,
+    /// The loaded bundle's id.
+    pub bundle_id: Option<String>,
+    /// The history after this request (cookie, page events and this view), oldest first.
+    pub events: Vec<EdgeEvent>,
     /// The `set-cookie` values to send (the history and anonymous id cookies).
     pub set_cookies: Vec<String>,
 }
@@ -96,9 +104,10 @@ pub enum BodyFault {
 pub enum PageAnswer {
     /// The origin's body unchanged, with these headers and the origin's status.
     PassThrough { headers: Vec<(String, String)> },
-    /// The origin's body rewritten with `patches` (never empty; attribute values already in
-    /// markup form, [`SlotPatch::for_rewriter`]).
-    Personalised { headers: Vec<(String, String)>, patches: HashMap<String, SlotPatch> },
+    /// The origin's body rewritten: `patches` applied to the slots (attribute values already in
+    /// markup form, [`SlotPatch::for_rewriter`]; empty when every slot keeps its default), and
+    /// `state`, the `kairos-state` island, put first in `<head>` (docs/handoff.md).
+    Personalised { headers: Vec<(String, String)>, patches: HashMap<String, SlotPatch>, state: String },
     /// A HEAD for a page that would be personalised: its headers, no body.
     Head { headers: Vec<(String, String)> },
 }
@@ -307,6 +316,15 @@ impl Edge {
                 }
             }
         };
+        // The page's events the edge has not seen yet: merged by id, so none counts twice.
+        let pending = req.cookie(handoff::PENDING_COOKIE);
+        if let (true, Some(value)) = (consent, pending) {
+            let (page_events, readable) = handoff::read_pending(value);
+            if !readable {
+                rt.log("kairos: pending page events cookie unreadable; ignored");
+            }
+            history::merge(&mut events, page_events);
+        }
         if record_visit && history != HistoryState::Off {
             events.extend(track::event_for(&config.track, req.path(), now));
         }
@@ -336,8 +354,15 @@ impl Edge {
         match (key, history) {
             (Some(k), HistoryState::Absent | HistoryState::Valid | HistoryState::Invalid) if record_visit => {
                 events.extend(exposures(&engine, &decision, now));
+                for e in events.iter_mut().filter(|e| e.id.is_empty()) {
+                    e.id = history::edge_event_id(rt.random_bytes());
+                }
                 let value = HistoryCookie::new(k).write(&events, &decided_for, now);
                 set_cookies.push(cookies::set(cookies::HISTORY, &value, history::COOKIE_MAX_AGE_SECONDS));
+                if pending.is_some() {
+                    // Kept in the history now (the page holds its own copy).
+                    set_cookies.push(cookies::clear(handoff::PENDING_COOKIE));
+                }
             }
             // No consent: history is neither used nor kept.
             (_, HistoryState::Off) if cookie.is_some() && !consent => {
@@ -345,8 +370,26 @@ impl Edge {
             }
             _ => {}
         }
-        let id = anonymous.map(|(_, state)| state);
-        Some(EdgeDecision { decision, bundle, customer, history, id, set_cookies })
+        if !consent && pending.is_some() {
+            set_cookies.push(cookies::clear(handoff::PENDING_COOKIE));
+        }
+        let (anonymous_id, id) = match anonymous {
+            Some((anonymous_id, state)) => (Some(anonymous_id), Some(state)),
+            None => (None, None),
+        };
+        let bundle_id = engine.bundle_id().map(str::to_owned);
+        Some(EdgeDecision {
+            decision,
+            bundle,
+            customer,
+            history,
+            id,
+            anonymous_id,
+            consent,
+            bundle_id,
+            events: if consent { events } else { Vec::new() },
+            set_cookies,
+        })
     }
 
     /// `POST /v1/decide`: the posted context, as given. Bad input is a located, coded 400.
@@ -488,11 +531,17 @@ impl Edge {
         // The runtime's HTMLRewriter takes attribute values as markup.
         let patches: HashMap<String, SlotPatch> =
             patches(&d.decision).into_iter().map(|(slot, p)| (slot, p.for_rewriter())).collect();
-        if patches.is_empty() {
-            // Every slot shows the page's own default: nothing to rewrite, so no parse at all.
-            return PageAnswer::PassThrough { headers };
-        }
-        PageAnswer::Personalised { headers, patches }
+        // Written even when every slot keeps its default: the page then adopts that decision too,
+        // and loads no wasm to reach the same one.
+        let state = handoff::island(&handoff::PageState {
+            v: handoff::STATE_VERSION,
+            bundle: d.bundle_id.as_deref(),
+            anonymous_id: d.anonymous_id.as_deref(),
+            consent: d.consent,
+            decision: &d.decision,
+            events: &d.events,
+        });
+        PageAnswer::Personalised { headers, patches, state }
     }
 
     /// The request to send to `ORIGIN`, or None when none is configured.

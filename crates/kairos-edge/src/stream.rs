@@ -27,7 +27,8 @@ pub struct PageRewriter {
 }
 
 impl PageRewriter {
-    pub fn new(patches: HashMap<String, SlotPatch>) -> PageRewriter {
+    /// With `state` (the `kairos-state` island), it goes first in the page's `<head>`.
+    pub fn new(patches: HashMap<String, SlotPatch>, state: Option<String>) -> PageRewriter {
         let output = Rc::new(RefCell::new(Vec::new()));
         let applied = Rc::new(RefCell::new(Vec::new()));
         let seen = applied.clone();
@@ -39,7 +40,16 @@ impl PageRewriter {
             }
             Ok(())
         });
+        let mut state = state;
+        let head = element!("head", move |el: &mut Element| {
+            // The first <head> only.
+            if let Some(island) = state.take() {
+                el.prepend(&island, ContentType::Html);
+            }
+            Ok(())
+        });
         let settings = Settings::new()
+            .append_element_content_handler(head)
             .append_element_content_handler(handler)
             // Never fail a page on parser doubt (strict mode stops at ambiguous markup) or on size.
             .with_strict(false)
@@ -75,7 +85,7 @@ impl PageRewriter {
 
     /// Rewrites a whole page held in memory (the CLI and tests).
     pub fn rewrite_all(patches: HashMap<String, SlotPatch>, page: &[u8]) -> Vec<u8> {
-        let mut r = PageRewriter::new(patches);
+        let mut r = PageRewriter::new(patches, None);
         let mut out = r.push(page);
         out.extend(r.finish());
         out
@@ -83,10 +93,16 @@ impl PageRewriter {
 }
 
 fn apply(el: &mut Element, p: &SlotPatch) {
-    if let Some(html) = &p.html {
-        el.set_inner_content(html, ContentType::Html);
-    } else if let Some(text) = &p.text {
-        el.set_inner_content(text, ContentType::Text);
+    let content = match (&p.html, &p.text) {
+        (Some(html), _) => Some((html, ContentType::Html)),
+        (None, Some(text)) => Some((text, ContentType::Text)),
+        (None, None) => None,
+    };
+    if let Some((content, kind)) = content {
+        // The origin's content streams on, inert inside a template; the variant's follows it.
+        el.prepend(kairos::html::ORIGIN_OPEN, ContentType::Html);
+        el.append(kairos::html::ORIGIN_CLOSE, ContentType::Html);
+        el.append(content, kind);
     }
     for (name, value) in &p.attrs {
         // Names were checked by safe_attribute, so this cannot fail; lol_html escapes quotes, not `&`.
@@ -126,9 +142,10 @@ mod tests {
         let out = String::from_utf8(PageRewriter::rewrite_all(patches, page)).unwrap();
         assert_eq!(
             out,
-            "<main><h1 data-kairos-slot=\"hero\" data-kairos-variant=\"evening\">&lt;b&gt;Tonight&lt;/b&gt; &amp; only</h1>\
-             <p data-kairos-slot=\"cta\" class=\"hot\" data-kairos-variant=\"trial\"><a href=\"/t\">Start</a></p>\
-             <p data-kairos-slot=\"other\">Keep</p></main>"
+            "<main><h1 data-kairos-slot=\"hero\" data-kairos-variant=\"evening\"><template data-kairos-origin>Welcome</template>\
+             &lt;b&gt;Tonight&lt;/b&gt; &amp; only</h1>\
+             <p data-kairos-slot=\"cta\" class=\"hot\" data-kairos-variant=\"trial\"><template data-kairos-origin>Shop</template>\
+             <a href=\"/t\">Start</a></p><p data-kairos-slot=\"other\">Keep</p></main>"
         );
     }
 
@@ -138,7 +155,7 @@ mod tests {
         let patches = patch_map(&[("hero", text_patch("v", "new"))]);
         let whole = PageRewriter::rewrite_all(patches.clone(), page.as_bytes());
         for size in [1, 3, 7, 64] {
-            let mut r = PageRewriter::new(patches.clone());
+            let mut r = PageRewriter::new(patches.clone(), None);
             let mut out = Vec::new();
             for chunk in page.as_bytes().chunks(size) {
                 out.extend(r.push(chunk));
@@ -147,12 +164,26 @@ mod tests {
             out.extend(r.finish());
             assert_eq!(out, whole, "chunk size {size}");
         }
-        assert!(!String::from_utf8(whole).unwrap().contains("old"));
+        // The origin's content stays only inside the inert template the page restores it from.
+        let whole = String::from_utf8(whole).unwrap();
+        assert_eq!(whole.matches("<template data-kairos-origin>old</template>new</div>").count(), 50);
+    }
+
+    #[test]
+    fn the_state_island_goes_first_in_the_first_head() {
+        let island = r#"<script type="application/json" id="kairos-state">{}</script>"#.to_owned();
+        let page = b"<html><head><title>t</title></head><body><head></head></body></html>";
+        let mut r = PageRewriter::new(HashMap::new(), Some(island.clone()));
+        let mut out = r.push(page);
+        out.extend(r.finish());
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with(&format!("<html><head>{island}<title>")), "{out}");
+        assert_eq!(out.matches("kairos-state").count(), 1);
     }
 
     #[test]
     fn output_flows_before_the_input_ends() {
-        let mut r = PageRewriter::new(patch_map(&[("hero", text_patch("v", "new"))]));
+        let mut r = PageRewriter::new(patch_map(&[("hero", text_patch("v", "new"))]), None);
         let first = r.push(b"<html><body><div data-kairos-slot=\"hero\">old</div><p>");
         assert!(String::from_utf8_lossy(&first).contains("new"));
     }

@@ -25,9 +25,10 @@ thread_local! {
 
 #[wasm_bindgen(module = "/js/rewrite.mjs")]
 extern "C" {
-    /// Streams `response` through the runtime's HTMLRewriter with the slot patches (JSON).
-    #[wasm_bindgen(js_name = rewriteSlots)]
-    fn rewrite_slots(response: web_sys::Response, patches_json: &str) -> web_sys::Response;
+    /// Streams `response` through the runtime's HTMLRewriter with the slot patches (JSON) and
+    /// the state island.
+    #[wasm_bindgen(js_name = rewritePage)]
+    fn rewrite_page(response: web_sys::Response, patches_json: &str, state_html: &str) -> web_sys::Response;
 }
 
 /// The platform under the service: KV namespace `KAIROS`, the clock, timers, the console.
@@ -165,9 +166,9 @@ async fn proxy(
     match edge.page(rt, config, visitor, method, status, &upstream_headers).await {
         PageAnswer::PassThrough { headers } => body(&headers),
         PageAnswer::Head { headers } => Ok(Response::empty()?.with_status(status).with_headers(headers_of(&headers))),
-        PageAnswer::Personalised { headers, patches } => {
+        PageAnswer::Personalised { headers, patches, state } => {
             let patches_json = kairos::wire::to_string(&patches).unwrap_or_else(|_| "{}".into());
-            Ok(Response::from(rewrite_slots(body(&headers)?.into(), &patches_json)))
+            Ok(Response::from(rewrite_page(body(&headers)?.into(), &patches_json, &state)))
         }
     }
 }
