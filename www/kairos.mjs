@@ -8,6 +8,11 @@
 // bounded event log (HISTORY_KEY) stays the record it is rebuilt from when the bytes cannot be
 // read or were saved for a bundle that reads the history differently (a deploy that changes only
 // content or priorities keeps them).
+//
+// Behind the edge Worker (docs/handoff.md), a personalised page carries the edge's state in
+// <script type="application/json" id="kairos-state">: the runtime adopts that decision, loads no
+// wasm and changes nothing on the page until an event or a navigation calls for a new decision.
+// Events tracked here also go to the edge in the kairos_pending cookie, merged there by id.
 
 import init, { Kairos } from './pkg/kairos.js';
 
@@ -24,6 +29,9 @@ const ID_KEY = 'kairos:aid';
 const CONSENT_COOKIE = 'kairos_consent';
 const COOKIE_MAX_AGE = 400 * 24 * 3600; // the most browsers keep a cookie
 const ID_FORM = /^a[A-Za-z0-9_-]{22}$/;
+const PENDING_COOKIE = 'kairos_pending';
+const MAX_PENDING_BYTES = 1800; // the cookie's value, base64url: well under a browser's 4 KB
+const STATE_VERSION = 1;
 const MAX_EVENTS = 500;
 const MAX_HISTORY_BYTES = 200_000;
 
@@ -69,10 +77,32 @@ const cookieJar = {
   remove(name) { this.set(name, '', 0); },
 };
 
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 /** A new anonymous id: `a` and 128 random bits in base64url, the edge's form. */
 function newAnonymousId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return 'a' + btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return 'a' + base64url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** A new event id: `p` and 64 random bits (the edge's own are `e…`). */
+function newEventId() {
+  return 'p' + base64url(crypto.getRandomValues(new Uint8Array(8)));
+}
+
+/** The edge's state island, parsed and checked for shape; null when absent, 'bad' when unusable. */
+function edgeState() {
+  const el = document.getElementById('kairos-state');
+  if (!el) return null;
+  try {
+    const s = JSON.parse(el.textContent);
+    const ok = s && s.v === STATE_VERSION && typeof s.consent === 'boolean' && Array.isArray(s.events)
+      && s.decision && typeof s.decision.slots === 'object' && s.decision.slots !== null;
+    return ok ? s : 'bad';
+  } catch (_) {
+    return 'bad';
+  }
 }
 
 function readJson(storage, key, fallback) {
@@ -125,7 +155,11 @@ function reveal() { try { hideStyle()?.remove(); } catch (_) { /* already gone *
 // What the element becomes is the core's projection (src/html.rs), computed in wasm with the
 // decision: the same text fallback, attribute allow list and URL checks as the edge and the CLI.
 function applySlot(el, slot, patch) {
-  if (!el.hasAttribute('data-kairos-default')) el.setAttribute('data-kairos-default', el.innerHTML);
+  if (!el.hasAttribute('data-kairos-default')) {
+    // Rewritten at the edge: the origin's own markup is in its inert template, not on show.
+    const origin = el.querySelector(':scope > template[data-kairos-origin]');
+    el.setAttribute('data-kairos-default', origin ? origin.innerHTML : el.innerHTML);
+  }
   if (slot.is_default || !patch) {
     if (el.getAttribute('data-kairos-variant')) el.innerHTML = el.getAttribute('data-kairos-default');
     el.removeAttribute('data-kairos-variant');
@@ -178,14 +212,31 @@ export function createKairos(options = {}) {
     return anonymousId;
   }
 
-  function remember(name, props, at = Date.now()) {
-    if (!hasConsent()) return; // no consent: nothing is stored
-    const event = { e: name, t: at, p: scalarProps(props) };
-    const events = boundHistory([...storedHistory(), event]);
+  function storeHistory(events) {
     if (!storage.set(HISTORY_KEY, JSON.stringify(events))) {
       // Quota: drop the older half and try once more; otherwise keep going from memory.
       storage.set(HISTORY_KEY, JSON.stringify(events.slice(Math.floor(events.length / 2))));
     }
+  }
+
+  /** Events the edge has not seen yet, for its next answer (it merges them by id). */
+  function readPending() {
+    try { return JSON.parse(atob((cookies.get(PENDING_COOKIE) || '').replace(/-/g, '+').replace(/_/g, '/'))); } catch (_) { return []; }
+  }
+  function writePending(events) {
+    const encode = (list) => base64url(new TextEncoder().encode(JSON.stringify(list)));
+    let list = events.filter((e) => e && typeof e.i === 'string');
+    let value = encode(list);
+    while (list.length && value.length > MAX_PENDING_BYTES) { list = list.slice(1); value = encode(list); }
+    if (list.length) cookies.set(PENDING_COOKIE, value, 30 * 24 * 3600); else cookies.remove(PENDING_COOKIE);
+  }
+
+  function remember(name, props, at = Date.now()) {
+    if (!hasConsent()) return; // no consent: nothing is stored
+    const event = { i: newEventId(), e: name, t: at, p: scalarProps(props) };
+    storeHistory(boundHistory([...storedHistory(), event]));
+    const pending = readPending();
+    writePending([...(Array.isArray(pending) ? pending : []), event]);
     if (!visitor) return;
     try { visitor.track(event); } catch (e) { warnOnce('an event was refused', e); }
     persist();
@@ -276,7 +327,11 @@ export function createKairos(options = {}) {
   }
 
   function render(explain = false) {
-    if (!visitor) return null;
+    if (!visitor) {
+      // Adopted from the edge: the first decision made here loads the engine, then decides.
+      if (adopted) ensureEngine().then((ok) => { if (ok) render(explain); });
+      return null;
+    }
     try {
       lastMoment = moment();
       const { decision, patches } = visitor.decidePage(lastMoment, explain);
@@ -310,6 +365,12 @@ export function createKairos(options = {}) {
   }
 
   function track(event, properties = {}) {
+    record(event, properties);
+    return render();
+  }
+
+  /** The event in the session state and (with consent) the history, without deciding. */
+  function record(event, properties = {}) {
     const name = normalizeName(event);
     const now = Date.now();
     if (name === 'cart_viewed' && !state.cart_since) state.cart_since = now;
@@ -320,19 +381,22 @@ export function createKairos(options = {}) {
     if (name === 'product_viewed' && properties.product_id) state.product_views.push(properties.category ? { id: String(properties.product_id), category: String(properties.category) } : { id: String(properties.product_id) });
     saveSession();
     remember(name, properties, now);
-    return render();
   }
 
+  /** Records the page's `data-kairos-view` elements; true when there were new ones. */
   function readViews() {
+    let seen = false;
     for (const el of document.querySelectorAll('[data-kairos-view]:not([data-kairos-seen])')) {
+      seen = true;
       el.setAttribute('data-kairos-seen', '');
       const kind = el.getAttribute('data-kairos-view');
       const id = el.getAttribute('data-kairos-id');
       const category = el.getAttribute('data-kairos-category');
-      if (kind === 'product' && id) track('Product Viewed', category ? { product_id: id, category } : { product_id: id });
-      else if (kind === 'cart') track('Cart Viewed', id ? { product_id: id } : {});
-      else if (kind === 'checkout') track('Checkout Started', {});
+      if (kind === 'product' && id) record('Product Viewed', category ? { product_id: id, category } : { product_id: id });
+      else if (kind === 'cart') record('Cart Viewed', id ? { product_id: id } : {});
+      else if (kind === 'checkout') record('Checkout Started', {});
     }
+    return seen;
   }
 
   const api = {
@@ -364,7 +428,8 @@ export function createKairos(options = {}) {
     get lastDecision() { return lastDecision; },
   };
 
-  async function start() {
+  /** Fetches the bundle and the wasm and loads the engine; false (defaults stay) on failure. */
+  async function loadEngine() {
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('kairos: load timed out')), options.timeoutMs ?? 2000));
     try {
       const load = (async () => {
@@ -386,12 +451,60 @@ export function createKairos(options = {}) {
     } catch (e) {
       warnOnce('could not load; showing defaults', e);
       reveal();
-      return api;
+      return false;
     }
-    try { replaceVisitor(residentVisitor()); } catch (e) { warnOnce('could not start the visitor; showing defaults', e); reveal(); return api; }
-    readViews();
-    render();
-    mark('kairos:decided');
+    try { replaceVisitor(residentVisitor()); } catch (e) { warnOnce('could not start the visitor; showing defaults', e); reveal(); return false; }
+    return true;
+  }
+
+  let loading = null;
+  function ensureEngine() {
+    loading = loading || loadEngine();
+    return loading;
+  }
+
+  /** Adopts the edge's decision when the page carries one made for this visitor under this
+   *  consent: true when adopted (nothing is fetched and the page is left as the edge sent it). */
+  function adoptEdgeState() {
+    const state = edgeState();
+    if (state === null) return false;
+    const mine = identity();
+    if (state === 'bad' || state.consent !== hasConsent() || (state.consent && state.anonymous_id !== mine)) {
+      warnOnce(state === 'bad' ? 'the edge state is unreadable; deciding here' : 'the edge state is for another visitor or consent; deciding here');
+      return false;
+    }
+    if (hasConsent()) {
+      // One history: the edge's events merged into this one by id, none counted twice.
+      const history = storedHistory();
+      const known = new Set(history.map((e) => e && e.i).filter(Boolean));
+      const added = state.events.filter((e) => e && typeof e.i === 'string' && !known.has(e.i));
+      if (added.length) {
+        storeHistory(boundHistory([...history, ...added].sort((a, b) => (a.t ?? 0) - (b.t ?? 0))));
+        storage.remove(VISITOR_KEY); // the saved visitor lacks them: rebuilt from the log when needed
+      }
+      const atEdge = new Set(state.events.map((e) => e && e.i));
+      const pending = readPending();
+      if (Array.isArray(pending) && pending.some((e) => atEdge.has(e && e.i))) writePending(pending.filter((e) => !atEdge.has(e && e.i)));
+    }
+    lastMoment = moment();
+    lastDecision = state.decision;
+    return true;
+  }
+
+  let adopted = false;
+  async function start() {
+    adopted = adoptEdgeState();
+    if (adopted) {
+      readViews(); // recorded for the next decision; the edge decided this page
+      reveal();
+      mark('kairos:adopted');
+      emit(lastDecision);
+    } else {
+      if (!(await ensureEngine())) return api;
+      readViews();
+      render();
+      mark('kairos:decided');
+    }
     // SPA navigation: re-read views and re-decide.
     for (const method of ['pushState', 'replaceState']) {
       const original = window.history[method];

@@ -39,15 +39,20 @@ after(async () => {
   server?.close();
 });
 
-/** Each slot element's state: its variant marker, inner HTML and attributes (page bookkeeping left out). */
+/** Each slot element's state: its variant marker, inner HTML and attributes (page bookkeeping and
+ *  the edge's inert template of the origin's markup left out). */
 function slotStates(root) {
   const skip = new Set(['data-kairos-slot', 'data-kairos-variant', 'data-kairos-default']);
-  return Object.fromEntries([...root.querySelectorAll('[data-kairos-slot]')].map((el) => [el.getAttribute('data-kairos-slot'), {
-    variant: el.getAttribute('data-kairos-variant'),
-    html: el.innerHTML,
-    text: el.textContent,
-    attrs: [...el.attributes].filter((a) => !skip.has(a.name)).map((a) => [a.name, a.value]),
-  }]));
+  return Object.fromEntries([...root.querySelectorAll('[data-kairos-slot]')].map((el) => {
+    const shown = el.cloneNode(true);
+    for (const t of shown.querySelectorAll(':scope > template[data-kairos-origin]')) t.remove();
+    return [el.getAttribute('data-kairos-slot'), {
+      variant: el.getAttribute('data-kairos-variant'),
+      html: shown.innerHTML,
+      text: shown.textContent,
+      attrs: [...el.attributes].filter((a) => !skip.has(a.name)).map((a) => [a.name, a.value]),
+    }];
+  }));
 }
 
 /** Parses HTML text in Chromium and reads its slots, so every surface is read by the same parser. */
