@@ -18,5 +18,13 @@ $K rewrite --bundle target/www-bundles/demo.bin --context examples/demo/context.
 echo; echo "== kairos render (an email body at open time, docs/email.md)"
 $K render --bundle examples/email/rules.json --context examples/email/context.json --slot email_body
 echo
-echo "== serving the demo shop: open http://127.0.0.1:${PORT:-8080}/ (playground: /playground.html); Ctrl-C stops"
-PORT="${PORT:-8080}" exec node www/serve.mjs
+# The shop is served twice: by its own static server (the origin, as wrangler.toml's ORIGIN says)
+# and through the Worker under `wrangler dev` (workerd), which decides at the edge and hands its
+# decision to the page script (docs/handoff.md). Demo keys only: never use these in production.
+bash scripts/kv-upload.sh --rules examples/demo/rules.json > /dev/null
+PORT="${PORT:-8080}" node www/serve.mjs & origin=$!
+trap 'kill $origin 2>/dev/null' EXIT
+echo "== the demo shop through the edge: open http://localhost:${EDGE_PORT:-8787}/ (the origin alone: http://127.0.0.1:${PORT:-8080}/, playground: /playground.html); Ctrl-C stops"
+WRANGLER_SEND_METRICS=false npx wrangler dev --port "${EDGE_PORT:-8787}" \
+  --var "ORIGIN:http://127.0.0.1:${PORT:-8080}" \
+  --var HISTORY_KEY:demo-history-key-not-for-production-0123 --var IDENTITY_KEY:demo-identity-key-not-for-production-01

@@ -38,7 +38,8 @@ const NAMES: &[&str] = &[
     "x-forwarded-host",
 ];
 const COOKIE_PARTS: &[&str] =
-    &["kairos_consent=1", "kairos_uid=", "kairos_h=", "kairos_aid=", "aBwcHBwcHBwcHBwcHBwcHBw", "; ", "=", ".", "%", "\"", "a"];
+    &["kairos_consent=1", "kairos_uid=", "kairos_h=", "kairos_aid=", "aBwcHBwcHBwcHBwcHBwcHBw", "kairos_pending=",
+      "W3siaSI6InAxIiwiZSI6ImNhcnQiLCJ0IjoxfV0", "; ", "=", ".", "%", "\"", "a"];
 
 struct Fake;
 
@@ -124,8 +125,14 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 vec![("content-type".to_owned(), u.choose(&["text/html", "TEXT/HTML; x", "image/png"])?.to_string())];
             match block_on(edge.page(&rt, &config, &req, method, status, &upstream)) {
                 PageAnswer::PassThrough { headers } | PageAnswer::Head { headers } => check_headers(&headers),
-                PageAnswer::Personalised { headers, patches } => {
+                PageAnswer::Personalised { headers, patches, state } => {
                     check_headers(&headers);
+                    // The state island is one element whose JSON no value can close or break out of.
+                    let json = state
+                        .strip_prefix(r#"<script type="application/json" id="kairos-state">"#)
+                        .and_then(|s| s.strip_suffix("</script>"))
+                        .expect("one script element");
+                    assert!(!json.contains(['<', '>', '&']), "{json}");
                     // Values come in rewriter form (`&` as `&amp;`, html::attr_text): undone exactly.
                     for p in patches.values() {
                         assert!(p.attrs.iter().all(|(k, v)| kairos::html::safe_attribute(k, &v.replace("&amp;", "&"))));
