@@ -208,6 +208,24 @@ test('failure: consent off → defaults, nothing stored, history wiped on withdr
   await close();
 });
 
+test('identify() links the anonymous history to the customer: no event lost, buckets move to the customer id', async () => {
+  const { page, warnings, close } = await open(pageHtml(), { consent: true });
+  await settle(page);
+  await page.evaluate(() => { window.kairos.track('Cart Viewed', { product_id: 'sku-1' }); window.kairos.track('Product Viewed', { product_id: 'sku-2' }); });
+  const before = await page.evaluate(() => ({ ctx: window.kairos.lastContext, stored: localStorage.getItem('kairos:history') }));
+  assert.equal(before.ctx.anonymous_id, TEST_ID);
+  assert.equal(before.ctx.customer_id, undefined, 'an anonymous id is not a customer id');
+  await page.evaluate(() => window.kairos.identify('cust-linked', { tier: 'gold' }));
+  const after = await page.evaluate(() => ({ ctx: window.kairos.lastContext, stored: localStorage.getItem('kairos:history') }));
+  assert.equal(after.ctx.customer_id, 'cust-linked');
+  assert.equal(after.ctx.anonymous_id, TEST_ID, 'the anonymous id stays with the visitor');
+  assert.equal(after.stored, before.stored, 'the stored history is the same');
+  assert.deepEqual(after.ctx.events.map((e) => e.i), before.ctx.events.map((e) => e.i), 'the same events, by id');
+  assert.ok(after.ctx.events.filter((e) => e.e === 'cart_viewed').length === 1);
+  assert.deepEqual(warnings, []);
+  await close();
+});
+
 const storageBroken = {
   'localStorage full': () => { Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }; },
   'localStorage unavailable (private mode)': () => { Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } }); },
