@@ -37,9 +37,12 @@
   // compiled wasm are what the first decision waits for, not the module graph. The runtime falls
   // back to its own fetch if either fails (a wrong MIME type, an old browser).
   var early = {};
-  // A page the edge personalised carries its decision (docs/handoff.md): the runtime adopts it,
-  // and the wasm and the bundle are fetched only if a later event needs a decision here.
-  if (!document.getElementById('kairos-state')) try {
+  // A page the edge personalised carries its decision (docs/handoff.md): its slots are final as
+  // sent, so they are shown now; the runtime adopts the decision, and the wasm and the bundle are
+  // fetched only if a later event needs a decision here.
+  var edgeDecided = !!document.getElementById('kairos-state');
+  if (edgeDecided) reveal();
+  else try {
     early.bundle = fetch(data.bundle);
     early.wasm = WebAssembly.compileStreaming ? WebAssembly.compileStreaming(fetch(wasmUrl)) : fetch(wasmUrl);
     early.bundle.catch(function () {});
