@@ -27,6 +27,7 @@
 // limits).
 pub mod context;
 pub mod decide;
+pub mod exposure;
 pub mod host;
 pub mod html;
 #[cfg(feature = "json")]

@@ -219,13 +219,23 @@ export function createKairos(options = {}) {
     }
   }
 
-  /** Events the edge has not seen yet, for its next answer (it merges them by id). */
+  /** Events the edge has not seen yet, for its next answer (it merges them by id): the cookie is
+   *  `<id>.<id>…~<base64url(JSON events)>` (crates/kairos-edge/src/handoff.rs). */
   function readPending() {
-    try { return JSON.parse(atob((cookies.get(PENDING_COOKIE) || '').replace(/-/g, '+').replace(/_/g, '/'))); } catch (_) { return []; }
+    try {
+      const value = cookies.get(PENDING_COOKIE) || '';
+      const bar = value.indexOf('~');
+      if (bar < 0) return [];
+      const ids = value.slice(0, bar).split('.');
+      const text = new TextDecoder().decode(Uint8Array.from(atob(value.slice(bar + 1).replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
+      const events = JSON.parse(text);
+      return Array.isArray(events) && events.length === ids.length ? events.map((e, n) => ({ ...e, i: ids[n] })) : [];
+    } catch (_) { return []; }
   }
   function writePending(events) {
-    const encode = (list) => base64url(new TextEncoder().encode(JSON.stringify(list)));
-    let list = events.filter((e) => e && typeof e.i === 'string');
+    const encode = (list) => list.map((e) => e.i).join('.') + '~'
+      + base64url(new TextEncoder().encode(JSON.stringify(list.map(({ e, t, p }) => ({ e, t, p })))));
+    let list = events.filter((e) => e && typeof e.i === 'string' && /^[A-Za-z0-9_-]{1,24}$/.test(e.i));
     let value = encode(list);
     while (list.length && value.length > MAX_PENDING_BYTES) { list = list.slice(1); value = encode(list); }
     if (list.length) cookies.set(PENDING_COOKIE, value, 30 * 24 * 3600); else cookies.remove(PENDING_COOKIE);
@@ -343,6 +353,7 @@ export function createKairos(options = {}) {
         applySlot(el, slot, patches[name]);
         if (!slot.is_default && hasConsent()) recordExposure(el.getAttribute('data-kairos-slot'), slot.variant);
       }
+      queueExposures(decision);
       emit(decision);
       return decision;
     } catch (e) {
@@ -354,15 +365,64 @@ export function createKairos(options = {}) {
   }
 
   const exposed = new Set();
+  /** A shown variant joins the history once per page view (frequency caps count these). */
   function recordExposure(slot, variant) {
     const key = `${slot}:${variant}:${location.pathname}`;
-    if (exposed.has(key)) return; // one exposure per slot, variant and page view
+    if (exposed.has(key)) return;
     exposed.add(key);
     remember('$exposure', { slot, variant });
-    if (options.beacon && navigator.sendBeacon) {
-      try { navigator.sendBeacon(options.beacon, JSON.stringify({ type: 'exposure', slot, variant, t: Date.now() })); } catch (_) { /* best effort */ }
-    }
   }
+
+  // Exposures for the collector (data-beacon): every slot of a decision made here, default and
+  // holdout ones too, once per slot, arm and page view; with consent and an id only. Batched and
+  // sent with sendBeacon when 20 wait, after 2 s, or when the page is hidden (docs/measurement.md).
+  // A decision adopted from the edge was reported by the edge.
+  const reported = new Set();
+  const exposureQueue = [];
+  let flushTimer = null;
+  function queueExposures(decision) {
+    if (!options.beacon || !engine || !decision.consent) return;
+    const anonymousId = identity();
+    const userId = profile().__id;
+    if (!anonymousId && !userId) return;
+    const timestamp = new Date().toISOString();
+    const bundleName = engine.bundleName;
+    for (const [slot, d] of Object.entries(decision.slots)) {
+      const variation = decision.holdout ? 'holdout' : d.variant;
+      const key = `${slot}:${variation}:${location.pathname}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      exposureQueue.push({
+        type: 'track',
+        event: 'Experiment Viewed',
+        messageId: newEventId().slice(1) + newEventId().slice(1),
+        timestamp,
+        ...(anonymousId ? { anonymousId } : {}),
+        ...(userId ? { userId: String(userId) } : {}),
+        properties: {
+          experiment_id: bundleName ? `${bundleName}:${slot}` : slot,
+          variation_id: variation,
+          slot,
+          variant: d.variant,
+          reason: d.reason,
+          holdout: decision.holdout,
+          bundle_id: engine.bundleId || 'unknown',
+          surface: 'page',
+        },
+      });
+    }
+    if (exposureQueue.length >= 20) flushExposures();
+    else if (exposureQueue.length && !flushTimer) flushTimer = setTimeout(flushExposures, 2000);
+  }
+  function flushExposures() {
+    clearTimeout(flushTimer);
+    flushTimer = null;
+    if (!exposureQueue.length || !navigator.sendBeacon) return;
+    const batch = exposureQueue.splice(0);
+    try { navigator.sendBeacon(options.beacon, JSON.stringify({ batch, sentAt: new Date().toISOString() })); } catch (_) { /* best effort */ }
+  }
+  addEventListener('pagehide', flushExposures);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushExposures(); });
 
   function track(event, properties = {}) {
     record(event, properties);
@@ -416,6 +476,7 @@ export function createKairos(options = {}) {
         for (const key of [HISTORY_KEY, PROFILE_KEY, VISITOR_KEY, ID_KEY]) storage.remove(key);
         cookies.remove(ID_COOKIE);
         anonymousId = null;
+        exposureQueue.length = 0; // nothing collected under consent is sent after it is withdrawn
       }
       // Withdrawn: the visitor in memory forgets too. Given: the stored history is read again.
       try { if (engine) replaceVisitor(residentVisitor()); } catch (e) { warnOnce('could not update the visitor', e); }

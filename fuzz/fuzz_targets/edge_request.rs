@@ -39,7 +39,7 @@ const NAMES: &[&str] = &[
 ];
 const COOKIE_PARTS: &[&str] =
     &["kairos_consent=1", "kairos_uid=", "kairos_h=", "kairos_aid=", "aBwcHBwcHBwcHBwcHBwcHBw", "kairos_pending=",
-      "W3siaSI6InAxIiwiZSI6ImNhcnQiLCJ0IjoxfV0", "; ", "=", ".", "%", "\"", "a"];
+      "p1~W3siZSI6ImNhcnQiLCJ0IjoxfV0", "; ", "=", ".", "%", "\"", "a"];
 
 struct Fake;
 
@@ -54,6 +54,10 @@ impl Runtime for Fake {
     fn log(&self, _line: &str) {}
     fn random_bytes(&self) -> [u8; 16] {
         [7; 16]
+    }
+    fn send_later(&self, _url: &str, body: String) {
+        // Every batch is JSON the collector can read.
+        assert!(body.starts_with(r#"{"batch":["#), "{body}");
     }
 }
 

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
 import { launchChromium } from './chromium.mjs';
 import { startServer } from '../../www/serve.mjs';
 
@@ -438,19 +439,33 @@ test('demo shop: hero and CTA follow what the visitor does, and say why', async 
   await context.close();
 });
 
-test('exposures are sent with sendBeacon when a beacon URL is configured, and only with consent', async () => {
-  const received = [];
-  const { page, close } = await open(pageHtml({ beacon: '/beacon' }), { consent: true });
-  await page.route(`${base}/beacon`, async (route) => { received.push(JSON.parse(route.request().postData())); await route.fulfill({ status: 204 }); });
-  await settle(page);
-  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-77', category: 'running' }));
-  await page.waitForFunction(() => true);
-  for (let i = 0; i < 50 && !received.length; i++) await page.waitForTimeout(20);
-  assert.ok(received.some((b) => b.type === 'exposure' && b.slot === 'hero' && b.variant === 'category_intent'), JSON.stringify(received));
-  await page.evaluate(() => window.kairos.consent({ personalization: false }));
-  const before = received.length;
-  await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-12', category: 'sneakers' }));
-  await page.waitForTimeout(200);
-  assert.equal(received.length, before, 'no beacons without consent');
-  await close();
+test('exposures: every slot, holdout visitors included, batched to the beacon as schema/exposure.schema.json says, only with consent', async () => {
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(root, 'schema', 'exposure.schema.json'), 'utf8')));
+  // TEST_ID is outside the demo's 10 % holdout; this one is inside (`kairos bucket demo-2026 ID` is 628).
+  for (const [id, inHoldout] of [[TEST_ID, false], ['aAwMDAwMDAwMDAwMDAwMDAw', true]]) {
+    const received = [];
+    const { page, close } = await open(pageHtml({ beacon: '/beacon' }), { consent: true, init: { fn: (i) => localStorage.setItem('kairos:aid', i), arg: id } });
+    await page.route(`${base}/beacon`, async (route) => { received.push(JSON.parse(route.request().postData())); await route.fulfill({ status: 204 }); });
+    await settle(page);
+    await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-77', category: 'running' }));
+    await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+    for (let i = 0; i < 50 && !received.length; i++) await page.waitForTimeout(20);
+    const events = received.flatMap((b) => b.batch);
+    assert.ok(received.length >= 1 && received.every((b) => Array.isArray(b.batch) && typeof b.sentAt === 'string'), JSON.stringify(received));
+    for (const e of events) assert.ok(validate(e), `${JSON.stringify(e)}: ${JSON.stringify(validate.errors)}`);
+    assert.deepEqual([...new Set(events.map((e) => e.properties.slot))].sort(), ['cta', 'hero', 'offer'], 'every slot, defaults too');
+    assert.ok(events.every((e) => e.anonymousId === id && e.properties.surface === 'page' && e.properties.holdout === inHoldout));
+    if (inHoldout) assert.ok(events.every((e) => e.properties.variation_id === 'holdout' && e.properties.reason === 'holdout'));
+    else assert.ok(events.some((e) => e.properties.slot === 'hero' && e.properties.variant === 'category_intent'), JSON.stringify(events));
+    assert.equal(new Set(events.map((e) => e.messageId)).size, events.length, 'message ids are unique');
+
+    await page.evaluate(() => window.kairos.consent({ personalization: false }));
+    const before = received.length;
+    await page.evaluate(() => window.kairos.track('Product Viewed', { product_id: 'sku-12', category: 'sneakers' }));
+    await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+    await page.waitForTimeout(200);
+    assert.equal(received.length, before, 'nothing is sent without consent');
+    await close();
+  }
 });
+

@@ -41,6 +41,8 @@ pub struct EdgeConfig {
     pub packed_customers: bool,
     /// `AMP_SENDERS`, comma-separated, lower case.
     pub amp_senders: Vec<String>,
+    /// `COLLECTOR`: where exposure batches are POSTed (http or https URL); None: none are sent.
+    pub collector: Option<String>,
     /// What was ignored and why (variable names only).
     pub warnings: Vec<String>,
 }
@@ -80,6 +82,13 @@ impl EdgeConfig {
             }
         };
         let debug_token = var("DEBUG_TOKEN").filter(|t| t.len() >= MIN_DEBUG_TOKEN_BYTES);
+        let collector = var("COLLECTOR").filter(|url| {
+            let ok = url.starts_with("https://") || url.starts_with("http://");
+            if !ok {
+                warnings.push("COLLECTOR is not an http(s) URL: no exposures are sent".into());
+            }
+            ok
+        });
         EdgeConfig {
             origin: var("ORIGIN"),
             bundle_ttl_ms: var("BUNDLE_TTL_SECONDS")
@@ -100,6 +109,7 @@ impl EdgeConfig {
                 .map(|s| s.trim().to_ascii_lowercase())
                 .filter(|s| !s.is_empty())
                 .collect(),
+            collector,
             warnings,
         }
     }

@@ -1,7 +1,7 @@
 //! The edge and the page as one visitor (docs/handoff.md). Two things cross between them in
 //! each direction of a page view:
 //! - **page → edge**: events the page tracked since the edge last saw it, in the
-//!   `kairos_pending` cookie the page script writes. The edge merges them into its history by
+//!   `kairos_pending` cookie the page script writes (`<id>.<id>…~<base64url(JSON events)>`). The edge merges them into its history by
 //!   event id and clears the cookie once they are kept.
 //! - **edge → page**: the state the edge decided with, written into the personalised page as
 //!   `<script type="application/json" id="kairos-state">`. It holds the decision, the bundle id,
@@ -14,8 +14,7 @@ use base64::Engine as _;
 use kairos::context::Scalar;
 use kairos::Decision;
 use serde::ser::SerializeMap;
-use serde::{Deserialize, Serialize, Serializer};
-use std::collections::BTreeMap;
+use serde::{Serialize, Serializer};
 
 /// The cookie of page events not yet seen by the edge.
 pub const PENDING_COOKIE: &str = "kairos_pending";
@@ -26,43 +25,36 @@ pub const STATE_ID: &str = "kairos-state";
 /// The state island's format version, which the page checks.
 pub const STATE_VERSION: u32 = 1;
 
-/// One page event as the page writes it: `{i: id, e: name, t: epoch ms, p: {name: scalar}}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PendingEvent {
-    i: String,
-    e: String,
-    t: i64,
-    #[serde(default)]
-    p: BTreeMap<String, Scalar>,
-}
-
-/// The pending events in cookie `value` (base64url of a JSON array), as history events with the
-/// page's ids. Anything unreadable gives nothing (and `false`): the page keeps its own copy, so a
-/// bad cookie costs the edge those events, never the page.
+/// The pending events in cookie `value`: `<id>.<id>…~<base64url(JSON array of events)>`, the ids
+/// in the order of the events, which are read as a context's events are (`kairos::wire::shapes`).
+/// Anything unreadable gives nothing (and `false`): the page keeps its own copy, so a bad cookie
+/// costs the edge those events, never the page.
 pub fn read_pending(value: &str) -> (Vec<EdgeEvent>, bool) {
+    let Some((ids, events)) = value.split_once('~') else { return (Vec::new(), false) };
+    let ids: Vec<&str> = ids.split('.').collect();
     let Some(events) = URL_SAFE_NO_PAD
-        .decode(value.trim_end_matches('='))
+        .decode(events.trim_end_matches('='))
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| kairos::wire::from_str::<Vec<PendingEvent>>(&text).ok())
+        .and_then(|text| kairos::wire::shapes::events(&text).ok())
+        .filter(|events| events.0.len() == ids.len())
     else {
         return (Vec::new(), false);
     };
-    let read = events
-        .into_iter()
-        .rev()
-        .take(MAX_PENDING)
-        .filter(|e| history::well_formed_id(&e.i) && !e.e.is_empty())
-        .map(|e| {
+    let start = ids.len().saturating_sub(MAX_PENDING);
+    let read = ids[start..]
+        .iter()
+        .zip(&events.0[start..])
+        .filter(|(id, e)| history::well_formed_id(id) && !e.name.is_empty())
+        .map(|(id, e)| {
             // The edge's history keeps scalar properties as text.
             let props: Vec<(String, String)> =
-                e.p.iter().filter_map(|(k, v)| Some((k.clone(), scalar_text(v)?))).collect();
+                e.props.iter().filter_map(|(k, v)| Some((k.clone(), scalar_text(v)?))).collect();
             let props: Vec<(&str, &str)> = props.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            EdgeEvent::new(&e.e, e.t, &props).with_id(&e.i)
+            EdgeEvent::new(&e.name, e.at, &props).with_id(id)
         })
-        .collect::<Vec<_>>();
-    (read.into_iter().rev().collect(), true)
+        .collect();
+    (read, true)
 }
 
 fn scalar_text(v: &Scalar) -> Option<String> {
@@ -127,14 +119,15 @@ pub fn island(state: &PageState) -> String {
 mod tests {
     use super::*;
 
-    fn cookie(json: &str) -> String {
-        URL_SAFE_NO_PAD.encode(json)
+    fn cookie(ids: &str, json: &str) -> String {
+        format!("{}~{}", ids.replace(',', "."), URL_SAFE_NO_PAD.encode(json))
     }
 
     #[test]
     fn pending_page_events_are_read_with_their_ids_and_bounded() {
         let (events, ok) = read_pending(&cookie(
-            r#"[{"i":"pAAAAAAAAAAA","e":"Cart Viewed","t":1780000000000,"p":{"product_id":"sku-1","n":2,"x":null}}]"#,
+            "pAAAAAAAAAAA",
+            r#"[{"e":"Cart Viewed","t":1780000000000,"p":{"product_id":"sku-1","n":2,"x":null}}]"#,
         ));
         assert!(ok);
         assert_eq!(events.len(), 1);
@@ -143,8 +136,9 @@ mod tests {
             ("pAAAAAAAAAAA", "cart_viewed", 1_780_000_000)
         );
         assert_eq!(events[0].props, vec![("n".into(), "2".into()), ("product_id".into(), "sku-1".into())]);
-        let many: Vec<String> = (0..50).map(|i| format!(r#"{{"i":"p{i}","e":"e{i}","t":{i}}}"#)).collect();
-        let (events, _) = read_pending(&cookie(&format!("[{}]", many.join(","))));
+        let ids: Vec<String> = (0..50).map(|i| format!("p{i}")).collect();
+        let many: Vec<String> = (0..50).map(|i| format!(r#"{{"e":"e{i}","t":{i}}}"#)).collect();
+        let (events, _) = read_pending(&cookie(&ids.join(","), &format!("[{}]", many.join(","))));
         assert_eq!(events.len(), MAX_PENDING);
         assert_eq!(events.last().unwrap().id, "p49", "the newest are kept, in order");
     }
@@ -154,15 +148,21 @@ mod tests {
         for bad in [
             "",
             "!!",
-            &cookie("{}"),
-            &cookie("[1]"),
-            &cookie(r#"[{"i":"p1","e":"x"}]"#),
-            &cookie(r#"[{"i":"p1","e":"x","t":1,"z":1}]"#),
+            "p1~!!",
+            &cookie("p1", "{}"),
+            &cookie("p1", "[1]"),
+            &cookie("p1", r#"[{"e":"x"}]"#),
+            &cookie("p1,p2", r#"[{"e":"x","t":1}]"#),
         ] {
             assert_eq!(read_pending(bad), (Vec::new(), false), "{bad}");
         }
-        let (events, ok) = read_pending(&cookie(r#"[{"i":"bad id!","e":"x","t":1},{"i":"p2","e":"","t":1}]"#));
-        assert!(ok && events.is_empty(), "events without a usable id or name are left out");
+        let (events, ok) = read_pending(&cookie("bad id!,p2", r#"[{"e":"x","t":1},{"e":"y","t":2}]"#));
+        assert!(ok);
+        assert_eq!(
+            events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["p2"],
+            "an event without a usable id is left out"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! wasm-bindgen, js-sys or the `worker` crate: everything here runs and is tested natively.
 
 pub mod anonymous;
+pub mod collect;
 pub mod config;
 pub mod cookies;
 pub mod customer;

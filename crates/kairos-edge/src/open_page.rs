@@ -3,8 +3,6 @@
 
 use crate::http::{to_json, HttpResponse};
 use kairos::decide::SlotDecision;
-use serde::de::IgnoredAny;
-use std::collections::BTreeMap;
 
 /// The open's response for a rendered slot (`amp`: the AMP JSON form).
 pub fn answer(rendered: &SlotDecision, amp: bool) -> HttpResponse {
@@ -35,17 +33,19 @@ pub fn answer(rendered: &SlotDecision, amp: bool) -> HttpResponse {
 fn amp_item(rendered: &SlotDecision) -> String {
     let content = to_json(&rendered.content);
     let mut item = String::from("{");
-    let fields: Option<BTreeMap<String, IgnoredAny>> = kairos::wire::from_str(&content).ok();
-    let has = |name: &str| fields.as_ref().is_some_and(|f| f.contains_key(name));
+    // The content is our own writer's JSON: an object when it starts with `{`, whose top-level
+    // keys the core's path locator finds.
+    let object = content.starts_with('{');
+    let has = |name: &str| object && kairos::json::locate(&content, name).is_some();
     if !has("variant") {
         item += &format!(r#""variant":{},"#, to_json(&rendered.variant));
     }
     if !has("is_default") {
         item += &format!(r#""is_default":{},"#, rendered.is_default);
     }
-    match &fields {
-        Some(_) => item += &content[1..],
-        None => item += &format!(r#""content":{content}}}"#),
+    match object {
+        true => item += &content[1..],
+        false => item += &format!(r#""content":{content}}}"#),
     }
     // `{"variant":…,` then the content's `}` of an empty object leaves a trailing comma.
     if item.ends_with(",}") {

@@ -40,6 +40,9 @@ pub trait Runtime {
     fn log(&self, line: &str);
     /// 16 bytes from a cryptographic random source (new anonymous ids).
     fn random_bytes(&self) -> [u8; 16];
+    /// POSTs `body` (JSON) to `url` after the response, never delaying or failing it: the Worker
+    /// hands the request to `waitUntil`, and a collector that is down or slow costs nothing.
+    fn send_later(&self, url: &str, body: String);
 }
 
 /// A KV read bounded by `budget_ms`: a slow store costs the visitor at most the budget, then

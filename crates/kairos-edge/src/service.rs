@@ -12,7 +12,7 @@ use crate::config::{BundlePolicy, EdgeConfig};
 use crate::history::{self, EdgeEvent, HistoryCookie, HistoryState};
 use crate::http::{self, codes, HttpResponse, Method};
 use crate::runtime::{kv_get_within, Runtime};
-use crate::{cookies, customer, handoff, open_token, track, CustomerRecord, EdgeRequest};
+use crate::{collect, cookies, customer, handoff, open_token, track, CustomerRecord, EdgeRequest};
 use kairos::html::{patches, SlotPatch};
 use kairos::{wire, ContextError, Decision, Engine, LoadError, Moment, Options, Person, Visitor};
 use std::cell::{OnceCell, RefCell};
@@ -378,6 +378,18 @@ impl Edge {
             None => (None, None),
         };
         let bundle_id = engine.bundle_id().map(str::to_owned);
+        if record_visit {
+            // A page view: every slot's exposure, for the site's collector (after the response).
+            let seen = kairos::exposure::Seen {
+                anonymous_id: anonymous_id.as_deref(),
+                user_id: (!customer_id.is_empty()).then_some(customer_id.as_str()),
+                bundle_name: &engine.program.name,
+                bundle_id: bundle_id.as_deref().unwrap_or(""),
+                surface: kairos::exposure::Surface::Edge,
+                now_ms: now,
+            };
+            collect::send(rt, config, &collect::exposures(rt, &decision, seen, None));
+        }
         Some(EdgeDecision {
             decision,
             bundle,
@@ -470,13 +482,24 @@ impl Edge {
                         Visitor::new(engine.clone(), person)
                     }
                 };
-                (visitor.render(Moment::of(&ctx), &t.slot), "ok")
+                let decision = visitor.decide(Moment::of(&ctx), Options::default());
+                let seen = kairos::exposure::Seen {
+                    anonymous_id: None,
+                    user_id: Some(&t.customer_id),
+                    bundle_name: &engine.program.name,
+                    bundle_id: engine.bundle_id().unwrap_or(""),
+                    surface: kairos::exposure::Surface::Email,
+                    now_ms: now,
+                };
+                collect::send(rt, config, &collect::exposures(rt, &decision, seen, Some(&t.slot)));
+                let slot = decision.slots.into_iter().find(|s| s.slot == t.slot);
+                (slot.ok_or(()), "ok")
             }
             Err(why) => {
                 // Nothing from a refused token is trusted, not even its slot.
                 let slot = engine.program.slots.first().map(|s| s.name.clone()).unwrap_or_default();
                 let ctx = kairos::Context { now: kairos::context::Timestamp(now), ..kairos::Context::default() };
-                (engine.render(&ctx, &slot), *why)
+                (engine.render(&ctx, &slot).map_err(|_| ()), *why)
             }
         };
         let Ok(rendered) = found else {

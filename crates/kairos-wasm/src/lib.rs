@@ -306,6 +306,18 @@ impl Kairos {
         to_js(&decision)
     }
 
+    /// The loaded bundle's id (payload length and checksum from its header): what exposures name.
+    #[wasm_bindgen(getter, js_name = bundleId)]
+    pub fn bundle_id(&self) -> Option<String> {
+        self.engine.bundle_id().map(str::to_owned)
+    }
+
+    /// The bundle's `name` (empty when it has none): exposures' `experiment_id` is `name:slot`.
+    #[wasm_bindgen(getter, js_name = bundleName)]
+    pub fn bundle_name(&self) -> String {
+        self.engine.program.name.clone()
+    }
+
     /// Slot names in bundle order.
     #[wasm_bindgen(js_name = slotNames)]
     pub fn slot_names(&self) -> Vec<String> {

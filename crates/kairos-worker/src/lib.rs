@@ -31,8 +31,9 @@ extern "C" {
     fn rewrite_page(response: web_sys::Response, patches_json: &str, state_html: &str) -> web_sys::Response;
 }
 
-/// The platform under the service: KV namespace `KAIROS`, the clock, timers, the console.
-struct Workers<'e>(&'e Env);
+/// The platform under the service: KV namespace `KAIROS`, the clock, timers, the console, and
+/// `waitUntil` for what is sent after the response.
+struct Workers<'e>(&'e Env, &'e Context);
 
 impl Runtime for Workers<'_> {
     fn now_ms(&self) -> i64 {
@@ -61,15 +62,34 @@ impl Runtime for Workers<'_> {
         array.copy_to(&mut bytes);
         bytes
     }
+    fn send_later(&self, url: &str, body: String) {
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&body));
+        let headers = web_sys::Headers::new().ok();
+        if let Some(h) = &headers {
+            let _ = h.set("content-type", "application/json");
+            init.set_headers(h);
+        }
+        let Ok(request) = web_sys::Request::new_with_str_and_init(url, &init) else { return };
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let sent = JsFuture::from(global.fetch_with_request(&request));
+        // A collector that is down, slow or answering an error costs the visitor nothing.
+        self.1.wait_until(async move {
+            if sent.await.is_err() {
+                worker::console_error!("kairos: exposure batch not delivered");
+            }
+        });
+    }
 }
 
 // The request as the runtime's own object: workers-rs's `Request` parses its URL with the `url`
 // crate on every conversion, and that parser's IDNA tables were a large share of the .wasm.
 #[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<Response> {
     // This build has no zone or case tables: workerd's Intl and String methods stand in.
     kairos_js_host::install();
-    let rt = Workers(&env);
+    let rt = Workers(&env, &ctx);
     let edge = EDGE.with(Rc::clone);
     let config = edge.config(&rt, || EdgeConfig::from_vars(|name| env.var(name).ok().map(|v| v.to_string())));
     let method = Method::parse(&req.method());

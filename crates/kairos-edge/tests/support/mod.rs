@@ -36,6 +36,8 @@ pub struct Fake {
     pub log: RefCell<Vec<String>>,
     pub reads: RefCell<usize>,
     pub randoms: RefCell<u8>,
+    /// What `send_later` was given: (url, body).
+    pub sent: RefCell<Vec<(String, String)>>,
 }
 
 impl Runtime for Fake {
@@ -55,6 +57,9 @@ impl Runtime for Fake {
     async fn sleep(&self, _ms: u32) {}
     fn log(&self, line: &str) {
         self.log.borrow_mut().push(line.to_owned());
+    }
+    fn send_later(&self, url: &str, body: String) {
+        self.sent.borrow_mut().push((url.to_owned(), body));
     }
     /// Distinct per call, the same in every run.
     fn random_bytes(&self) -> [u8; 16] {
