@@ -13,7 +13,8 @@ export interface KairosOptions {
    *  response and the wasm compiled while streaming (or its response). If the wasm one fails, the
    *  runtime fetches `wasmUrl` itself. */
   early?: { bundle?: Promise<Response>; wasm?: Promise<WebAssembly.Module | Response> };
-  /** Exposures are sent here with navigator.sendBeacon when set. */
+  /** A collector: every decided slot's exposure (schema/exposure.schema.json) is sent here in
+   *  batches `{batch, sentAt}` with navigator.sendBeacon, with consent only (docs/measurement.md). */
   beacon?: string;
   /** Ed25519 public key (64 hex digits, `kairos keygen`): only a bundle signed by it is used;
    *  otherwise every slot keeps its default (docs/signing.md). Tag attribute: `data-public-key`. */
