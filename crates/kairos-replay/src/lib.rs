@@ -32,6 +32,7 @@
 //! binding crate.
 
 pub mod gen;
+pub mod lift;
 mod log;
 pub mod reader;
 pub mod report;
