@@ -102,6 +102,8 @@ pub enum Command {
     Gen(GenArgs),
     /// Segment sizes, entries and exits, variants and missing signals per step of an event log
     Replay(ReplayArgs),
+    /// Incremental lift of each slot against the holdout, from exposures and conversions
+    Lift(LiftArgs),
 }
 
 /// What `decide`, `render` and `rewrite` load.
@@ -221,6 +223,40 @@ pub struct ReplayArgs {
     /// Customers whose log never states consent get no personalisation (default: assumed given)
     #[arg(long = "require-consent")]
     pub require_consent: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LiftArgs {
+    /// Rules (JSON or text) or a compiled bundle: its holdout share for the sample-ratio check
+    #[arg(short = 'b', long, value_name = "FILE")]
+    pub bundle: String,
+    /// Exposures (`Experiment Viewed`) and conversions, NDJSON in time order
+    #[arg(short = 'e', long, value_name = "LOG.ndjson")]
+    pub events: String,
+    /// The conversion event's name
+    #[arg(long, value_name = "EVENT")]
+    pub conversion: String,
+    /// A numeric property of the conversion to compare per visitor (Welch interval)
+    #[arg(long, value_name = "PROP")]
+    pub value: Option<String>,
+    /// How long after a visitor's first exposure in a slot a conversion counts
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = positive_duration)]
+    pub within: i64,
+    /// Output format
+    #[arg(short = 'f', long, value_enum, default_value_t = LiftFormat::Table)]
+    pub format: LiftFormat,
+    /// Where to write the report (default, or `-`: standard output)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+    /// Count bad lines and go on (the report lists the first ones) instead of stopping at the first
+    #[arg(long = "skip-bad")]
+    pub skip_bad: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiftFormat {
+    Table,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,6 +24,7 @@ mod error;
 mod fmt;
 mod gen;
 mod keys;
+mod lift;
 mod load;
 mod replay;
 
@@ -128,6 +129,7 @@ fn run(command: Command) -> Result<String> {
         Command::Fmt(fmt) => fmt::run(fmt),
         Command::Gen(gen) => gen::run(gen),
         Command::Replay(replay) => replay::run(replay),
+        Command::Lift(lift) => lift::run(lift),
         Command::Keygen { output } => keys::keygen(&output),
     }
 }

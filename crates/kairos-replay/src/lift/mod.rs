@@ -165,6 +165,7 @@ impl Lift {
     /// The report, with intervals at `level` (0.95).
     pub fn report(&self, level: f64) -> LiftReport {
         let z = stats::z_for(level);
+        let with_value = self.options.value.is_some();
         let mut per_slot: Vec<SlotCounts> = vec![SlotCounts::default(); self.slots.len()];
         for seen in self.visitors.values().flatten() {
             let c = &mut per_slot[seen.slot as usize];
@@ -182,14 +183,23 @@ impl Lift {
                 let variants = c
                     .variants
                     .iter()
-                    .map(|(v, g)| (self.variants[*v as usize].clone(), Comparison::of(g, &c.holdout, z, level)))
+                    .map(|(v, g)| {
+                        let lifts = Lifts::of(g, &c.holdout, z, level, with_value);
+                        (self.variants[*v as usize].clone(), Comparison { group: g.summary(with_value), lifts })
+                    })
                     .collect();
                 let srm_p = self
                     .options
                     .holdout_share
                     .and_then(|share| stats::srm_p(c.holdout.visitors, c.treated.visitors, share));
-                let overall = Comparison::of(&c.treated, &c.holdout, z, level);
-                (name.clone(), SlotLift { holdout: c.holdout.summary(), overall, srm_p, variants })
+                let slot = SlotLift {
+                    holdout: c.holdout.summary(with_value),
+                    treated: c.treated.summary(with_value),
+                    lifts: Lifts::of(&c.treated, &c.holdout, z, level, with_value),
+                    srm_p,
+                    variants,
+                };
+                (name.clone(), slot)
             })
             .collect::<BTreeMap<_, _>>();
         let no_holdout = per_slot.iter().all(|c| c.holdout.visitors == 0);
@@ -220,12 +230,12 @@ impl Group {
         self.value.add(value);
     }
 
-    fn summary(&self) -> GroupSummary {
+    fn summary(&self, with_value: bool) -> GroupSummary {
         GroupSummary {
             visitors: self.visitors,
             conversions: self.conversions,
             rate: (self.visitors > 0).then(|| self.conversions as f64 / self.visitors as f64),
-            value_per_visitor: self.value.mean(),
+            value_per_visitor: self.value.mean().filter(|_| with_value),
         }
     }
 }
@@ -237,35 +247,36 @@ struct SlotCounts {
     variants: BTreeMap<u32, Group>,
 }
 
-/// One group's counts.
+/// One group's counts (`value_per_visitor` only with a value property).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupSummary {
     pub visitors: u64,
     pub conversions: u64,
     pub rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_per_visitor: Option<f64>,
 }
 
-/// A group against the holdout: absolute lift (Newcombe), relative lift (Katz), value (Welch).
+/// A group against the holdout: absolute lift (Newcombe), relative lift (Katz) and, with a value
+/// property, the difference in value per visitor (Welch). None where the counts cannot say.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
-    #[serde(flatten)]
-    pub group: GroupSummary,
+pub struct Lifts {
     pub lift_abs: Option<f64>,
     pub lift_abs_ci95: Option<[f64; 2]>,
     pub lift_rel: Option<f64>,
     pub lift_rel_ci95: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_diff: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_diff_ci95: Option<[f64; 2]>,
 }
 
-impl Comparison {
-    fn of(group: &Group, holdout: &Group, z: f64, level: f64) -> Comparison {
+impl Lifts {
+    fn of(group: &Group, holdout: &Group, z: f64, level: f64, with_value: bool) -> Lifts {
         let abs = stats::newcombe(group.conversions, group.visitors, holdout.conversions, holdout.visitors, z);
         let rel = stats::relative(group.conversions, group.visitors, holdout.conversions, holdout.visitors, z);
-        let value = stats::welch(&group.value, &holdout.value, level);
-        Comparison {
-            group: group.summary(),
+        let value = stats::welch(&group.value, &holdout.value, level).filter(|_| with_value);
+        Lifts {
             lift_abs: abs.map(|a| a.0),
             lift_abs_ci95: abs.map(|a| [a.1, a.2]),
             lift_rel: rel.map(|r| r.0),
@@ -276,13 +287,25 @@ impl Comparison {
     }
 }
 
-/// One slot: the holdout, all treated visitors against it, and each variant against it.
+/// A variant: its counts and its lifts against the holdout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    #[serde(flatten)]
+    pub group: GroupSummary,
+    #[serde(flatten)]
+    pub lifts: Lifts,
+}
+
+/// One slot: the holdout, every treated visitor, their lift against the holdout, and each
+/// variant against the holdout.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SlotLift {
     pub holdout: GroupSummary,
-    /// Every visitor not in the holdout, against the holdout.
-    #[serde(rename = "treated")]
-    pub overall: Comparison,
+    /// Every visitor not in the holdout.
+    pub treated: GroupSummary,
+    /// The treated visitors against the holdout.
+    #[serde(flatten)]
+    pub lifts: Lifts,
     /// The p-value of the sample-ratio-mismatch check (None without the bundle's holdout share).
     pub srm_p: Option<f64>,
     pub variants: BTreeMap<String, Comparison>,

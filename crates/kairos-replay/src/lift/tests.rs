@@ -66,16 +66,19 @@ fn counts_follow_the_attribution_rule() {
     assert_eq!(r.conversions, 15);
     let hero = &r.slots["hero"];
     assert_eq!((hero.holdout.visitors, hero.holdout.conversions), (10, 2));
-    assert_eq!((hero.overall.group.visitors, hero.overall.group.conversions), (30, 10));
+    assert_eq!((hero.treated.visitors, hero.treated.conversions), (30, 10));
     assert_eq!((hero.variants["a"].group.visitors, hero.variants["a"].group.conversions), (20, 8));
     assert_eq!((hero.variants["b"].group.visitors, hero.variants["b"].group.conversions), (10, 2));
     assert_eq!(hero.holdout.value_per_visitor, Some(3.0), "(10 + 20) / 10");
     assert_eq!(hero.variants["a"].group.value_per_visitor, Some((8.0 * 30.0 + 30.0) / 20.0));
     let z = stats::z_for(0.95);
     let (d, lo, hi) = stats::newcombe(10, 30, 2, 10, z).unwrap();
-    assert_eq!((hero.overall.lift_abs, hero.overall.lift_abs_ci95), (Some(d), Some([lo, hi])));
+    assert_eq!((hero.lifts.lift_abs, hero.lifts.lift_abs_ci95), (Some(d), Some([lo, hi])));
     let (rel, lo, hi) = stats::relative(8, 20, 2, 10, z).unwrap();
-    assert_eq!((hero.variants["a"].lift_rel, hero.variants["a"].lift_rel_ci95), (Some(rel), Some([lo, hi])));
+    assert_eq!(
+        (hero.variants["a"].lifts.lift_rel, hero.variants["a"].lifts.lift_rel_ci95),
+        (Some(rel), Some([lo, hi]))
+    );
     assert!((rel - 1.0).abs() < 1e-12, "0.4 against 0.2");
     assert_eq!(hero.srm_p, Some(1.0), "10 of 40 held out at 25 %");
     assert_eq!(r.note, None);
@@ -87,7 +90,7 @@ fn a_log_without_holdout_exposures_says_so() {
     l.push_line(&exposure("v", 0, "hero", "a", false)).unwrap();
     let r = l.report(0.95);
     assert!(r.note.unwrap().contains("no holdout"));
-    assert_eq!(r.slots["hero"].overall.lift_abs, None, "nothing to compare with");
+    assert_eq!(r.slots["hero"].lifts.lift_abs, None, "nothing to compare with");
 }
 
 #[test]

@@ -1,0 +1,68 @@
+//! `kairos lift` end to end through the CLI: the report's JSON shape, the table, and bad lines.
+
+use std::process::Command;
+
+fn kairos(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kairos"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+fn exposure(who: &str, at: i64, variant: &str, holdout: bool) -> String {
+    format!(
+        r#"{{"type":"track","event":"Experiment Viewed","anonymousId":"{who}","timestamp":{at},"messageId":"m-{who}","properties":{{"experiment_id":"holdout-lift:hero","variation_id":"{variant}","slot":"hero","variant":"{variant}","reason":"rule","holdout":{holdout},"bundle_id":"b","surface":"edge"}}}}"#
+    )
+}
+
+/// 100 visitors, 10 held out (as the bundle's 10 %): 1 of 10 held out and 27 of 90 treated convert.
+fn log() -> String {
+    let mut lines = Vec::new();
+    for i in 0..100 {
+        let holdout = i < 10;
+        lines.push(exposure(&format!("v{i}"), i, if holdout { "brand_hero" } else { "personal_picks" }, holdout));
+    }
+    for i in (0..10).take(1).chain(10..37) {
+        lines.push(format!(r#"{{"type":"track","event":"Order Completed","anonymousId":"v{i}","timestamp":{},"properties":{{"revenue":20}}}}"#, 1000 + i));
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn json_table_and_bad_lines() {
+    let path = std::env::temp_dir().join(format!("kairos-lift-cli-{}.ndjson", std::process::id()));
+    std::fs::write(&path, log()).unwrap();
+    let p = path.to_str().unwrap();
+    let bundle = "examples/scenarios/19-holdout.json";
+    let (ok, json, err) =
+        kairos(&["lift", "--bundle", bundle, "--events", p, "--conversion", "Order Completed", "-f", "json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let hero = &v["slots"]["hero"];
+    assert_eq!((hero["holdout"]["visitors"].as_u64(), hero["holdout"]["conversions"].as_u64()), (Some(10), Some(1)));
+    assert_eq!((hero["treated"]["visitors"].as_u64(), hero["treated"]["conversions"].as_u64()), (Some(90), Some(27)));
+    assert!((hero["lift_abs"].as_f64().unwrap() - 0.2).abs() < 1e-12, "0.3 − 0.1");
+    assert!((hero["lift_rel"].as_f64().unwrap() - 2.0).abs() < 1e-12, "0.3 / 0.1 − 1");
+    assert_eq!(hero["lift_abs_ci95"].as_array().unwrap().len(), 2);
+    assert!((hero["srm_p"].as_f64().unwrap() - 1.0).abs() < 1e-12, "exactly the bundle's 10 %");
+    assert_eq!(hero["variants"]["personal_picks"]["conversions"].as_u64(), Some(27));
+    assert!(hero["holdout"].get("value_per_visitor").is_none(), "no value without --value");
+
+    let (ok, table, err) =
+        kairos(&["lift", "--bundle", bundle, "--events", p, "--conversion", "order_completed", "--value", "revenue"]);
+    assert!(ok, "{err}");
+    assert!(table.starts_with("slot hero (SRM p = 1.0000)"), "{table}");
+    assert!(table.contains("+20.00") && table.contains("personal_picks"), "{table}");
+
+    std::fs::write(&path, log() + "{broken\n").unwrap();
+    let (ok, _, err) = kairos(&["lift", "--bundle", bundle, "--events", p, "--conversion", "Order Completed"]);
+    assert!(!ok);
+    assert!(err.contains("E_EVENT_LOG") && err.contains("line 129"), "{err}");
+    let (ok, table, err) =
+        kairos(&["lift", "--bundle", bundle, "--events", p, "--conversion", "Order Completed", "--skip-bad"]);
+    assert!(ok, "{err}");
+    assert!(table.contains("1 bad lines") && table.contains("line 129: "), "{table}");
+    let _ = std::fs::remove_file(&path);
+}
