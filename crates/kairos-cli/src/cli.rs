@@ -257,6 +257,7 @@ pub struct LiftArgs {
 pub enum LiftFormat {
     Table,
     Json,
+    Svg,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

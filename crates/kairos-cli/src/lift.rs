@@ -41,6 +41,7 @@ pub fn run(args: LiftArgs) -> Result<String> {
     let text = match args.format {
         LiftFormat::Json => serde_json::to_string_pretty(&report).map_err(CliError::internal)?,
         LiftFormat::Table => table(&report),
+        LiftFormat::Svg => kairos_replay::lift::svg::chart(&report),
     };
     match args.output.as_deref() {
         Some(path) if path != "-" => {

@@ -56,6 +56,11 @@ fn json_table_and_bad_lines() {
     assert!(table.starts_with("slot hero (SRM p = 1.0000)"), "{table}");
     assert!(table.contains("+20.00") && table.contains("personal_picks"), "{table}");
 
+    let (ok, svg, err) =
+        kairos(&["lift", "--bundle", bundle, "--events", p, "--conversion", "Order Completed", "-f", "svg"]);
+    assert!(ok, "{err}");
+    assert!(svg.starts_with("<svg ") && svg.contains("slot hero") && svg.contains("personal_picks"), "{svg}");
+
     std::fs::write(&path, log() + "{broken\n").unwrap();
     let (ok, _, err) = kairos(&["lift", "--bundle", bundle, "--events", p, "--conversion", "Order Completed"]);
     assert!(!ok);

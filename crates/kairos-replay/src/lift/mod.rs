@@ -10,6 +10,7 @@
 //! per visitor and slot, never per event.
 
 pub mod stats;
+pub mod svg;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};

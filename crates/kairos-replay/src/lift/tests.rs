@@ -103,3 +103,16 @@ fn bad_lines_are_located_and_counted() {
     assert_eq!(r.bad_lines, 2);
     assert_eq!(r.first_bad, ["line 1: no userId or anonymousId", "line 2: no timestamp"]);
 }
+
+#[test]
+fn the_chart_shows_every_arm_and_escapes_names() {
+    let mut l = lift();
+    l.push_line(&exposure("h", 0, "<hero>", "brand", true)).unwrap();
+    l.push_line(&exposure("v", 0, "<hero>", "a&b", false)).unwrap();
+    l.push_line(&order("v", 1, 1.0)).unwrap();
+    let svg = svg::chart(&l.report(0.95));
+    assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("slot &lt;hero&gt;") && svg.contains(">a&amp;b<"), "{svg}");
+    assert!(!svg.contains("<hero>") && !svg.contains(">a&b<"));
+    assert_eq!(svg.matches("<circle").count(), 3, "holdout, treated and the variant each have a rate");
+}
