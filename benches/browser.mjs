@@ -24,15 +24,17 @@ const server = await startServer(0);
 const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+/** Runs in the page: marks `kairos:revealed` once the anti-flicker style is gone. */
+function markReveal() {
+  new MutationObserver((_, obs) => { if (!document.getElementById('kairos-hide') && document.readyState !== 'loading') { performance.mark('kairos:revealed'); obs.disconnect(); } })
+    .observe(document, { childList: true, subtree: true });
+}
 const runs = [];
 for (let i = 0; i < 15; i++) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.addInitScript(() => {
-    localStorage.setItem('kairos:consent', '{"personalization":true}');
-    new MutationObserver((_, obs) => { if (!document.getElementById('kairos-hide') && document.readyState !== 'loading') { performance.mark('kairos:revealed'); obs.disconnect(); } })
-      .observe(document, { childList: true, subtree: true });
-  });
+  await page.addInitScript(() => localStorage.setItem('kairos:consent', '{"personalization":true}'));
+  await page.addInitScript(markReveal);
   await page.goto(`${base}/shop.html`);
   await page.waitForFunction(() => performance.getEntriesByName('kairos:decided').length > 0, null, { timeout: 5000 });
   runs.push(await page.evaluate(() => {
@@ -53,10 +55,7 @@ for (let i = 0; i < 15; i++) {
   const context = await browser.newContext();
   await context.addCookies([{ name: 'kairos_consent', value: '1', url: edgeBase }]);
   const page = await context.newPage();
-  await page.addInitScript(() => {
-    new MutationObserver((_, obs) => { if (!document.getElementById('kairos-hide') && document.readyState !== 'loading') { performance.mark('kairos:revealed'); obs.disconnect(); } })
-      .observe(document, { childList: true, subtree: true });
-  });
+  await page.addInitScript(markReveal);
   await page.goto(`${edgeBase}/shop.html`);
   await page.waitForFunction(() => performance.getEntriesByName('kairos:adopted').length > 0, null, { timeout: 5000 });
   adopted.push(await page.evaluate(() => {

@@ -227,7 +227,7 @@ export function createKairos(options = {}) {
       const bar = value.indexOf('~');
       if (bar < 0) return [];
       const ids = value.slice(0, bar).split('.');
-      const text = new TextDecoder().decode(Uint8Array.from(atob(value.slice(bar + 1).replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
+      const text = new TextDecoder().decode(fromBase64(value.slice(bar + 1).replace(/-/g, '+').replace(/_/g, '/')));
       const events = JSON.parse(text);
       return Array.isArray(events) && events.length === ids.length ? events.map((e, n) => ({ ...e, i: ids[n] })) : [];
     } catch (_) { return []; }
@@ -395,7 +395,7 @@ export function createKairos(options = {}) {
       exposureQueue.push({
         type: 'track',
         event: 'Experiment Viewed',
-        messageId: newEventId().slice(1) + newEventId().slice(1),
+        messageId: base64url(crypto.getRandomValues(new Uint8Array(16))),
         timestamp,
         ...(anonymousId ? { anonymousId } : {}),
         ...(userId ? { userId: String(userId) } : {}),

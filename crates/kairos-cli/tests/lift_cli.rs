@@ -1,15 +1,8 @@
 //! `kairos lift` end to end through the CLI: the report's JSON shape, the table, and bad lines.
 
-use std::process::Command;
+mod support;
 
-fn kairos(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kairos"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
-}
+use support::kairos;
 
 fn exposure(who: &str, at: i64, variant: &str, holdout: bool) -> String {
     format!(

@@ -1,16 +1,9 @@
 //! `kairos gen` then `kairos replay` on the demo bundle, end to end through the CLI.
 
 use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
-fn kairos(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kairos"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
-}
+use support::kairos;
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("kairos-replay-cli-{}-{name}", std::process::id()))

@@ -23,22 +23,18 @@ fn message_id(rt: &impl Runtime) -> String {
     URL_SAFE_NO_PAD.encode(rt.random_bytes())
 }
 
-/// The exposures of `decision` (those of `only_slot` when given), as the collector receives them.
-pub fn exposures(rt: &impl Runtime, decision: &Decision, seen: Seen<'_>, only_slot: Option<&str>) -> Vec<Exposure> {
-    let mut list = exposure::exposures(decision, seen, || message_id(rt));
-    if let Some(slot) = only_slot {
-        list.retain(|e| e.properties.slot == slot);
-    }
-    list
-}
-
-/// Sends `exposures` to the collector, if one is configured and there is anything to send.
-pub fn send(rt: &impl Runtime, config: &EdgeConfig, exposures: &[Exposure]) {
+/// Reports the exposures of `decision` (those of `only_slot` when given) to the collector: built
+/// only when one is configured, so a site without one pays nothing per page view.
+pub fn report(rt: &impl Runtime, config: &EdgeConfig, decision: &Decision, seen: Seen<'_>, only_slot: Option<&str>) {
     let Some(url) = &config.collector else { return };
-    if exposures.is_empty() {
+    let mut batch = exposure::exposures(decision, seen, || message_id(rt));
+    if let Some(slot) = only_slot {
+        batch.retain(|e| e.properties.slot == slot);
+    }
+    if batch.is_empty() {
         return;
     }
-    let body = Batch { batch: exposures, sent_at: kairos::time::format_timestamp(rt.now_ms()) };
+    let body = Batch { batch: &batch, sent_at: kairos::time::format_timestamp(rt.now_ms()) };
     if let Ok(json) = kairos::wire::to_string(&body) {
         rt.send_later(url, json);
     }

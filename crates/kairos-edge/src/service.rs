@@ -388,7 +388,7 @@ impl Edge {
                 surface: kairos::exposure::Surface::Edge,
                 now_ms: now,
             };
-            collect::send(rt, config, &collect::exposures(rt, &decision, seen, None));
+            collect::report(rt, config, &decision, seen, None);
         }
         Some(EdgeDecision {
             decision,
@@ -491,7 +491,7 @@ impl Edge {
                     surface: kairos::exposure::Surface::Email,
                     now_ms: now,
                 };
-                collect::send(rt, config, &collect::exposures(rt, &decision, seen, Some(&t.slot)));
+                collect::report(rt, config, &decision, seen, Some(&t.slot));
                 let slot = decision.slots.into_iter().find(|s| s.slot == t.slot);
                 (slot.ok_or(()), "ok")
             }

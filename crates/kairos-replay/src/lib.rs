@@ -28,6 +28,9 @@
 //! [`gen`] stands apart: `rng` (the generator), `customer` (the customer model), `acts` (what
 //! each scheduled act writes), `writer` (the two line shapes).
 //!
+//! [`lift`] stands apart too (`kairos lift`): exposures and conversions counted per visitor and
+//! slot, `stats` (the interval methods, on statrs), `svg` (the chart).
+//!
 //! Owns: log reading, per-customer state, reports and charts. Native only; must not import any
 //! binding crate.
 
