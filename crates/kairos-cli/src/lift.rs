@@ -6,7 +6,6 @@ use crate::cli::{LiftArgs, LiftFormat};
 use crate::error::{CliError, Result, E_EVENT_LOG};
 use kairos_replay::lift::{GroupSummary, Lift, LiftOptions, LiftReport, Lifts};
 use std::fmt::Write as _;
-use std::io::BufRead;
 
 pub fn run(args: LiftArgs) -> Result<String> {
     let (bundle, events) = (&args.bundle, &args.events);
@@ -18,24 +17,13 @@ pub fn run(args: LiftArgs) -> Result<String> {
         within_ms: args.within,
         holdout_share: engine.program.holdout.as_ref().map(|h| f64::from(h.threshold) / 10_000.0),
     });
-    let input: Box<dyn BufRead> = if events == "-" {
-        Box::new(std::io::stdin().lock())
+    let read = if events == "-" {
+        lift.read(std::io::stdin().lock(), args.skip_bad)
     } else {
-        Box::new(std::io::BufReader::with_capacity(
-            1 << 20,
-            std::fs::File::open(events).map_err(|e| CliError::io(events, &e))?,
-        ))
+        lift.read(std::fs::File::open(events).map_err(|e| CliError::io(events, &e))?, args.skip_bad)
     };
-    for line in input.lines() {
-        let line = line.map_err(|e| CliError::io(events, &e))?;
-        if let Err(bad) = lift.push_line(&line) {
-            if !args.skip_bad {
-                return Err(CliError::new(
-                    E_EVENT_LOG,
-                    format!("{events}: line {}: {} (--skip-bad counts bad lines and goes on)", bad.line, bad.why),
-                ));
-            }
-        }
+    if let Err(bad) = read {
+        return Err(CliError::new(E_EVENT_LOG, format!("{events}: {bad} (--skip-bad counts bad lines and goes on)")));
     }
     let report = lift.report(0.95);
     let text = match args.format {

@@ -61,6 +61,6 @@ fn json_table_and_bad_lines() {
     let (ok, table, err) =
         kairos(&["lift", "--bundle", bundle, "--events", p, "--conversion", "Order Completed", "--skip-bad"]);
     assert!(ok, "{err}");
-    assert!(table.contains("1 bad lines") && table.contains("line 129: "), "{table}");
+    assert!(table.contains("1 bad lines") && table.contains("line 129, column 2: expected a key"), "{table}");
     let _ = std::fs::remove_file(&path);
 }

@@ -35,6 +35,7 @@
 //! binding crate.
 
 pub mod gen;
+mod ids;
 pub mod lift;
 mod log;
 pub mod reader;

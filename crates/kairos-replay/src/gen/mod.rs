@@ -28,6 +28,7 @@
 
 mod acts;
 mod customer;
+pub mod experiment;
 mod rng;
 mod writer;
 

@@ -1,6 +1,6 @@
 //! Incremental lift of each slot against the bundle's holdout, from exposure and conversion
-//! events in one NDJSON log (issue 16, in progress: the `kairos lift` command, the generator with
-//! a known lift and the chart are still to come).
+//! events in one NDJSON log (`kairos lift`). `read` scans the log with the replay's scanner,
+//! `stats` holds the interval methods, `svg` draws the chart.
 //!
 //! Attribution (docs/measurement.md): a visitor is its `userId`, else its `anonymousId`, as
 //! buckets hash the customer id first. A visitor's arm in a slot is fixed by their first exposure
@@ -9,11 +9,13 @@
 //! `kairos replay` needs): a conversion before any exposure counts for nothing. State is kept
 //! per visitor and slot, never per event.
 
+mod read;
 pub mod stats;
 pub mod svg;
 
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use crate::ids::{FastMap, IdKey};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How a lift is counted.
 #[derive(Debug, Clone)]
@@ -28,25 +30,21 @@ pub struct LiftOptions {
     pub holdout_share: Option<f64>,
 }
 
-/// A line that could not be read: where, and why.
+/// A line that could not be read: where (the column when the problem is at a place in it), and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadLine {
     pub line: u64,
+    pub column: Option<usize>,
     pub why: String,
 }
 
-#[derive(Deserialize)]
-struct LogLine {
-    #[serde(default)]
-    event: Option<String>,
-    #[serde(default, rename = "userId")]
-    user_id: Option<String>,
-    #[serde(default, rename = "anonymousId")]
-    anonymous_id: Option<String>,
-    #[serde(default)]
-    timestamp: Option<serde_json::Value>,
-    #[serde(default)]
-    properties: serde_json::Map<String, serde_json::Value>,
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.column {
+            Some(c) => write!(f, "line {}, column {c}: {}", self.line, self.why),
+            None => write!(f, "line {}: {}", self.line, self.why),
+        }
+    }
 }
 
 /// One visitor's first exposure in one slot, and what followed it.
@@ -60,13 +58,36 @@ struct Seen {
     value: f64,
 }
 
+/// Names seen in the log (slots, variants), numbered in order of appearance.
+#[derive(Debug, Default)]
+struct Interner {
+    names: Vec<String>,
+    index: FastMap<Box<str>, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.index.insert(name.into(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+}
+
 /// The counting, line by line.
-#[derive(Debug)]
 pub struct Lift {
     options: LiftOptions,
-    slots: Vec<String>,
-    variants: Vec<String>,
-    visitors: HashMap<String, Vec<Seen>>,
+    names: read::Names,
+    slots: Interner,
+    variants: Interner,
+    visitors: FastMap<IdKey, Vec<Seen>>,
     lines: u64,
     exposures: u64,
     conversions: u64,
@@ -80,10 +101,11 @@ const MAX_BAD_KEPT: usize = 20;
 impl Lift {
     pub fn new(options: LiftOptions) -> Lift {
         Lift {
+            names: read::Names::new(&options),
             options,
-            slots: Vec::new(),
-            variants: Vec::new(),
-            visitors: HashMap::new(),
+            slots: Interner::default(),
+            variants: Interner::default(),
+            visitors: FastMap::default(),
             lines: 0,
             exposures: 0,
             conversions: 0,
@@ -92,82 +114,34 @@ impl Lift {
         }
     }
 
-    fn intern(list: &mut Vec<String>, name: &str) -> u32 {
-        match list.iter().position(|s| s == name) {
-            Some(i) => i as u32,
-            None => {
-                list.push(name.to_owned());
-                (list.len() - 1) as u32
-            }
+    /// Counts one exposure: the first in a slot fixes the visitor's arm there.
+    fn exposed(&mut self, visitor: &str, at: i64, slot: &str, variant: &str, holdout: bool) {
+        let slot = self.slots.id(slot);
+        let variant = self.variants.id(variant);
+        self.exposures += 1;
+        let seen = self.visitors.entry(IdKey::new(visitor)).or_default();
+        if !seen.iter().any(|s| s.slot == slot) {
+            seen.push(Seen { slot, first_ms: at, holdout, variant, converted: false, value: 0.0 });
         }
     }
 
-    /// Reads one line. A line that is not an exposure or the conversion is skipped; one that
-    /// cannot be read is counted, kept (the first few) and returned as the error.
-    pub fn push_line(&mut self, text: &str) -> Result<(), BadLine> {
-        self.lines += 1;
-        if text.trim().is_empty() {
-            return Ok(());
-        }
-        match self.read(text) {
-            Ok(()) => Ok(()),
-            Err(why) => {
-                let bad = BadLine { line: self.lines, why };
-                self.bad_count += 1;
-                if self.bad.len() < MAX_BAD_KEPT {
-                    self.bad.push(bad.clone());
-                }
-                Err(bad)
-            }
-        }
-    }
-
-    fn read(&mut self, text: &str) -> Result<(), String> {
-        let line: LogLine = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let Some(event) = line.event.as_deref() else { return Ok(()) };
-        let visitor = line.user_id.or(line.anonymous_id).ok_or("no userId or anonymousId")?;
-        let at = match &line.timestamp {
-            Some(serde_json::Value::String(s)) => kairos::time::parse_timestamp(s).map_err(|e| e.message)?,
-            Some(serde_json::Value::Number(n)) => n.as_i64().ok_or("timestamp is not whole milliseconds")?,
-            _ => return Err("no timestamp".into()),
-        };
-        if event == kairos::exposure::EVENT {
-            let text = |key: &str| {
-                line.properties.get(key).and_then(|v| v.as_str()).ok_or(format!("properties.{key} missing"))
-            };
-            let slot = Self::intern(&mut self.slots, text("slot")?);
-            let holdout =
-                line.properties.get("holdout").and_then(|v| v.as_bool()).ok_or("properties.holdout missing")?;
-            let variant = Self::intern(&mut self.variants, text("variant")?);
-            self.exposures += 1;
-            let seen = self.visitors.entry(visitor).or_default();
-            if !seen.iter().any(|s| s.slot == slot) {
-                seen.push(Seen { slot, first_ms: at, holdout, variant, converted: false, value: 0.0 });
-            }
-            return Ok(());
-        }
-        if kairos::context::normalize_event_name(event) != self.options.conversion {
-            return Ok(());
-        }
-        let value = match &self.options.value {
-            None => 0.0,
-            Some(prop) => line.properties.get(prop).and_then(|v| v.as_f64()).unwrap_or(0.0),
-        };
+    /// Counts one conversion for every slot whose first exposure it follows within the window.
+    fn converted(&mut self, visitor: &str, at: i64, value: f64) {
         self.conversions += 1;
-        if let Some(seen) = self.visitors.get_mut(&visitor) {
-            for s in seen.iter_mut().filter(|s| at >= s.first_ms && at - s.first_ms <= self.options.within_ms) {
+        let within = self.options.within_ms;
+        if let Some(seen) = self.visitors.get_mut(&IdKey::new(visitor)) {
+            for s in seen.iter_mut().filter(|s| at >= s.first_ms && at - s.first_ms <= within) {
                 s.converted = true;
                 s.value += value;
             }
         }
-        Ok(())
     }
 
     /// The report, with intervals at `level` (0.95).
     pub fn report(&self, level: f64) -> LiftReport {
         let z = stats::z_for(level);
         let with_value = self.options.value.is_some();
-        let mut per_slot: Vec<SlotCounts> = vec![SlotCounts::default(); self.slots.len()];
+        let mut per_slot: Vec<SlotCounts> = vec![SlotCounts::default(); self.slots.names.len()];
         for seen in self.visitors.values().flatten() {
             let c = &mut per_slot[seen.slot as usize];
             let group = if seen.holdout { &mut c.holdout } else { &mut c.treated };
@@ -178,6 +152,7 @@ impl Lift {
         }
         let slots = self
             .slots
+            .names
             .iter()
             .zip(&per_slot)
             .map(|(name, c)| {
@@ -186,7 +161,7 @@ impl Lift {
                     .iter()
                     .map(|(v, g)| {
                         let lifts = Lifts::of(g, &c.holdout, z, level, with_value);
-                        (self.variants[*v as usize].clone(), Comparison { group: g.summary(with_value), lifts })
+                        (self.variants.name(*v).to_owned(), Comparison { group: g.summary(with_value), lifts })
                     })
                     .collect();
                 let srm_p = self
@@ -211,7 +186,7 @@ impl Lift {
             conversions: self.conversions,
             visitors: self.visitors.len() as u64,
             bad_lines: self.bad_count,
-            first_bad: self.bad.clone().into_iter().map(|b| format!("line {}: {}", b.line, b.why)).collect(),
+            first_bad: self.bad.iter().map(BadLine::to_string).collect(),
             note: no_holdout.then(|| "the log has no holdout exposures: lift cannot be measured".to_owned()),
         }
     }

@@ -61,7 +61,7 @@ fn counts_follow_the_attribution_rule() {
     assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
     let r = l.report(0.95);
     assert_eq!((r.lines, r.bad_lines, r.visitors), (bad, 1, 40));
-    assert!(r.first_bad[0].starts_with(&format!("line {bad}: ")), "{:?}", r.first_bad);
+    assert_eq!(r.first_bad, [format!("line {bad}, column 2: expected a key in quotes, found `n`")]);
     assert_eq!(r.exposures, 41);
     assert_eq!(r.conversions, 15);
     let hero = &r.slots["hero"];

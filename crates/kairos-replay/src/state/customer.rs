@@ -26,41 +26,6 @@ pub(super) struct Customer {
     pub(super) member: Vec<bool>,
 }
 
-/// A customer id as a map key: short ids (nearly all) live inside the key, so a lookup compares
-/// bytes in place instead of following a pointer to another cache line.
-#[derive(Clone, PartialEq, Eq)]
-pub(super) enum IdKey {
-    Inline(u8, [u8; 22]),
-    Heap(Box<str>),
-}
-
-impl std::hash::Hash for IdKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // The id's bytes only (one `write`: the cheap hasher reads short ids in two words).
-        state.write(self.bytes());
-    }
-}
-
-impl IdKey {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            IdKey::Inline(n, bytes) => bytes.get(..*n as usize).unwrap_or_default(),
-            IdKey::Heap(s) => s.as_bytes(),
-        }
-    }
-
-    pub(super) fn new(id: &str) -> IdKey {
-        match u8::try_from(id.len()) {
-            Ok(n) if id.len() <= 22 => {
-                let mut bytes = [0u8; 22];
-                bytes[..id.len()].copy_from_slice(id.as_bytes());
-                IdKey::Inline(n, bytes)
-            }
-            _ => IdKey::Heap(id.into()),
-        }
-    }
-}
-
 /// Sets a profile value, reusing the old string's allocation when both are strings.
 fn set_scalar(slot: &mut Scalar, v: &Val) {
     match (slot, v) {

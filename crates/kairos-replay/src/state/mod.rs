@@ -17,21 +17,17 @@ mod session;
 mod step;
 
 use super::report::StepRow;
-use customer::{Customer, IdKey};
+use crate::ids::{FastMap, IdKey};
+use customer::Customer;
 use kairos::context::{Context, Event};
 use kairos::Engine;
-use kairos::NameHasher;
 use names::Names;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 pub use options::{ReplayError, ReplayOptions, MAX_LINE_BYTES, MAX_STEPS, UNBOUNDED_LOOKBACK};
 
 // Still public here (`kairos_replay::state::Stats`); defined in `types`, which the report shares
 // without depending on the replay.
 pub use super::types::{Lookback, Stats};
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
 
 /// A replay in progress. Feed it a log with [`Replay::read`], then [`Replay::finish`].
 pub struct Replay<'e> {

@@ -1,10 +1,11 @@
 //! Reading: chunks of lines scanned one by one, each applied to its customer (created on its
 //! first line).
 
-use super::customer::{Customer, IdKey};
+use super::customer::Customer;
 use super::options::{ReplayError, LISTED_BAD_LINES, MAX_LINE_BYTES};
 use super::step::Flow;
 use super::Replay;
+use crate::ids::IdKey;
 use crate::reader::{ChunkError, Chunks, Line, ScanError, Scanner, Val};
 use kairos::context::MAX_STRING_BYTES;
 use std::io::Read;

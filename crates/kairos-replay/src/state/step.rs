@@ -1,9 +1,9 @@
 //! Step boundaries: every customer seen within the lookback decided once, the others
 //! forgotten, and what was decided counted into a row of the report.
 
-use super::customer::IdKey;
 use super::options::{MAX_MISSING_SIGNALS, MAX_STEPS, OTHER_SIGNALS};
 use super::Replay;
+use crate::ids::IdKey;
 use crate::report::{Report, SegmentCount, StepRow};
 use kairos::Options;
 use kairos::Tri;
