@@ -19,23 +19,9 @@ LOG=${LOG:-/tmp/kairos-replay-bench-$CUSTOMERS-$DAYS-$SEED.ndjson}
 TARGET=${CARGO_TARGET_DIR:-target}
 KAIROS="$TARGET/release/kairos"
 
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 cargo build --release -p kairos-cli >&2
 
-# Peak RSS (KB) and wall seconds of a command, from GNU time's report.
-measure() {
-  local report
-  report=$(mktemp)
-  /usr/bin/time -v -o "$report" "$@" >/dev/null
-  local rss wall user
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$report")
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$report" | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
-  user=$(awk -F': ' '/User time/ {print $2}' "$report")
-  rm -f "$report"
-  echo "$rss $wall $user"
-}
-
-calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+source benches/support/measure.sh
 
 if [ ! -s "$LOG" ]; then
   echo "== $KAIROS gen --customers $CUSTOMERS --days $DAYS --seed $SEED -o $LOG" >&2

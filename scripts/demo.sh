@@ -17,6 +17,13 @@ echo; echo "== kairos rewrite (what the edge Worker does to a page, docs/edge.md
 $K rewrite --bundle target/www-bundles/demo.bin --context examples/demo/context.json examples/edge/page.html
 echo; echo "== kairos render (an email body at open time, docs/email.md)"
 $K render --bundle examples/email/rules.json --context examples/email/context.json --slot email_body
+echo; echo "== kairos gen --exposures, then kairos lift: measured lift against the holdout, on a log whose true lift is +1.5 points (docs/measurement.md)"
+$K gen --exposures --bundle target/www-bundles/demo.bin --customers 50000 --days 14 --seed 7 \
+  --base-rate 0.05 --lift 0.015 --value-mean 40 -o target/demo-exposures.ndjson
+$K lift --bundle target/www-bundles/demo.bin --events target/demo-exposures.ndjson \
+  --conversion "Order Completed" --value revenue --within 7d
+$K lift --bundle target/www-bundles/demo.bin --events target/demo-exposures.ndjson \
+  --conversion "Order Completed" --value revenue --format svg -o target/demo-lift.svg
 echo
 # The shop is served twice: by its own static server (the origin, as wrangler.toml's ORIGIN says)
 # and through the Worker under `wrangler dev` (workerd), which decides at the edge and hands its

@@ -4,7 +4,8 @@
 #     rust-web (Rust + std sources, built with -Zbuild-std) and lld-19 (docs/build.md);
 #   - wasm-bindgen-cli at exactly the version in Cargo.lock;
 #   - Debian's chromium for the browser tests;
-#   - npm dev tools (binaryen's wasm-opt, ajv, playwright-core) from package-lock.json.
+#   - npm dev tools (binaryen's wasm-opt, ajv, playwright-core) from package-lock.json;
+#   - a Python venv (target/python) with tests/python/requirements.txt from PyPI.
 # Nothing is downloaded at build time beyond crates.io, npm and Debian's apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,5 +55,17 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.
   npm ci --no-audit --no-fund --loglevel=error
 else
   log "node_modules up to date"
+fi
+# 4. Python: a venv, so Debian's system Python stays untouched (PEP 668)
+py=target/python
+if [ -x $py/bin/python ] && [ $py/installed -nt tests/python/requirements.txt ]; then
+  log "python venv up to date"
+else
+  command -v python3 >/dev/null || apt_install python3
+  python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  log "python venv $py: pip install -r tests/python/requirements.txt (about 30 s, once)"
+  python3 -m venv $py
+  $py/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+  touch $py/installed
 fi
 log "done"

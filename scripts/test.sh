@@ -29,7 +29,10 @@ cargo test --workspace
 step "build wasm and the worker"
 bash scripts/build-wasm.sh
 bash scripts/build-worker.sh
-step "node tests (wasm in Node, JSON Schema), browser tests (headless Chromium), worker tests (workerd), the npm package (tests/package)"
+step "the CLI for the Python and Node tests"
 cargo build -p kairos-cli --bin kairos
+step "python tests (kairos lift against statsmodels and SciPy)"
+target/python/bin/python -m pytest -q tests/python
+step "node tests (wasm in Node, JSON Schema), browser tests (headless Chromium), worker tests (workerd), the npm package (tests/package)"
 node --test tests/node/ tests/browser/ tests/worker/ tests/package/
 echo; echo "all tests passed"

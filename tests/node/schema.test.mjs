@@ -37,3 +37,17 @@ test('the schema rejects what the compiler rejects structurally', () => {
   ];
   for (const b of bad) assert.equal(validate(b), false, JSON.stringify(b).slice(0, 120));
 });
+
+test('every exposure `kairos gen --exposures` writes validates against schema/exposure.schema.json', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const exposure = new Ajv({ allErrors: true, strict: false }).compile(
+    JSON.parse(readFileSync(join(root, 'schema', 'exposure.schema.json'), 'utf8')),
+  );
+  const log = execFileSync(join(root, 'target/debug/kairos'), [
+    'gen', '--exposures', '--bundle', join(root, 'examples/demo/rules.json'), '--customers', '500', '--days', '2', '--seed', '5',
+  ], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const events = log.trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.event === 'Experiment Viewed');
+  assert.ok(events.length > 1000, `${events.length} exposures`);
+  assert.ok(events.some((e) => e.properties.holdout) && events.some((e) => !e.properties.holdout), 'both arms');
+  for (const e of events) assert.ok(exposure(e), JSON.stringify(exposure.errors?.slice(0, 3)));
+});

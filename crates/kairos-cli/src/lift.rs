@@ -48,16 +48,24 @@ fn interval(v: Option<[f64; 2]>) -> String {
     v.map_or("–".into(), |[lo, hi]| format!("[{:.2}, {:.2}] pts", lo * 100.0, hi * 100.0))
 }
 
+fn value(g: &GroupSummary, l: Option<&Lifts>) -> String {
+    let Some(v) = g.value_per_visitor else { return String::new() };
+    let diff = l.and_then(|l| l.value_diff.zip(l.value_diff_ci95));
+    let diff = diff.map_or(String::new(), |(d, [lo, hi])| format!(" {d:+.2} [{lo:.2}, {hi:.2}]"));
+    format!("  {v:>9.2}{diff}")
+}
+
 fn row(out: &mut String, name: &str, g: &GroupSummary, l: &Lifts) {
     let rel = l.lift_rel.map_or("–".into(), |r| format!("{:+.1}%", r * 100.0));
     let _ = writeln!(
         out,
-        "  {name:<20} {:>9} {:>9} {:>8}  {:>9}  {:<24} {rel}",
+        "  {name:<20} {:>9} {:>9} {:>8}  {:>9}  {:<24} {rel:>8}{}",
         g.visitors,
         g.conversions,
         pct(g.rate),
         l.lift_abs.map_or("–".into(), |d| format!("{:+.2}", d * 100.0)),
         interval(l.lift_abs_ci95),
+        value(g, Some(l)),
     );
 }
 
@@ -65,18 +73,23 @@ fn table(r: &LiftReport) -> String {
     let mut out = String::new();
     for (slot, s) in &r.slots {
         let _ = writeln!(out, "slot {slot} (SRM p = {})", s.srm_p.map_or("–".into(), |p| format!("{p:.4}")));
+        let value_head = if s.holdout.value_per_visitor.is_some() { "  value/vis. diff [95% CI]" } else { "" };
         let _ = writeln!(
             out,
-            "  {:<20} {:>9} {:>9} {:>8}  {:>9}  {:<24} relative",
-            "group", "visitors", "converted", "rate", "lift pts", "95% CI"
+            "  {:<20} {:>9} {:>9} {:>8}  {:>9}  {:<24} {:>8}{value_head}",
+            "group", "visitors", "converted", "rate", "lift pts", "95% CI", "relative"
         );
         let _ = writeln!(
             out,
-            "  {:<20} {:>9} {:>9} {:>8}",
+            "  {:<20} {:>9} {:>9} {:>8}  {:>9}  {:<24} {:>8}{}",
             "holdout",
             s.holdout.visitors,
             s.holdout.conversions,
-            pct(s.holdout.rate)
+            pct(s.holdout.rate),
+            "",
+            "",
+            "",
+            value(&s.holdout, None)
         );
         row(&mut out, "treated", &s.treated, &s.lifts);
         for (variant, c) in &s.variants {
@@ -94,5 +107,6 @@ fn table(r: &LiftReport) -> String {
     if let Some(note) = &r.note {
         let _ = writeln!(out, "note: {note}");
     }
-    out
+    // Columns left empty (the holdout's lift, values not asked for) leave no trailing blanks.
+    out.lines().map(|l| l.trim_end().to_owned() + "\n").collect()
 }

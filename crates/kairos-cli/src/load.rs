@@ -34,5 +34,7 @@ pub fn rules_or_bundle(path: &str, bytes: &[u8]) -> Result<Engine> {
         let e = LoadError::NotABundle;
         return Err(CliError::new(e.code(), format!("{path}: {e}, nor rules (not UTF-8 text)")));
     };
-    kairos::json::compile_source(src).map(Engine::new).map_err(|e| CliError::compile(src, path, &e))
+    let program = kairos::json::compile_source(src).map_err(|e| CliError::compile(src, path, &e))?;
+    // Through its bytes, so rules decide (and name in exposures) as the bundle compiled from them.
+    Engine::load(&program.to_bytes()).map_err(|e| CliError::load(path, &e))
 }

@@ -356,3 +356,62 @@ fn conversion(buf: &mut Vec<u8>, opts: &ExperimentOptions, v: &Visitor, at: i64,
     buf.push(b'\n');
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Engine {
+        let rules = include_str!("../../../../examples/demo/rules.json");
+        Engine::from_rules_or_bundle(rules.as_bytes()).unwrap()
+    }
+
+    fn options(seed: u64) -> ExperimentOptions {
+        ExperimentOptions {
+            visitors: 300,
+            days: 2,
+            seed,
+            start_ms: super::super::DEFAULT_START_MS,
+            base_rate: 0.2,
+            lift: 0.1,
+            holdout_share: None,
+            conversion: "Order Completed".into(),
+            value_mean: Some(40.0),
+        }
+    }
+
+    fn log(opts: &ExperimentOptions) -> (Vec<u8>, ExperimentStats) {
+        let mut out = Vec::new();
+        let stats = generate_experiment(&engine(), opts, &mut out).unwrap();
+        (out, stats)
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_bytes_in_time_order() {
+        let (a, stats) = log(&options(9));
+        assert_eq!(a, log(&options(9)).0);
+        assert_ne!(a, log(&options(10)).0);
+        let lines: Vec<serde_json::Value> =
+            a.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+        assert_eq!(lines.len() as u64, stats.lines);
+        let times: Vec<i64> =
+            lines.iter().map(|l| kairos::time::parse_timestamp(l["timestamp"].as_str().unwrap()).unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "sorted by time");
+        let exposures = lines.iter().filter(|l| l["event"] == exposure::EVENT).count() as u64;
+        assert_eq!(exposures, stats.exposures);
+        assert!(stats.visitors > 250 && stats.holdout > 0 && stats.conversions > 0, "{stats:?}");
+    }
+
+    #[test]
+    fn options_that_describe_no_experiment_are_refused() {
+        for bad in [
+            ExperimentOptions { base_rate: 1.5, ..options(1) },
+            ExperimentOptions { lift: 0.9, ..options(1) },
+            ExperimentOptions { holdout_share: Some(-0.1), ..options(1) },
+            ExperimentOptions { value_mean: Some(f64::NAN), ..options(1) },
+            ExperimentOptions { days: 0, ..options(1) },
+        ] {
+            assert!(matches!(generate_experiment(&engine(), &bad, Vec::new()), Err(ExperimentError::Invalid(_))));
+        }
+    }
+}

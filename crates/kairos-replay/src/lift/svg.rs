@@ -1,14 +1,15 @@
 //! `kairos lift --format svg`: each slot's conversion rates with their 95 % intervals (Wilson),
 //! the holdout first, then every treated visitor, then each variant; one panel per slot,
-//! written by hand as a standalone SVG. Every label is escaped for XML.
+//! written by hand as a standalone SVG, with each arm's lift over the holdout (points, 95 %
+//! Newcombe interval) at the right. Every label is escaped for XML.
 
-use super::{stats, GroupSummary, LiftReport};
+use super::{stats, GroupSummary, LiftReport, Lifts};
 use crate::svg::xml_escape;
 use std::fmt::Write;
 
-const WIDTH: f64 = 720.0;
+const WIDTH: f64 = 880.0;
 const LEFT: f64 = 150.0;
-const RIGHT: f64 = 150.0;
+const RIGHT: f64 = 300.0;
 const ROW: f64 = 26.0;
 
 /// The chart.
@@ -37,9 +38,10 @@ pub fn chart(report: &LiftReport) -> String {
         let srm = s.srm_p.map_or(String::new(), |p| format!(" · sample-ratio p = {p:.3}"));
         let _ = write!(
             out,
-            r#"<text x="10" y="{y}" font-weight="bold">slot {}{}</text>"#,
+            r##"<text x="10" y="{y}" font-weight="bold">slot {}{}</text><text x="{:.1}" y="{y}" text-anchor="end" fill="#555">lift over the holdout, 95 % interval</text>"##,
             xml_escape(slot),
-            xml_escape(&srm)
+            xml_escape(&srm),
+            WIDTH - 10.0
         );
         y += 14.0;
         // The axis: 0 to max, ticks every 5 points (or every point under 10 %).
@@ -56,7 +58,7 @@ pub fn chart(report: &LiftReport) -> String {
             );
             tick += step;
         }
-        let mut row = |label: &str, g: &GroupSummary, colour: &str, y: f64| {
+        let mut row = |label: &str, g: &GroupSummary, lifts: Option<&Lifts>, colour: &str, y: f64| {
             let cy = y + ROW / 2.0;
             let _ = write!(
                 out,
@@ -78,11 +80,23 @@ pub fn chart(report: &LiftReport) -> String {
                     g.visitors
                 );
             }
+            if let Some((d, [lo, hi])) = lifts.and_then(|l| l.lift_abs.zip(l.lift_abs_ci95)) {
+                let _ = write!(
+                    out,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="{}">{:+.2} pts [{:+.2}, {:+.2}]</text>"##,
+                    WIDTH - 10.0,
+                    cy + 4.0,
+                    if lo > 0.0 || hi < 0.0 { "#000" } else { "#777" },
+                    d * 100.0,
+                    lo * 100.0,
+                    hi * 100.0
+                );
+            }
         };
-        row("holdout", &s.holdout, "#777", y);
-        row("treated", &s.treated, "#4e79a7", y + ROW);
+        row("holdout", &s.holdout, None, "#777", y);
+        row("treated", &s.treated, Some(&s.lifts), "#4e79a7", y + ROW);
         for (i, (variant, c)) in s.variants.iter().enumerate() {
-            row(variant, &c.group, "#f28e2b", y + ROW * (2 + i) as f64);
+            row(variant, &c.group, Some(&c.lifts), "#f28e2b", y + ROW * (2 + i) as f64);
         }
         y += ROW * rows(s) as f64 + 42.0;
     }
