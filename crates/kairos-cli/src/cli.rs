@@ -182,18 +182,18 @@ pub struct GenArgs {
     /// The bundle (rules or compiled) that decides each visitor, with --exposures
     #[arg(short = 'b', long, value_name = "FILE", requires = "exposures")]
     pub bundle: Option<String>,
-    /// With --exposures: the holdout's conversion rate
-    #[arg(long, value_name = "P", default_value_t = 0.05, requires = "exposures")]
-    pub base_rate: f64,
-    /// With --exposures: the true absolute lift (treated convert at base rate + lift)
-    #[arg(long, value_name = "D", default_value_t = 0.01, allow_negative_numbers = true, requires = "exposures")]
-    pub lift: f64,
+    /// With --exposures: the holdout's conversion rate [default: 0.05]
+    #[arg(long, value_name = "P", requires = "exposures")]
+    pub base_rate: Option<f64>,
+    /// With --exposures: the true absolute lift (treated convert at base rate + lift) [default: 0.01]
+    #[arg(long, value_name = "D", allow_negative_numbers = true, requires = "exposures")]
+    pub lift: Option<f64>,
     /// With --exposures: force this holdout share (default: the bundle's own bucketing)
     #[arg(long, value_name = "P", requires = "exposures")]
     pub holdout_share: Option<f64>,
-    /// With --exposures: the conversion event's name
-    #[arg(long, value_name = "EVENT", default_value = "Order Completed", requires = "exposures")]
-    pub conversion: String,
+    /// With --exposures: the conversion event's name [default: "Order Completed"]
+    #[arg(long, value_name = "EVENT", requires = "exposures")]
+    pub conversion: Option<String>,
     /// With --exposures: each conversion's mean `revenue` (exponential; none without it)
     #[arg(long, value_name = "X", requires = "exposures")]
     pub value_mean: Option<f64>,

@@ -53,10 +53,10 @@ fn exposures(args: &GenArgs) -> Result<String> {
         days: args.days,
         seed: args.seed,
         start_ms: args.start.unwrap_or(DEFAULT_START_MS),
-        base_rate: args.base_rate,
-        lift: args.lift,
+        base_rate: args.base_rate.unwrap_or(0.05),
+        lift: args.lift.unwrap_or(0.01),
         holdout_share: args.holdout_share,
-        conversion: args.conversion.clone(),
+        conversion: args.conversion.clone().unwrap_or_else(|| "Order Completed".into()),
         value_mean: args.value_mean,
     };
     let failed = |path: &str, e: ExperimentError| match e {

@@ -64,3 +64,40 @@ fn json_table_and_bad_lines() {
     assert!(table.contains("1 bad lines") && table.contains("line 129, column 2: expected a key"), "{table}");
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn gen_exposures_then_lift() {
+    let path = std::env::temp_dir().join(format!("kairos-gen-exposures-{}.ndjson", std::process::id()));
+    let p = path.to_str().unwrap();
+    let bundle = "examples/demo/rules.json";
+    let gen = ["gen", "--exposures", "--bundle", bundle, "--customers", "3000", "--days", "3", "--seed", "4"];
+    let (ok, said, err) = kairos(&[&gen[..], &["--lift", "0.02", "-o", p]].concat());
+    assert!(ok, "{err}");
+    // "wrote …: N lines, V visitors (H in the holdout), …; true lift +2.00 pts (+40.0%)"
+    let number_before = |marker: &str| -> u64 {
+        let head = &said[..said.find(marker).unwrap()];
+        head.rsplit(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty()).unwrap().parse().unwrap()
+    };
+    let (visitors, holdout) = (number_before(" visitors"), number_before(" in the holdout"));
+    assert!(said.trim_end().ends_with("true lift +2.00 pts (+40.0%)"), "{said}");
+    let (ok, json, err) =
+        kairos(&["lift", "--bundle", bundle, "--events", p, "--conversion", "order_completed", "-f", "json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["visitors"].as_u64(), Some(visitors));
+    for slot in ["cta", "hero", "offer"] {
+        let s = &v["slots"][slot];
+        assert_eq!(s["holdout"]["visitors"].as_u64(), Some(holdout), "{slot}");
+        assert_eq!(s["treated"]["visitors"].as_u64(), Some(visitors - holdout), "{slot}");
+    }
+    // The same seed, the same bytes.
+    let first = std::fs::read(&path).unwrap();
+    assert!(kairos(&[&gen[..], &["--lift", "0.02", "-o", p]].concat()).0);
+    assert_eq!(std::fs::read(&path).unwrap(), first);
+    let _ = std::fs::remove_file(&path);
+    // Experiment options need --exposures; an impossible rate is a usage error.
+    let (ok, _, err) = kairos(&["gen", "--customers", "5", "--days", "1", "--lift", "0.1"]);
+    assert!(!ok && err.contains("E_USAGE") && err.contains("--exposures"), "{err}");
+    let (ok, _, err) = kairos(&[&gen[..], &["--base-rate", "0.5", "--lift", "0.6"]].concat());
+    assert!(!ok && err.contains("E_USAGE") && err.contains("between 0 and 1"), "{err}");
+}
