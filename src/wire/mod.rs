@@ -20,7 +20,9 @@ mod write;
 pub use read::from_str;
 /// The page's input shapes read without serde's visitors (see `read/shapes.rs`).
 pub mod shapes {
-    pub use super::read::shapes::{context, event, events, moment, person};
+    pub use super::read::shapes::{
+        context, evaluation_request, event, events, moment, person, EvaluationRequest, RequestError,
+    };
 }
 pub use write::to_string;
 

@@ -9,9 +9,8 @@
 //! ever answers it) and refuses one whose signature does not check: a visitor cannot move an id
 //! the edge has signed, so a bucket the edge assigned stays assigned.
 
+use crate::b64;
 use crate::sign::{self, HmacSha256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use hmac::Mac;
 
 /// The cookie's name.
@@ -23,7 +22,7 @@ const ID_CHARS: usize = 22;
 
 /// An id from 16 random bytes.
 pub fn from_random(bytes: [u8; 16]) -> String {
-    format!("a{}", URL_SAFE_NO_PAD.encode(bytes))
+    format!("a{}", b64::encode(bytes))
 }
 
 /// Whether `id` has the anonymous id's form (so it can never be a site's customer id by accident
@@ -41,7 +40,7 @@ fn mac(key: &[u8], id: &str) -> HmacSha256 {
 /// The cookie value for `id`: signed with `key`, else the id itself.
 pub fn cookie_value(key: Option<&[u8]>, id: &str) -> String {
     match key {
-        Some(key) => format!("{id}.{}", URL_SAFE_NO_PAD.encode(mac(key, id).finalize().into_bytes())),
+        Some(key) => format!("{id}.{}", b64::encode(mac(key, id).finalize().into_bytes())),
         None => id.to_owned(),
     }
 }
@@ -86,7 +85,7 @@ pub fn read(value: Option<&str>, key: Option<&[u8]>, fresh: impl FnOnce() -> Str
             (value.to_owned(), if key.is_some() { IdState::Adopted } else { IdState::Valid })
         }
         (Some((id, tag)), Some(key)) if well_formed(id) => {
-            let checks = URL_SAFE_NO_PAD.decode(tag).is_ok_and(|tag| mac(key, id).verify_slice(&tag).is_ok());
+            let checks = b64::decode(tag).is_ok_and(|tag| mac(key, id).verify_slice(&tag).is_ok());
             if checks {
                 (id.to_owned(), IdState::Valid)
             } else {

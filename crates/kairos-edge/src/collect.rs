@@ -3,10 +3,9 @@
 //! after the response through [`Runtime::send_later`]. Nothing is sent without consent (the core
 //! makes no exposure then) or without a collector.
 
+use crate::b64;
 use crate::runtime::Runtime;
 use crate::EdgeConfig;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use kairos::exposure::{self, Exposure, Seen};
 use kairos::Decision;
 use serde::Serialize;
@@ -20,7 +19,7 @@ struct Batch<'a> {
 
 /// A message id: 128 random bits, base64url.
 fn message_id(rt: &impl Runtime) -> String {
-    URL_SAFE_NO_PAD.encode(rt.random_bytes())
+    b64::encode(rt.random_bytes())
 }
 
 /// Reports the exposures of `decision` (those of `only_slot` when given) to the collector: built

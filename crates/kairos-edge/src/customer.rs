@@ -10,9 +10,8 @@
 //! instead of parsing and packing a long history on every request, and falls back to the JSON
 //! record when the bytes were packed for a bundle that reads the history differently.
 
+use crate::b64;
 use crate::error::EdgeError;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use kairos::context::{CachedScore, Events, Scalar, Text};
 use kairos::visitor::EventError;
 use kairos::ErrorCode;
@@ -130,7 +129,9 @@ pub fn bulk_from_jsonl(text: &str, packed_for: Option<&Arc<Engine>>) -> Result<S
                 .visitor(engine.clone(), id)
                 .map_err(|(i, e)| bad(&format!("events[{i}].{}: {}", e.field, e.message)))?
                 .save();
-            out.push(serde_json::json!({ "key": visitor_key(id), "value": STANDARD.encode(packed), "base64": true }));
+            out.push(
+                serde_json::json!({ "key": visitor_key(id), "value": b64::encode_standard(packed), "base64": true }),
+            );
         }
     }
     serde_json::to_string_pretty(&out).map_err(|e| EdgeError::new(ErrorCode::Internal, None, e))

@@ -8,9 +8,8 @@
 //!   the anonymous id, the consent used and the history. The page adopts it instead of deciding
 //!   again, and merges the history into its own by event id.
 
+use crate::b64;
 use crate::history::{self, EdgeEvent};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use kairos::context::Scalar;
 use kairos::Decision;
 use serde::ser::SerializeMap;
@@ -32,8 +31,7 @@ pub const STATE_VERSION: u32 = 1;
 pub fn read_pending(value: &str) -> (Vec<EdgeEvent>, bool) {
     let Some((ids, events)) = value.split_once('~') else { return (Vec::new(), false) };
     let ids: Vec<&str> = ids.split('.').collect();
-    let Some(events) = URL_SAFE_NO_PAD
-        .decode(events.trim_end_matches('='))
+    let Some(events) = b64::decode(events.trim_end_matches('='))
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| kairos::wire::shapes::events(&text).ok())
@@ -120,7 +118,7 @@ mod tests {
     use super::*;
 
     fn cookie(ids: &str, json: &str) -> String {
-        format!("{}~{}", ids.replace(',', "."), URL_SAFE_NO_PAD.encode(json))
+        format!("{}~{}", ids.replace(',', "."), b64::encode(json))
     }
 
     #[test]

@@ -13,13 +13,14 @@
 //! without counting an event twice (docs/handoff.md). Version 1 cookies (no ids) read as invalid
 //! and are replaced.
 
+use crate::b64;
 use crate::sign::{self, HmacSha256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use hmac::Mac;
 use kairos::context::clip;
 use kairos::context::{normalize_event_name, Event, Scalar};
 use serde::{Deserialize, Serialize};
+
+mod packing;
 
 /// Newest events kept.
 pub const MAX_EVENTS: usize = 32;
@@ -125,11 +126,11 @@ impl<'k> HistoryCookie<'k> {
         }
         let rest = value.strip_prefix("2.").ok_or(invalid)?;
         let (payload, tag) = rest.split_once('.').ok_or(invalid)?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid)?;
+        let payload = b64::decode(payload).map_err(|_| invalid)?;
+        let tag = b64::decode(tag).map_err(|_| invalid)?;
         // Constant-time comparison.
         self.mac(customer, &payload).verify_slice(&tag).map_err(|_| invalid)?;
-        let mut events: Vec<EdgeEvent> = postcard::from_bytes(&payload).map_err(|_| invalid)?;
+        let mut events = packing::unpack(&payload).map_err(|_| invalid)?;
         // Signed by us, so within bounds; cut anyway so a leaked key cannot grow the context.
         events.truncate(MAX_EVENTS);
         events.iter_mut().for_each(|e| e.props.truncate(MAX_PROPS));
@@ -141,9 +142,9 @@ impl<'k> HistoryCookie<'k> {
         let recent = retain_recent(events.to_vec(), now_ms);
         let mut keep = &recent[recent.len().saturating_sub(MAX_EVENTS)..];
         loop {
-            let payload = postcard::to_allocvec(keep).unwrap_or_default();
+            let payload = packing::pack(keep);
             let tag = self.mac(customer, &payload).finalize().into_bytes();
-            let value = format!("2.{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag));
+            let value = format!("2.{}.{}", b64::encode(&payload), b64::encode(tag));
             if value.len() <= MAX_COOKIE_BYTES || keep.is_empty() {
                 return value;
             }
@@ -159,7 +160,7 @@ pub fn well_formed_id(id: &str) -> bool {
 
 /// An edge-made event id: `e` and 11 base64url characters from 8 random bytes.
 pub fn edge_event_id(random: [u8; 16]) -> String {
-    format!("e{}", URL_SAFE_NO_PAD.encode(&random[..8]))
+    format!("e{}", b64::encode(&random[..8]))
 }
 
 /// Adds `more` to `events`, leaving out any whose id is already there: the same event from the

@@ -4,9 +4,8 @@
 //!
 //! Format: `<id>.<base64url(HMAC-SHA256(key, "kairos-uid1|" id))>`.
 
+use crate::b64;
 use crate::sign::{self, HmacSha256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use hmac::Mac;
 
 /// Shortest secret accepted for signing (bytes).
@@ -27,13 +26,13 @@ pub fn sane_id(id: &str) -> bool {
 
 /// The cookie value for `id` (None for ids that are not [`sane_id`]).
 pub fn sign(key: &[u8], id: &str) -> Option<String> {
-    sane_id(id).then(|| format!("{id}.{}", URL_SAFE_NO_PAD.encode(mac(key, id).finalize().into_bytes())))
+    sane_id(id).then(|| format!("{id}.{}", b64::encode(mac(key, id).finalize().into_bytes())))
 }
 
 /// The id in a signed cookie value, if the signature checks (constant-time).
 pub fn verify<'v>(key: &[u8], value: &'v str) -> Option<&'v str> {
     let (id, tag) = value.rsplit_once('.')?;
-    let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+    let tag = b64::decode(tag).ok()?;
     (sane_id(id) && mac(key, id).verify_slice(&tag).is_ok()).then_some(id)
 }
 

@@ -12,6 +12,7 @@
 //! wasm-bindgen, js-sys or the `worker` crate: everything here runs and is tested natively.
 
 pub mod anonymous;
+mod b64;
 pub mod collect;
 pub mod config;
 pub mod cookies;
@@ -21,6 +22,7 @@ pub mod handoff;
 pub mod history;
 pub mod http;
 pub mod identity;
+pub mod ofrep;
 mod open_page;
 pub mod open_token;
 pub mod request;

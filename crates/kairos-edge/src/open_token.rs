@@ -5,9 +5,8 @@
 //!
 //! Format: `base64url(JSON payload).base64url(HMAC-SHA256(key, "kairos-open1|" payload))`.
 
+use crate::b64;
 use crate::sign::{self, HmacSha256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use hmac::Mac;
 use kairos::context::{Event, Scalar};
 use serde::{Deserialize, Serialize};
@@ -121,7 +120,7 @@ fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
 pub fn mint(key: &[u8], token: &OpenToken) -> String {
     let payload = kairos::wire::to_string(token).unwrap_or_default();
     let tag = mac(key, payload.as_bytes()).finalize().into_bytes();
-    format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
+    format!("{}.{}", b64::encode(&payload), b64::encode(tag))
 }
 
 /// Checks a token's signature (constant-time), then its expiry against `now_ms`.
@@ -130,8 +129,8 @@ pub fn verify(key: &[u8], token: &str, now_ms: i64) -> Result<OpenToken, TokenEr
         return Err(TokenError::Malformed);
     }
     let (payload, tag) = token.split_once('.').ok_or(TokenError::Malformed)?;
-    let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?;
-    let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| TokenError::Malformed)?;
+    let payload = b64::decode(payload).map_err(|_| TokenError::Malformed)?;
+    let tag = b64::decode(tag).map_err(|_| TokenError::Malformed)?;
     mac(key, &payload).verify_slice(&tag).map_err(|_| TokenError::BadSignature)?;
     let payload = std::str::from_utf8(&payload).map_err(|_| TokenError::Malformed)?;
     let token: OpenToken = kairos::wire::from_str(payload).map_err(|_| TokenError::Malformed)?;
@@ -177,9 +176,9 @@ mod tests {
         assert_eq!(verify(KEY, &t, 2_000_000), Err(TokenError::Expired));
         assert_eq!(verify(b"another key of thirty-two bytes!!!", &t, 0), Err(TokenError::BadSignature));
         let (payload, tag) = t.split_once('.').unwrap();
-        let mut forged: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        let mut forged: serde_json::Value = serde_json::from_slice(&b64::decode(payload).unwrap()).unwrap();
         forged["u"] = "cust-502".into();
-        let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(forged.to_string()));
+        let forged = format!("{}.{tag}", b64::encode(forged.to_string()));
         assert_eq!(verify(KEY, &forged, 0), Err(TokenError::BadSignature));
         for junk in ["", ".", "abc", "a.b", &"x".repeat(5000)] {
             assert!(verify(KEY, junk, 0).is_err());

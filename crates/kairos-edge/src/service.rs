@@ -12,7 +12,7 @@ use crate::config::{BundlePolicy, EdgeConfig};
 use crate::history::{self, EdgeEvent, HistoryCookie, HistoryState};
 use crate::http::{self, codes, HttpResponse, Method};
 use crate::runtime::{kv_get_within, Runtime};
-use crate::{collect, cookies, customer, handoff, open_token, track, CustomerRecord, EdgeRequest};
+use crate::{collect, cookies, customer, handoff, ofrep, open_token, track, CustomerRecord, EdgeRequest};
 use kairos::html::{patches, SlotPatch};
 use kairos::{wire, ContextError, Decision, Engine, LoadError, Moment, Options, Person, Visitor};
 use std::cell::{OnceCell, RefCell};
@@ -509,6 +509,42 @@ impl Edge {
         resp.headers.extend(http::amp_cors(req, config));
         resp.set("x-kairos-token", state);
         resp.set("x-kairos-variant", &rendered.variant);
+        resp
+    }
+
+    /// `POST /ofrep/v1/evaluate/flags[/<key>]`: OpenFeature's remote evaluation of one slot
+    /// (`key`) or all of them (docs/openfeature.md). The posted evaluation context is decided
+    /// as given, at the edge's clock unless it says `now`; nothing is recorded (no exposure, no
+    /// history: the caller decides what it shows).
+    pub async fn ofrep<R: Runtime>(
+        &self,
+        rt: &R,
+        config: &EdgeConfig,
+        req: &EdgeRequest,
+        body: Result<Vec<u8>, BodyFault>,
+        key: Option<&str>,
+    ) -> HttpResponse {
+        let body = match body {
+            Ok(body) => body,
+            Err(BodyFault::TooLarge) => {
+                let details = format!("the body limit is {} bytes", http::MAX_BODY_BYTES);
+                return ofrep::failure(413, key, "PARSE_ERROR", &details);
+            }
+            Err(BodyFault::Unreadable) => return ofrep::failure(400, key, "PARSE_ERROR", "could not read the body"),
+        };
+        let context = match ofrep::read_context(&body, key, rt.now_ms()) {
+            Ok(context) => context,
+            Err(answer) => return answer,
+        };
+        let Some((engine, source)) = self.engine(rt, config).await else {
+            return ofrep::failure(500, key, "GENERAL", "no bundle is deployed (E_NO_BUNDLE)");
+        };
+        let decision = engine.decide(&context, Options::default());
+        let mut resp = match key {
+            Some(key) => ofrep::single(&engine, &decision, key),
+            None => ofrep::bulk(&engine, &decision, req.header("if-none-match")),
+        };
+        resp.set("x-kairos-bundle", source.as_str());
         resp
     }
 

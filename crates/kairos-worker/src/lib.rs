@@ -100,6 +100,10 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
         Route::DecideWrongMethod => HttpResponse::error(405, codes::METHOD, "use GET or POST", None),
         Route::Open(token) => edge.open(&rt, config, &visitor, &token).await,
         Route::OpenPreflight => edge.open_preflight(config, &visitor),
+        Route::OfrepFlag(key) => edge.ofrep(&rt, config, &visitor, read_body(&req).await, Some(&key)).await,
+        Route::OfrepBulk => edge.ofrep(&rt, config, &visitor, read_body(&req).await, None).await,
+        Route::OfrepPreflight => kairos_edge::ofrep::preflight(),
+        Route::OfrepWrongMethod => kairos_edge::ofrep::failure(405, None, "GENERAL", "use POST"),
         Route::Proxy => return proxy(&req, &rt, config, &edge, &visitor, method).await,
     };
     respond(answer)

@@ -21,7 +21,16 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
 /// Reads `text` as one value with `read`: what [`from_str`] does around a `Deserialize` impl,
 /// for the hand-written readers of [`shapes`] too.
 fn read_with<'de, T>(text: &'de str, read: impl FnOnce(&mut Reader<'de>) -> Result<T, Error>) -> Result<T, JsonError> {
-    JsonError::check_size(text)?;
+    read_telling(text, read).map_err(|(e, _)| e)
+}
+
+/// [`read_with`], also telling whether the text itself was at fault (not JSON, too large, too
+/// deep) rather than a well-formed value of the wrong shape: OpenFeature tells them apart.
+fn read_telling<'de, T>(
+    text: &'de str,
+    read: impl FnOnce(&mut Reader<'de>) -> Result<T, Error>,
+) -> Result<T, (JsonError, bool)> {
+    JsonError::check_size(text).map_err(|e| (e, true))?;
     let mut reader = Reader::new(text);
     let read = watch_depth(|| {
         let value = read(&mut reader)?;
@@ -39,7 +48,9 @@ fn read_with<'de, T>(text: &'de str, read: impl FnOnce(&mut Reader<'de>) -> Resu
             path.clear();
         }
         let (line, column) = line_column(text, pos);
-        JsonError { at: Location { path, line, column }, message: e.0, too_deep: too_deep.or(reader.too_deep) }
+        let too_deep = too_deep.or(reader.too_deep);
+        let malformed = reader.malformed || too_deep.is_some();
+        (JsonError { at: Location { path, line, column }, message: e.0, too_deep }, malformed)
     })
 }
 
@@ -68,6 +79,8 @@ struct Reader<'de> {
     failed_at: Option<(String, usize)>,
     /// Set when this reader's own nesting limit refused.
     too_deep: Option<TooDeep>,
+    /// Set when the text is not JSON (rather than JSON of the wrong shape).
+    malformed: bool,
 }
 
 enum Text<'de> {
@@ -127,6 +140,7 @@ impl<'de> Reader<'de> {
     #[inline(never)]
     #[cold]
     fn fail(&mut self, message: &str) -> Error {
+        self.malformed = true;
         self.mark_failure();
         Error(message.to_string())
     }
@@ -166,7 +180,7 @@ impl<'de> Reader<'de> {
     }
 
     fn new(text: &'de str) -> Reader<'de> {
-        Reader { text, pos: 0, depth: 0, path: Vec::new(), failed_at: None, too_deep: None }
+        Reader { text, pos: 0, depth: 0, path: Vec::new(), failed_at: None, too_deep: None, malformed: false }
     }
 
     fn value_start(&mut self) -> Result<u8, Error> {

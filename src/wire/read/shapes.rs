@@ -20,6 +20,26 @@ use crate::visitor::{Moment, Person, MOMENT_FIELDS};
 use serde::de::Error as _;
 use std::collections::BTreeMap;
 
+mod openfeature;
+
+/// A context's fields in their serde order (a context may also come as an array of them).
+const CONTEXT_FIELDS: [&str; 12] = [
+    "now",
+    "customer_id",
+    "timezone",
+    "utc_offset",
+    "consent",
+    "profile",
+    "scores",
+    "session",
+    "geo",
+    "events",
+    "event",
+    "anonymous_id",
+];
+
+pub use openfeature::{evaluation_request, EvaluationRequest, RequestError};
+
 type R<T> = Result<T, Error>;
 
 fn invalid(expected: &str) -> Error {
@@ -527,40 +547,29 @@ impl<'de> Reader<'de> {
     /// A whole context: a derived struct, so its fields may also come as an array in order.
     fn context(&mut self) -> R<Context> {
         let mut c = Context::default();
-        let fields = [
-            "now",
-            "customer_id",
-            "timezone",
-            "utc_offset",
-            "consent",
-            "profile",
-            "scores",
-            "session",
-            "geo",
-            "events",
-            "event",
-            "anonymous_id",
-        ];
-        let mut required = [false; 12];
+        let mut required = [false; CONTEXT_FIELDS.len()];
         required[0] = true;
-        self.derived("a context", &fields, &required, &mut |r, i| {
-            match i {
-                0 => c.now = r.timestamp()?,
-                1 => c.customer_id = r.option(Self::text)?,
-                2 => c.timezone = r.option(Self::text)?,
-                3 => c.utc_offset = r.option(Self::text)?,
-                4 => c.consent = r.map(Self::boolean)?,
-                5 => c.profile = r.map(Self::scalar)?,
-                6 => c.scores = r.map(Self::cached_score)?,
-                7 => c.session = r.session()?,
-                8 => c.geo = r.geo()?,
-                9 => c.events = r.events()?,
-                10 => c.event = r.option(Self::event)?,
-                _ => c.anonymous_id = r.option(Self::text)?,
-            }
-            Ok(())
-        })?;
+        self.derived("a context", &CONTEXT_FIELDS, &required, &mut |r, i| r.context_field(&mut c, i))?;
         Ok(c)
+    }
+
+    /// Field `i` of [`CONTEXT_FIELDS`] into `c` (shared with the OpenFeature context's reader).
+    fn context_field(&mut self, c: &mut Context, i: usize) -> R<()> {
+        match i {
+            0 => c.now = self.timestamp()?,
+            1 => c.customer_id = self.option(Self::text)?,
+            2 => c.timezone = self.option(Self::text)?,
+            3 => c.utc_offset = self.option(Self::text)?,
+            4 => c.consent = self.map(Self::boolean)?,
+            5 => c.profile = self.map(Self::scalar)?,
+            6 => c.scores = self.map(Self::cached_score)?,
+            7 => c.session = self.session()?,
+            8 => c.geo = self.geo()?,
+            9 => c.events = self.events()?,
+            10 => c.event = self.option(Self::event)?,
+            _ => c.anonymous_id = self.option(Self::text)?,
+        }
+        Ok(())
     }
 
     fn person(&mut self) -> R<Person> {
