@@ -42,7 +42,9 @@ export async function wranglerDev({ vars, kv = {} }) {
     execFileSync(WRANGLER, ['kv', 'key', 'put', key, '--path', file, '--binding', 'KAIROS', '--local', '--persist-to', state], { cwd: dir, env: ENV, stdio: 'pipe' });
   }
   const port = await freePort();
-  const child = spawn(WRANGLER, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--show-interactive-dev-session=false'], {
+  // Its own inspector port too, so several instances can run at once.
+  const inspector = await freePort();
+  const child = spawn(WRANGLER, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false'], {
     cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let log = '';

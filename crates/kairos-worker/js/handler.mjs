@@ -23,7 +23,7 @@ export function createWorker(options = {}) {
           kairos.__wbg_reset_state();
         }
         console.error('kairos: internal error', e instanceof Error ? e.name : 'unknown');
-        return new Response('{"error":{"message":"internal error"}}', {
+        return new Response('{"error":{"code":"E_INTERNAL","message":"internal error"}}', {
           status: 500,
           headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
         });
