@@ -40,6 +40,10 @@ cp packaging/workerd.d.ts "$OUT/workerd/index.d.ts"
 # The edge Worker, prebuilt: a fetch handler configured from env.
 cp -r build/worker "$OUT/worker"
 
+# OpenFeature providers (server and web SDKs), plain ES modules over the root export.
+mkdir -p "$OUT/openfeature"
+cp packaging/openfeature/*.mjs packaging/openfeature/*.d.ts "$OUT/openfeature/"
+
 cp packaging/README.md "$OUT/README.md"
 node -e "
 const fs = require('fs');

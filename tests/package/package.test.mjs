@@ -67,6 +67,28 @@ function tree(dir, prefix) {
   return out;
 }
 
+test('the OpenFeature server provider, installed beside @openfeature/server-sdk, answers as the native CLI', () => {
+  run('npm', ['install', '--no-audit', '--no-fund', '--offline', '@openfeature/server-sdk@1.23.0', '@openfeature/core@1.12.0']);
+  write('openfeature.mjs', `import { readFileSync } from 'node:fs';
+import { OpenFeature } from '@openfeature/server-sdk';
+import { KairosProvider } from '${NAME}/openfeature/server';
+const context = JSON.parse(readFileSync('context.json', 'utf8'));
+const { customer_id: targetingKey, ...rest } = context;
+await OpenFeature.setProviderAndWait(new KairosProvider({ bundle: () => new Uint8Array(readFileSync('bundle.bin')) }));
+const client = OpenFeature.getClient();
+const out = {};
+for (const slot of ['cta', 'hero', 'offer']) {
+  const d = await client.getObjectDetails(slot, {}, { targetingKey, ...rest });
+  out[slot] = { variant: d.variant, content: d.value, reason: d.flagMetadata.kairosReason };
+}
+console.log(JSON.stringify(out));
+`);
+  const got = JSON.parse(run('node', ['openfeature.mjs']));
+  for (const slot of ['cta', 'hero', 'offer']) {
+    assert.deepEqual(got[slot], { variant: expected.slots[slot].variant, content: expected.slots[slot].content, reason: expected.slots[slot].reason }, slot);
+  }
+});
+
 test('Node ESM and CJS decide as the native CLI, with one instance behind both', () => {
   write('esm.mjs', `import { readFileSync } from 'node:fs';
 import { Kairos } from '${NAME}';
@@ -272,5 +294,5 @@ test('publint and arethetypeswrong report nothing', () => {
     }
   };
   attw(['--entrypoints', '.']);
-  attw(['--profile', 'esm-only', '--entrypoints', './page', './page/tag', './worker', './wasm']);
+  attw(['--profile', 'esm-only', '--entrypoints', './page', './page/tag', './worker', './wasm', './openfeature/server', './openfeature/web']);
 });

@@ -1,0 +1,16 @@
+import type { EvaluationContext } from '@openfeature/core';
+import type { Kairos } from 'kairos-engine';
+
+/** The compiled bundle's bytes, or a function returning them (a fetch, a KV read). */
+export type BundleSource = Uint8Array | (() => Uint8Array | Promise<Uint8Array>);
+
+export interface KairosProviderOptions {
+  bundle?: BundleSource;
+  /** An engine already loaded, instead of `bundle`. */
+  engine?: Kairos;
+}
+
+/** An evaluation context as the kairos context it is decided with (docs/openfeature.md). */
+export declare function toKairosContext(context?: EvaluationContext, nowMs?: number): Record<string, unknown>;
+/** kairos reasons → OpenFeature reasons. */
+export declare const REASONS: Readonly<Record<'rule' | 'holdout' | 'no_consent' | 'no_eligible_variant' | 'undecided', string>>;
