@@ -1,6 +1,6 @@
 //! A whole edge request with hostile parts (URL, method, headers, cookies, posted body) through
-//! the edge service over a fake platform: routing, the decide routes, the email open and what a
-//! proxied page becomes. Invariants: no panic; every answer is one of the statuses the routes
+//! the edge service over a fake platform: routing, the decide routes, the email open, OFREP and
+//! what a proxied page becomes. Invariants: no panic; every answer is one of the statuses the routes
 //! give; no header value carries a line break (no response splitting); JSON bodies parse; every
 //! projected attribute passed the allow list.
 
@@ -36,6 +36,7 @@ const NAMES: &[&str] = &[
     "range",
     "host",
     "x-forwarded-host",
+    "if-none-match",
 ];
 const COOKIE_PARTS: &[&str] =
     &["kairos_consent=1", "kairos_uid=", "kairos_h=", "kairos_aid=", "aBwcHBwcHBwcHBwcHBwcHBw", "kairos_pending=",
@@ -74,7 +75,7 @@ fn text(u: &mut Unstructured, parts: &[&str]) -> Result<String> {
 }
 
 fn check(resp: &http::HttpResponse) {
-    assert!([200, 204, 400, 404, 405, 413, 502, 503].contains(&resp.status), "status {}", resp.status);
+    assert!([200, 204, 304, 400, 404, 405, 413, 500, 502, 503].contains(&resp.status), "status {}", resp.status);
     check_headers(&resp.headers);
     if resp.header("content-type").is_some_and(|t| t.starts_with("application/json")) {
         serde_json::from_slice::<serde_json::Value>(&resp.body).expect("JSON body parses");
@@ -88,7 +89,10 @@ fn check_headers(headers: &[(String, String)]) {
 }
 
 fn run(u: &mut Unstructured) -> Result<()> {
-    let path = text(u, &["/", "/v1/decide", "/v1/open/", "?explain=1", "&format=json", "/product/", "#"])?;
+    let path = text(
+        u,
+        &["/", "/v1/decide", "/v1/open/", "/ofrep/v1/evaluate/flags", "/hero", "%2F", "?explain=1", "&format=json", "/product/", "#"],
+    )?;
     let url = format!("https://shop.test{path}");
     let method = Method::parse(u.choose(&["GET", "POST", "HEAD", "OPTIONS", "PUT", "get"])?);
     let mut headers = Vec::new();
@@ -119,7 +123,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
         Route::DecideEdge => check(&block_on(edge.decide_edge(&rt, &config, &req))),
         Route::Open(token) => check(&block_on(edge.open(&rt, &config, &req, &token))),
         Route::OpenPreflight => check(&edge.open_preflight(&config, &req)),
-        Route::DecideWrongMethod => {}
+        Route::OfrepFlag(key) => check(&block_on(edge.ofrep(&rt, &config, &req, body, Some(&key)))),
+        Route::OfrepBulk => check(&block_on(edge.ofrep(&rt, &config, &req, body, None))),
+        Route::OfrepPreflight => check(&kairos_edge::ofrep::preflight()),
+        Route::DecideWrongMethod | Route::OfrepWrongMethod => {}
         Route::Proxy => {
             if let Some(to_origin) = edge.origin_request(&config, &req, method) {
                 check_headers(&to_origin.headers);

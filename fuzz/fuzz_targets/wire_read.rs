@@ -45,4 +45,8 @@ fuzz_target!(|data: &[u8]| {
     hand(text, wire::shapes::person);
     hand(text, wire::shapes::event);
     hand::<Events>(text, wire::shapes::events);
+    // OFREP's body: text that is not JSON is always PARSE_ERROR, never INVALID_CONTEXT.
+    if let Err(wire::shapes::RequestError::InvalidContext(e)) = wire::shapes::evaluation_request(text) {
+        assert!(serde_json::from_str::<serde_json::Value>(text).is_ok(), "not JSON, yet INVALID_CONTEXT: {e}");
+    }
 });
