@@ -8,6 +8,8 @@ export interface KairosProviderOptions {
   bundle?: BundleSource;
   /** An engine already loaded, instead of `bundle`. */
   engine?: Kairos;
+  /** In the browser: the module's `.wasm` (a URL, e.g. `import wasm from 'kairos-engine/wasm'`), instantiated before the bundle loads. */
+  wasm?: string | URL;
 }
 
 /** An evaluation context as the kairos context it is decided with (docs/openfeature.md). */

@@ -17,7 +17,13 @@ export class KairosProviderBase {
 
   async #kairos() {
     if (this.#options.Kairos) return this.#options.Kairos;
-    return (await import('kairos-engine')).Kairos;
+    const kairos = await import('kairos-engine');
+    // The browser build must be instantiated first: with `wasm` (its URL, e.g. from
+    // `kairos-engine/wasm`), the provider does it; without, the app has called `init` itself.
+    if (this.#options.wasm !== undefined && typeof kairos.default === 'function') {
+      await kairos.default({ module_or_path: this.#options.wasm });
+    }
+    return kairos.Kairos;
   }
 
   /** Loads the bundle: a bundle that cannot load is fatal (spec 2.4.2.1). */

@@ -1,7 +1,7 @@
 // The npm package as a new team meets it (the automerge packaging_tests idea). It is packed by
 // scripts/package.sh and the tarball is installed into a fresh project. The project uses it from:
 // - Node ESM and Node CJS;
-// - an esbuild browser bundle in Chromium;
+// - an esbuild browser bundle in Chromium, and the React example (OpenFeature's React SDK);
 // - the README's install command and one tag;
 // - a Worker built by `wrangler deploy --dry-run` (the workerd condition), then run in workerd;
 // - TypeScript --strict under node16 and bundler resolution.
@@ -130,6 +130,41 @@ window.result = Kairos.load(bundle).decide(context);
     await page.goto(site.base + '/');
     await page.waitForFunction(() => window.result, null, { timeout: 10000 });
     assert.deepEqual(await page.evaluate(() => window.result), expected);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await site.close();
+  }
+});
+
+test('the React example (examples/react): OpenFeature\'s React SDK and the web provider, bundled by esbuild, in Chromium', async () => {
+  run('npm', ['install', '--no-audit', '--no-fund', '--offline', '@openfeature/react-sdk@1.4.1', '@openfeature/web-sdk@1.10.0', '@openfeature/core@1.12.0', 'react@19.3.1', 'react-dom@19.3.1']);
+  write('react/app.jsx', fs.readFileSync(path.join(ROOT, 'examples/react/app.jsx'), 'utf8'));
+  run(bin('esbuild'), ['react/app.jsx', '--bundle', '--format=esm', '--platform=browser', '--loader:.wasm=file', '--outdir=react-dist', '--log-level=warning', '--define:process.env.NODE_ENV="production"']);
+  const site = await serve({
+    '/': ['text/html', '<!doctype html><div id="root"></div><script type="module" src="/app.js"></script>'],
+    ...tree(path.join(app, 'react-dist'), '/'),
+    '/bundle.bin': ['application/octet-stream', fs.readFileSync(path.join(app, 'bundle.bin'))],
+  });
+  // What kairos decides natively for the example's visitor, before and after the product view.
+  const visitor = { customer_id: 'cust-42', now: '2026-11-23T17:30:00Z', timezone: 'Europe/Paris', consent: { personalization: true } };
+  const before = decideNative('examples/demo/rules.json', JSON.stringify(visitor));
+  const after = decideNative('examples/demo/rules.json', JSON.stringify({ ...visitor, session: { product_views: [{ id: 'sku-77', category: 'running' }] } }));
+  assert.notEqual(before.slots.hero.variant, after.slots.hero.variant, 'the product view changes the hero');
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(site.base + '/');
+    const hero = (variant) => page.waitForSelector(`#hero[data-variant="${variant}"]`, { timeout: 10000 });
+    await hero(before.slots.hero.variant);
+    assert.equal(await page.$eval('#hero', (e) => e.innerHTML), before.slots.hero.content.html);
+    assert.equal(await page.$eval('#cta', (e) => e.dataset.variant), before.slots.cta.variant);
+    await page.click('#browse');
+    await hero(after.slots.hero.variant);
+    assert.equal(await page.$eval('#hero', (e) => e.innerHTML), after.slots.hero.content.html);
+    assert.equal(await page.$eval('#hero', (e) => e.dataset.reason), 'TARGETING_MATCH');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
