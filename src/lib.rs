@@ -63,5 +63,5 @@ pub use eval::{fmt_num, Tri};
 pub use history::{NameHasher, CONVERSION, EXPOSURE};
 pub use program::Program;
 pub use rules::ast;
-pub use signals::{query_param, Device, ZoneProblem};
+pub use signals::{percent_decode, query_param, Device, ZoneProblem};
 pub use visitor::{Moment, Person, Visitor};

@@ -111,30 +111,33 @@ pub fn query_param(url: &str, key: &str) -> Option<String> {
     let query = url.split_once('?')?.1.split('#').next()?;
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == key).then(|| percent_decode(v))
+        (k == key).then(|| decode(v, true))
     })
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%XX` escapes decoded (a path segment, a query value); a `%` not followed by two hex digits
+/// stays as it is, and bytes that do not make UTF-8 become U+FFFD.
+pub fn percent_decode(s: &str) -> String {
+    decode(s, false)
+}
+
+/// [`percent_decode`], with `+` as a space when `plus_is_space` (a query's form encoding).
+fn decode(s: &str, plus_is_space: bool) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
+    while let Some(&c) = b.get(i) {
+        let hex = |at: usize| b.get(at).and_then(|&d| char::from(d).to_digit(16));
+        match (c, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi << 4 | lo) as u8);
+                i += 3;
             }
-            c => out.push(c),
+            _ => {
+                out.push(if c == b'+' && plus_is_space { b' ' } else { c });
+                i += 1;
+            }
         }
-        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -175,5 +178,9 @@ mod tests {
         assert_eq!(query_param(url, "utm_source").as_deref(), Some("news letter"));
         assert_eq!(query_param(url, "utm_medium").as_deref(), Some("email blast"));
         assert_eq!(query_param("https://x/?a=%zz%", "a").as_deref(), Some("%zz%"));
+        assert_eq!(query_param("https://x/?a=1+%2B+1", "a").as_deref(), Some("1 + 1"));
+        // A path segment keeps its `+`; only two hex digits make an escape.
+        assert_eq!(percent_decode("a+b%2Fc%+1%4"), "a+b/c%+1%4");
+        assert_eq!(percent_decode("%C3%A9%FF"), "é\u{fffd}");
     }
 }

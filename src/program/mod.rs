@@ -69,6 +69,13 @@ pub struct HoldoutSpec {
     pub threshold: u32,
 }
 
+impl HoldoutSpec {
+    /// The share of customers held out (0–1): what a sample-ratio check expects.
+    pub fn share(&self) -> f64 {
+        f64::from(self.threshold) / crate::BUCKETS as f64
+    }
+}
+
 /// A named condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentDef {

@@ -15,7 +15,7 @@ pub fn run(args: LiftArgs) -> Result<String> {
         conversion: kairos::context::normalize_event_name(&args.conversion),
         value: args.value.clone(),
         within_ms: args.within,
-        holdout_share: engine.program.holdout.as_ref().map(|h| f64::from(h.threshold) / 10_000.0),
+        holdout_share: engine.program.holdout.as_ref().map(kairos::program::HoldoutSpec::share),
     });
     let read = if events == "-" {
         lift.read(std::io::stdin().lock(), args.skip_bad)

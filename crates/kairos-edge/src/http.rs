@@ -68,7 +68,7 @@ impl Route {
             (method, p) if p.starts_with(OFREP_FLAGS) => match (method, &p[OFREP_FLAGS.len()..]) {
                 (Method::Options, _) => Route::OfrepPreflight,
                 (Method::Post, "" | "/") => Route::OfrepBulk,
-                (Method::Post, key) if key.starts_with('/') => Route::OfrepFlag(percent_decode(&key[1..])),
+                (Method::Post, key) if key.starts_with('/') => Route::OfrepFlag(kairos::percent_decode(&key[1..])),
                 _ => Route::OfrepWrongMethod,
             },
             _ => Route::Proxy,
@@ -77,28 +77,6 @@ impl Route {
 }
 
 const OFREP_FLAGS: &str = "/ofrep/v1/evaluate/flags";
-
-/// `%XX` escapes decoded (OFREP clients encode the flag key); invalid escapes and bytes that do
-/// not make UTF-8 are kept as they are.
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        let hex = |at: usize| b.get(at).and_then(|&d| char::from(d).to_digit(16));
-        match (c, hex(i + 1), hex(i + 2)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi << 4 | lo) as u8);
-                i += 3;
-            }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
-}
 
 /// The path of an absolute URL as the runtime hands it over (already normalised by the WHATWG
 /// parser): from the first `/` after the authority up to `?` or `#`; `/` when there is none.

@@ -27,22 +27,9 @@ pub fn reason(kairos_reason: &str) -> &'static str {
 // The answers are written by hand rather than derived: each derived `Serialize` instantiates the
 // JSON writer again, and the Worker's .wasm is at its size budget (benches/size-budget.json).
 
-/// `s` as a JSON string.
+/// `s` as a JSON string, by the wire writer every other answer uses.
 fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                out.push(char::from(b"0123456789abcdef"[c as usize >> 4]));
-                out.push(char::from(b"0123456789abcdef"[c as usize & 15]));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    out.push_str(&http::to_json(s));
 }
 
 /// OFREP's `evaluationSuccess` for one slot: its content as the value, flat metadata.

@@ -35,7 +35,7 @@ fn analyse(engine: &Engine, opts: &ExperimentOptions) -> LiftReport {
         conversion: "order_completed".into(),
         value: Some("revenue".into()),
         within_ms: 7 * DAY,
-        holdout_share: engine.program.holdout.as_ref().map(|h| f64::from(h.threshold) / 10_000.0),
+        holdout_share: engine.program.holdout.as_ref().map(kairos::program::HoldoutSpec::share),
     });
     lift.read(&log[..], false).unwrap();
     lift.report(0.95)
