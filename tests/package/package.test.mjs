@@ -56,6 +56,22 @@ async function serve(files) {
   return { base: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
 
+/** Opens `site` in a fresh Chromium context, runs `check(page)`, and asserts the page threw nothing. */
+async function inChromium(site, check) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(site.base + '/');
+    await check(page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await site.close();
+  }
+}
+
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.ts': 'text/plain', '.json': 'application/json', '.bin': 'application/octet-stream' };
 /** Every file under `dir`, keyed by `prefix` + its relative path. */
 function tree(dir, prefix) {
@@ -122,19 +138,10 @@ window.result = Kairos.load(bundle).decide(context);
     '/bundle.bin': ['application/octet-stream', fs.readFileSync(path.join(app, 'bundle.bin'))],
     '/context.json': ['application/json', CONTEXT],
   });
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.base + '/');
+  await inChromium(site, async (page) => {
     await page.waitForFunction(() => window.result, null, { timeout: 10000 });
     assert.deepEqual(await page.evaluate(() => window.result), expected);
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-    await site.close();
-  }
+  });
 });
 
 test('the React example (examples/react): OpenFeature\'s React SDK and the web provider, bundled by esbuild, in Chromium', async () => {
@@ -151,12 +158,7 @@ test('the React example (examples/react): OpenFeature\'s React SDK and the web p
   const before = decideNative('examples/demo/rules.json', JSON.stringify(visitor));
   const after = decideNative('examples/demo/rules.json', JSON.stringify({ ...visitor, session: { product_views: [{ id: 'sku-77', category: 'running' }] } }));
   assert.notEqual(before.slots.hero.variant, after.slots.hero.variant, 'the product view changes the hero');
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.base + '/');
+  await inChromium(site, async (page) => {
     const hero = (variant) => page.waitForSelector(`#hero[data-variant="${variant}"]`, { timeout: 10000 });
     await hero(before.slots.hero.variant);
     assert.equal(await page.$eval('#hero', (e) => e.innerHTML), before.slots.hero.content.html);
@@ -165,11 +167,7 @@ test('the React example (examples/react): OpenFeature\'s React SDK and the web p
     await hero(after.slots.hero.variant);
     assert.equal(await page.$eval('#hero', (e) => e.innerHTML), after.slots.hero.content.html);
     assert.equal(await page.$eval('#hero', (e) => e.dataset.reason), 'TARGETING_MATCH');
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-    await site.close();
-  }
+  });
 });
 
 /** The README's install section: its `npm install` command and its one tag. */

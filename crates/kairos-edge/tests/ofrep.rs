@@ -30,6 +30,11 @@ const ABANDONER: &str = r#"{"context": {
   "tier": "gold"
 }}"#;
 
+/// An edge whose KV holds the demo bundle, with every setting on.
+fn demo_edge() -> (Fake, Edge, EdgeConfig) {
+    (Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO))), Edge::new(builtin()), full_config())
+}
+
 #[test]
 fn routes() {
     let flags = "/ofrep/v1/evaluate/flags";
@@ -42,9 +47,7 @@ fn routes() {
 
 #[test]
 fn a_slot_is_a_flag_and_its_answer_matches_the_decision() {
-    let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(builtin());
-    let cfg = full_config();
+    let (rt, edge, cfg) = demo_edge();
     let req = request("/ofrep/v1/evaluate/flags/hero", &[]);
     let resp = post(&edge, &rt, &cfg, &req, Some("hero"), ABANDONER);
     assert_eq!(resp.status, 200);
@@ -74,9 +77,7 @@ fn a_slot_is_a_flag_and_its_answer_matches_the_decision() {
 
 #[test]
 fn every_flag_at_once_with_an_etag() {
-    let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(builtin());
-    let cfg = full_config();
+    let (rt, edge, cfg) = demo_edge();
     let req = request("/ofrep/v1/evaluate/flags", &[]);
     let resp = post(&edge, &rt, &cfg, &req, None, ABANDONER);
     assert_eq!(resp.status, 200);
@@ -99,9 +100,7 @@ fn every_flag_at_once_with_an_etag() {
 
 #[test]
 fn bad_input_gets_openfeatures_error_codes() {
-    let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(builtin());
-    let cfg = full_config();
+    let (rt, edge, cfg) = demo_edge();
     let req = request("/ofrep/v1/evaluate/flags/x", &[]);
     let check = |key: Option<&str>, body: &str, status: u16, code: &str, detail: &str| {
         let resp = post(&edge, &rt, &cfg, &req, key, body);
@@ -126,9 +125,7 @@ fn bad_input_gets_openfeatures_error_codes() {
 
 #[test]
 fn the_context_maps_onto_kairos_signals() {
-    let rt = Fake::default().with(BUNDLE_KEY, Kv::Value(bundle(DEMO)));
-    let edge = Edge::new(builtin());
-    let cfg = full_config();
+    let (rt, edge, cfg) = demo_edge();
     let req = request("/ofrep/v1/evaluate/flags/offer", &[]);
     // No `now`: the edge's clock. A targeting key in the holdout gets SPLIT everywhere.
     let held_out = (0..400).map(|i| format!("cust-{i}")).find(|id| kairos::bucket("demo-2026", id) < 1000).unwrap();

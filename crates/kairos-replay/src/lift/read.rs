@@ -3,7 +3,7 @@
 //! skips every other property and event unread.
 
 use super::{BadLine, Lift, LiftOptions, MAX_BAD_KEPT};
-use crate::reader::{ChunkError, Chunks, Line, Scanner, Val, Wanted};
+use crate::reader::{each_text, ChunkError, Line, Scanner, Text, TextError, Val, Wanted};
 use crate::state::MAX_LINE_BYTES;
 use std::io::Read;
 
@@ -69,34 +69,27 @@ impl Lift {
     /// Reads NDJSON lines to the end of `input`. Every bad line is counted (the first few kept
     /// for the report); without `skip_bad` the first one stops the reading and is returned.
     pub fn read<R: Read>(&mut self, input: R, skip_bad: bool) -> Result<(), BadLine> {
-        let mut chunks = Chunks::new(input, MAX_LINE_BYTES);
-        loop {
-            let chunk = match chunks.next_chunk() {
-                Ok(Some(c)) => c,
-                Ok(None) => return Ok(()),
-                Err(ChunkError::LineTooLong(n)) => {
-                    return Err(self.bad(self.lines + 1, None, format!("line longer than {n} bytes")))
-                }
-                Err(ChunkError::Io(e)) => return Err(BadLine { line: self.lines, column: None, why: e.to_string() }),
-            };
-            match std::str::from_utf8(chunk) {
-                Ok(text) => self.lines_of(text, skip_bad)?,
-                // Rare: find the bad line(s) one by one.
-                Err(_) => {
-                    for piece in chunk.split_inclusive(|&b| b == b'\n') {
-                        match std::str::from_utf8(piece) {
-                            Ok(text) => self.lines_of(text, skip_bad)?,
-                            Err(e) => {
-                                self.lines += 1;
-                                let good = std::str::from_utf8(&piece[..e.valid_up_to()]).unwrap_or_default();
-                                let bad = self.bad(self.lines, Some(good.chars().count() + 1), "invalid UTF-8".into());
-                                if !skip_bad {
-                                    return Err(bad);
-                                }
-                            }
-                        }
+        let read = each_text(input, MAX_LINE_BYTES, |text| {
+            match text {
+                Text::Lines(text) => self.lines_of(text, skip_bad)?,
+                Text::NotUtf8 { valid } => {
+                    self.lines += 1;
+                    let bad = self.bad(self.lines, Some(valid.chars().count() + 1), "invalid UTF-8".into());
+                    if !skip_bad {
+                        return Err(bad);
                     }
                 }
+            }
+            Ok(true)
+        });
+        match read {
+            Ok(()) => Ok(()),
+            Err(TextError::Each(bad)) => Err(bad),
+            Err(TextError::Chunk(ChunkError::LineTooLong(n))) => {
+                Err(self.bad(self.lines + 1, None, format!("line longer than {n} bytes")))
+            }
+            Err(TextError::Chunk(ChunkError::Io(e))) => {
+                Err(BadLine { line: self.lines, column: None, why: e.to_string() })
             }
         }
     }

@@ -116,3 +116,17 @@ fn the_chart_shows_every_arm_and_escapes_names() {
     assert!(!svg.contains("<hero>") && !svg.contains(">a&b<"));
     assert_eq!(svg.matches("<circle").count(), 3, "holdout, treated and the variant each have a rate");
 }
+
+#[test]
+fn reading_a_log_locates_lines_that_are_not_utf8() {
+    let mut log = exposure("h", 0, "hero", "brand", true).into_bytes();
+    log.extend_from_slice(b"\n{\"event\":\"Order \xff\"}\n");
+    log.extend_from_slice(exposure("v", 0, "hero", "a", false).as_bytes());
+    let mut l = lift();
+    let bad = l.read(&log[..], false).unwrap_err();
+    assert_eq!((bad.line, bad.column, bad.why.as_str()), (2, Some(17), "invalid UTF-8"));
+    let mut l = lift();
+    l.read(&log[..], true).unwrap();
+    let r = l.report(0.95);
+    assert_eq!((r.lines, r.bad_lines, r.exposures), (3, 1, 2));
+}

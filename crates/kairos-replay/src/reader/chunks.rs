@@ -69,6 +69,51 @@ impl<R: Read> Chunks<R> {
     }
 }
 
+/// What [`each_text`] hands over: a run of whole lines, or one line that is not UTF-8 (with its
+/// valid beginning, for the column of the first bad byte).
+pub enum Text<'a> {
+    Lines(&'a str),
+    NotUtf8 { valid: &'a str },
+}
+
+/// Why [`each_text`] stopped early.
+#[derive(Debug)]
+pub enum TextError<E> {
+    /// The input could not be read in whole lines.
+    Chunk(ChunkError),
+    /// `each` refused.
+    Each(E),
+}
+
+/// Reads `input` to its end as runs of whole lines, each chunk validated as UTF-8 once; a chunk
+/// that is not UTF-8 (rare) is split so that every bad line comes alone. `each` returns whether
+/// to go on.
+pub fn each_text<R: Read, E>(
+    input: R,
+    max_line: usize,
+    mut each: impl FnMut(Text<'_>) -> Result<bool, E>,
+) -> Result<(), TextError<E>> {
+    let mut chunks = Chunks::new(input, max_line);
+    while let Some(chunk) = chunks.next_chunk().map_err(TextError::Chunk)? {
+        if let Ok(text) = std::str::from_utf8(chunk) {
+            if !each(Text::Lines(text)).map_err(TextError::Each)? {
+                return Ok(());
+            }
+            continue;
+        }
+        for piece in chunk.split_inclusive(|&b| b == b'\n') {
+            let text = match std::str::from_utf8(piece) {
+                Ok(text) => Text::Lines(text),
+                Err(e) => Text::NotUtf8 { valid: std::str::from_utf8(&piece[..e.valid_up_to()]).unwrap_or_default() },
+            };
+            if !each(text).map_err(TextError::Each)? {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

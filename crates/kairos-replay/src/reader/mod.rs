@@ -21,7 +21,7 @@ mod value;
 
 use std::borrow::Cow;
 
-pub use chunks::{ChunkError, Chunks};
+pub use chunks::{each_text, ChunkError, Chunks, Text, TextError};
 
 /// A property or profile value as read; nested arrays and objects are `Nested` (rules cannot read
 /// them: contexts skip them too).

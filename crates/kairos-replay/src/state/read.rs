@@ -6,7 +6,7 @@ use super::options::{ReplayError, LISTED_BAD_LINES, MAX_LINE_BYTES};
 use super::step::Flow;
 use super::Replay;
 use crate::ids::IdKey;
-use crate::reader::{ChunkError, Chunks, Line, ScanError, Scanner, Val};
+use crate::reader::{each_text, ChunkError, Line, ScanError, Scanner, Text, TextError, Val};
 use kairos::context::MAX_STRING_BYTES;
 use std::io::Read;
 
@@ -25,41 +25,27 @@ impl From<String> for Bad {
 impl Replay<'_> {
     /// Reads NDJSON lines to the end of `input` (or past `to`). Can be called again with more.
     pub fn read<R: Read>(&mut self, input: R) -> Result<(), ReplayError> {
-        let mut chunks = Chunks::new(input, MAX_LINE_BYTES);
-        while !self.done {
-            let chunk = match chunks.next_chunk() {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                Err(ChunkError::LineTooLong(n)) => {
-                    return Err(ReplayError {
-                        line: self.line_no + 1,
-                        column: 1,
-                        message: format!("line longer than {n} bytes"),
-                    })
-                }
-                Err(ChunkError::Io(e)) => return Err(ReplayError { line: 0, column: 0, message: e.to_string() }),
-            };
-            match std::str::from_utf8(chunk) {
-                Ok(text) => self.lines(text)?,
-                // Rare: find the bad line(s) one by one.
-                Err(_) => {
-                    for piece in chunk.split_inclusive(|&b| b == b'\n') {
-                        if self.done {
-                            break;
-                        }
-                        match std::str::from_utf8(piece) {
-                            Ok(text) => self.lines(text)?,
-                            Err(e) => {
-                                self.line_no += 1;
-                                let good = std::str::from_utf8(&piece[..e.valid_up_to()]).unwrap_or_default();
-                                self.bad(self.line_no, good.chars().count() + 1, "invalid UTF-8".into())?;
-                            }
-                        }
-                    }
+        let read = each_text(input, MAX_LINE_BYTES, |text| {
+            if self.done {
+                return Ok(false);
+            }
+            match text {
+                Text::Lines(text) => self.lines(text)?,
+                Text::NotUtf8 { valid } => {
+                    self.line_no += 1;
+                    self.bad(self.line_no, valid.chars().count() + 1, "invalid UTF-8".into())?;
                 }
             }
+            Ok(!self.done)
+        });
+        match read {
+            Ok(()) => Ok(()),
+            Err(TextError::Each(e)) => Err(e),
+            Err(TextError::Chunk(ChunkError::LineTooLong(n))) => {
+                Err(ReplayError { line: self.line_no + 1, column: 1, message: format!("line longer than {n} bytes") })
+            }
+            Err(TextError::Chunk(ChunkError::Io(e))) => Err(ReplayError { line: 0, column: 0, message: e.to_string() }),
         }
-        Ok(())
     }
 
     fn lines(&mut self, text: &str) -> Result<(), ReplayError> {
