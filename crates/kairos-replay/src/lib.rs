@@ -26,10 +26,12 @@
 //!   report needs nothing from the replay.
 //!
 //! [`gen`] stands apart: `rng` (the generator), `customer` (the customer model), `acts` (what
-//! each scheduled act writes), `writer` (the two line shapes).
+//! each scheduled act writes), `writer` (the two line shapes), and `experiment` (exposures and
+//! conversions with a known true lift, `kairos gen --exposures`).
 //!
 //! [`lift`] stands apart too (`kairos lift`): exposures and conversions counted per visitor and
-//! slot, `stats` (the interval methods, on statrs), `svg` (the chart).
+//! slot, `read` (the log, through [`reader`]), `stats` (the interval methods, on statrs), `svg`
+//! (the chart). `ids` keys visitors and customers for both.
 //!
 //! Owns: log reading, per-customer state, reports and charts. Native only; must not import any
 //! binding crate.
