@@ -26,7 +26,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| engine.decide(black_box(&ctx), Options::default()))
     });
     c.bench_function("decide+explain/200 rules, 20 slots, 1000 events", |b| {
-        b.iter(|| engine.decide(black_box(&ctx), Options { explain: true }))
+        b.iter(|| engine.decide(black_box(&ctx), Options::explaining(true)))
     });
     let small = parse_context(&context(20)).unwrap();
     c.bench_function("decide/200 rules, 20 slots, 20 events", |b| {

@@ -125,6 +125,10 @@ error_codes! {
     BundleSignature = "E_BUNDLE_SIGNATURE",
     /// A public or signing key is malformed or not a valid Ed25519 key.
     Key = "E_KEY",
+    /// A preview token (src/preview.rs) that is malformed, altered, or not signed by the site's key.
+    Preview = "E_PREVIEW",
+    /// A preview token past its expiry.
+    PreviewExpired = "E_PREVIEW_EXPIRED",
 
     // ---- deciding ----
     /// A decision context cannot be read: malformed, a wrong type, over a limit, nested too deep.

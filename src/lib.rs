@@ -33,6 +33,7 @@ pub mod html;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod limits;
+pub mod preview;
 pub mod program;
 pub mod rules;
 pub mod signing;

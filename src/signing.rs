@@ -174,6 +174,11 @@ mod keys {
             to_hex(&*self.key)
         }
 
+        /// Whether `signature` is this key's over `message` (preview tokens: src/preview.rs).
+        pub(crate) fn verify_message(&self, message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> bool {
+            self.key.verify(message, &ed::Signature::new(*signature)).is_ok()
+        }
+
         /// The bundle inside `bytes` if they are an envelope signed by this key; otherwise why not.
         pub fn verify<'a>(&self, bytes: &'a [u8]) -> Result<&'a [u8], LoadError> {
             let env = open(bytes)?.ok_or(LoadError::Unsigned)?;
@@ -235,6 +240,11 @@ mod keys {
             let mut id = [0; KEY_ID_LEN];
             id.copy_from_slice(&ed::sha512::Hash::hash(*key)[..KEY_ID_LEN]);
             PublicKey { key, id }
+        }
+
+        /// This key's signature over `message` (preview tokens: src/preview.rs).
+        pub(crate) fn sign_message(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+            *self.pair.sk.sign(message, None)
         }
 
         /// Wraps a compiled bundle in a signed envelope. Deterministic (RFC 8032): the same key

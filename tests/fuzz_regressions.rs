@@ -58,7 +58,7 @@ fn a_loaded_sequence_with_an_endless_gap_never_completes() {
     let engine = Engine::load(&program.to_bytes()).expect("crafted bundle loads");
     let ctx = parse_context(include_str!("../examples/scenarios/01-abandoned-deposit.context.json")).expect("context");
     for explain in [false, true] {
-        let d = engine.decide(&ctx, Options { explain });
+        let d = engine.decide(&ctx, Options::explaining(explain));
         // As compiled, the 30-minute abandonment holds and `finish_deposit` wins.
         assert_eq!(d.slots[0].variant, "none", "an endless gap cannot have elapsed");
     }

@@ -78,7 +78,7 @@ fn the_deepest_accepted_rules_fit_the_small_stack() {
         let engine = Engine::load(&program.to_bytes()).unwrap();
         let ctx =
             parse_context(r#"{"now": 0, "consent": {"personalization": true}, "session": {"page": "x"}}"#).unwrap();
-        let d = engine.decide(&ctx, Options { explain: true });
+        let d = engine.decide(&ctx, Options::explaining(true));
         assert_eq!(d.slots[0].variant, "v");
         kairos::json::decision_to_json(&d);
     });
@@ -147,7 +147,7 @@ fn a_crafted_bundle_with_a_deep_chain_is_refused_at_load_and_bounded_if_built_by
     let engine = Engine::new(program);
     let d = small_stack(move || {
         let ctx = parse_context(r#"{"now": 0, "consent": {"personalization": true}}"#).unwrap();
-        engine.decide(&ctx, Options { explain: true })
+        engine.decide(&ctx, Options::explaining(true))
     });
     assert!(d.slots[0].is_default);
 }
@@ -219,7 +219,7 @@ fn reference_chains_up_to_the_segment_limit_compile_on_the_small_stack() {
     let d = small_stack(move || {
         engine.decide(
             &parse_context(r#"{"now": 0, "consent": {"personalization": true}}"#).unwrap(),
-            Options { explain: true },
+            Options::explaining(true),
         )
     });
     // Deeper than evaluation goes (MAX_EVAL_DEPTH): unknown, so the default.
@@ -299,7 +299,7 @@ fn content_that_would_render_too_large_is_not_shown() {
     };
     let small = engine.decide(&ctx("hi"), Options::default());
     assert_eq!(small.slots[0].variant, "v");
-    let d = engine.decide(&ctx(&"&".repeat(4000)), Options { explain: true });
+    let d = engine.decide(&ctx(&"&".repeat(4000)), Options::explaining(true));
     assert!(d.slots[0].is_default);
     let why = d.slots[0].explain.as_ref().unwrap().candidates[0].excluded.clone().unwrap();
     assert!(why.contains("would render to") && why.contains(&MAX_RENDERED_BYTES.to_string()), "{why}");

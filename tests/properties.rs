@@ -97,8 +97,8 @@ proptest! {
     fn decisions_never_panic_and_are_deterministic(ctx in context()) {
         let ctx = parse_context(&ctx).expect("generated contexts are valid");
         for engine in engines() {
-            let a = engine.decide(&ctx, Options { explain: true });
-            let b = engine.decide(&ctx, Options { explain: true });
+            let a = engine.decide(&ctx, Options::explaining(true));
+            let b = engine.decide(&ctx, Options::explaining(true));
             prop_assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
             // Every slot always has an answer; the default is always a valid answer.
             prop_assert_eq!(a.slots.len(), engine.program.slots.len());
@@ -127,7 +127,7 @@ proptest! {
                 // Whatever compiles round-trips through bytes and decides.
                 let engine = Engine::load(&p.to_bytes()).expect("compiled bundles load");
                 let ctx = parse_context(include_str!("../examples/demo/context.json")).unwrap();
-                let _ = engine.decide(&ctx, Options { explain: true });
+                let _ = engine.decide(&ctx, Options::explaining(true));
             }
         }
     }

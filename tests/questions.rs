@@ -70,7 +70,7 @@ fn explanations_print_a_shared_question_where_each_rule_asks_it() {
             {"e": "order", "t": "2026-11-23T17:30:00Z", "p": {"status": "paid", "amount": 40}}
         ]
     });
-    let d = engine.decide(&parse_context(&ctx.to_string()).unwrap(), Options { explain: true });
+    let d = engine.decide(&parse_context(&ctx.to_string()).unwrap(), Options::explaining(true));
     let slot = |name: &str| d.slots.iter().find(|s| s.slot == name).unwrap();
     let failed = |name: &str, i: usize| {
         let c = &slot(name).explain.as_ref().unwrap().candidates[i];
@@ -96,8 +96,8 @@ fn explanations_print_a_shared_question_where_each_rule_asks_it() {
     for explain in [false, true] {
         let ctx = parse_context(&ctx.to_string()).unwrap();
         assert_eq!(
-            kairos::json::decision_to_json(&loaded.decide(&ctx, Options { explain })),
-            kairos::json::decision_to_json(&engine.decide(&ctx, Options { explain }))
+            kairos::json::decision_to_json(&loaded.decide(&ctx, Options::explaining(explain))),
+            kairos::json::decision_to_json(&engine.decide(&ctx, Options::explaining(explain)))
         );
     }
 }

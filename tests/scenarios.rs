@@ -73,7 +73,7 @@ fn scenario_cases_decide_as_written() {
             slots += case["expect"].as_object().map_or(0, Map::len);
             let problems = match parse_context(&case["context"].to_string()) {
                 Ok(ctx) => {
-                    let decision = engine.decide(&ctx, Options { explain: true });
+                    let decision = engine.decide(&ctx, Options::explaining(true));
                     compare(case, &serde_json::to_value(&decision).unwrap())
                 }
                 Err(e) => vec![format!("context does not parse: {e}")],
@@ -388,8 +388,8 @@ fn s21_explanation_is_optional_and_the_decision_serialisable() {
         .find(|c| c["name"].as_str().unwrap().starts_with("every candidate of the offer slot explained"))
         .expect("the explain case");
     let c = parse_context(&case["context"].to_string()).unwrap();
-    let with = e.decide(&c, Options { explain: true });
-    let without = e.decide(&c, Options { explain: false });
+    let with = e.decide(&c, Options::explaining(true));
+    let without = e.decide(&c, Options::explaining(false));
     assert!(without.slots.iter().all(|s| s.explain.is_none()));
     assert_eq!(
         with.slots.iter().map(|s| &s.variant).collect::<Vec<_>>(),

@@ -12,7 +12,7 @@ fn decide_when(when: Value, vars: Value, ctx: Value) -> Decision {
     let mut ctx = ctx;
     ctx["now"] = json!("2026-11-23T18:30:00Z");
     ctx["consent"] = json!({"personalization": true});
-    engine.decide(&parse_context(&ctx.to_string()).unwrap(), Options { explain: true })
+    engine.decide(&parse_context(&ctx.to_string()).unwrap(), Options::explaining(true))
 }
 
 fn eligible(d: &Decision) -> &'static str {

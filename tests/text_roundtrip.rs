@@ -263,7 +263,7 @@ fn scenario_contexts_decide_the_same_from_either_form() {
         let ctx = parse_context(&ctx).unwrap();
         let from_json = Engine::new(compile_json(&std::fs::read_to_string(&json).unwrap()).unwrap());
         let from_text = Engine::new(compile_text(&std::fs::read_to_string(&text).unwrap()).unwrap());
-        let options = Options { explain: true };
+        let options = Options::explaining(true);
         assert_eq!(
             decision_to_json(&from_json.decide(&ctx, options)),
             decision_to_json(&from_text.decide(&ctx, options)),

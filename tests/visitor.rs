@@ -144,25 +144,25 @@ proptest! {
     fn tracked_visitor_decides_and_explains_as_the_context(text in context()) {
         let ctx = parse_context(&text).expect("generated contexts are valid");
         for engine in engines() {
-            let want = json(&engine.decide(&ctx, Options { explain: true }));
+            let want = json(&engine.decide(&ctx, Options::explaining(true)));
             let max = engine.program.max_history as usize;
             let future = ctx.events.0.iter().filter(|e| e.at > ctx.now.0).count();
             // A visitor keeps the newest max_history it was told; a context reads the newest not
             // after `now`. They agree whenever the future events do not push past events out.
             if ctx.events.0.len() <= max || future == 0 {
                 let mut v = tracked(&engine, &ctx);
-                prop_assert_eq!(&json(&v.decide(Moment::of(&ctx), Options { explain: true })), &want,
+                prop_assert_eq!(&json(&v.decide(Moment::of(&ctx), Options::explaining(true))), &want,
                     "{}: tracked visitor", engine.program.name);
                 let mut restored = Visitor::restore(engine.clone(), &v.save()).expect("own bytes restore");
-                prop_assert_eq!(&json(&restored.decide(Moment::of(&ctx), Options { explain: true })), &want,
+                prop_assert_eq!(&json(&restored.decide(Moment::of(&ctx), Options::explaining(true))), &want,
                     "{}: restored visitor", engine.program.name);
             }
             // From a context: the same history, always.
             let mut from = Visitor::from_context(engine.clone(), &ctx);
-            prop_assert_eq!(&json(&from.decide(Moment::of(&ctx), Options { explain: true })), &want,
+            prop_assert_eq!(&json(&from.decide(Moment::of(&ctx), Options::explaining(true))), &want,
                 "{}: visitor from the context", engine.program.name);
             // The JSON text read for this bundle (only the properties its rules read are kept).
-            let read_for = engine.decide_json(&text, Options { explain: true }).expect("generated contexts are valid");
+            let read_for = engine.decide_json(&text, Options::explaining(true)).expect("generated contexts are valid");
             prop_assert_eq!(&json(&read_for), &want, "{}: decide_json", engine.program.name);
             // Without explanations too (slots then stop at the first priority level that wins).
             prop_assert_eq!(json(&from.decide(Moment::of(&ctx), Options::default())),
@@ -174,7 +174,7 @@ proptest! {
     fn stopping_at_the_winning_priority_level_picks_what_evaluating_every_variant_picks(text in context()) {
         let ctx = parse_context(&text).expect("generated contexts are valid");
         for engine in engines() {
-            let full = engine.decide(&ctx, Options { explain: true });
+            let full = engine.decide(&ctx, Options::explaining(true));
             let fast = engine.decide(&ctx, Options::default());
             let name = &engine.program.name;
             prop_assert_eq!((fast.consent, fast.holdout), (full.consent, full.holdout), "{}", name);
@@ -237,8 +237,8 @@ fn forgetting_old_events_does_not_change_decisions() {
                     .to_string(),
             )
             .unwrap();
-            let want = json(&engine.decide(&ctx, Options { explain: true }));
-            assert_eq!(json(&v.decide(Moment::of(&ctx), Options { explain: true })), want, "after {} events", i + 1);
+            let want = json(&engine.decide(&ctx, Options::explaining(true)));
+            assert_eq!(json(&v.decide(Moment::of(&ctx), Options::explaining(true))), want, "after {} events", i + 1);
         }
     }
 }
@@ -355,7 +355,7 @@ fn saved_bytes_outlive_a_deploy_that_reads_the_history_alike() {
     let new = engine(&retitled);
     let mut restored = Visitor::restore(new.clone(), &saved).expect("same layout: restored");
     let mut fresh = Visitor::from_context(new.clone(), &ctx);
-    let explain = Options { explain: true };
+    let explain = Options::explaining(true);
     let got = restored.decide(Moment::of(&ctx), explain);
     assert_eq!(json(&got), json(&fresh.decide(Moment::of(&ctx), explain)));
     assert_eq!(got.slots[0].variant, "top", "the new bundle's priorities decide");

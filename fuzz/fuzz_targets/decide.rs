@@ -326,7 +326,7 @@ fuzz_target!(|data: &[u8]| {
     // the whole context does, and fails exactly when and as it fails.
     let parsed = parse_context(&text);
     for explain in [false, true] {
-        let opts = kairos::Options { explain };
+        let opts = kairos::Options::explaining(explain);
         match (&parsed, engines[i].decide_json(&text, opts)) {
             (Ok(ctx), Ok(d)) => assert_eq!(
                 kairos::json::decision_to_json(&d),

@@ -34,8 +34,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(mut v) = Visitor::restore(engine.clone(), &bytes) else { return };
     let moment = Moment { now: kairos::context::Timestamp(1_795_458_600_000), ..Moment::default() };
-    let first = kairos::json::decision_to_json(&v.decide(moment.clone(), Options { explain: true }));
+    let first = kairos::json::decision_to_json(&v.decide(moment.clone(), Options::explaining(true)));
     let mut again = Visitor::restore(engine.clone(), &v.save()).expect("a restored visitor's own bytes restore");
-    assert_eq!(kairos::json::decision_to_json(&again.decide(moment, Options { explain: true })), first);
+    assert_eq!(kairos::json::decision_to_json(&again.decide(moment, Options::explaining(true))), first);
     let _ = v.track(Event { name: "login".into(), at: 1_795_458_600_000, props: vec![("amount".into(), Scalar::Num(1.0))] });
 });

@@ -49,6 +49,9 @@ pub mod reason {
         NO_ELIGIBLE_VARIANT = "no_eligible_variant",
         /// No variant was eligible and some could not be decided: a signal they need was missing.
         UNDECIDED = "undecided",
+        /// A QA preview token forced this variant (docs/preview.md): rules, consent, holdout and
+        /// caps were not consulted, and nothing of it is recorded.
+        FORCED = "forced",
     }
 }
 
@@ -131,9 +134,30 @@ pub struct RenderedContent {
 
 /// Decision options.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
+pub struct Options<'a> {
     /// Build explanations (costs a second look at failed rules).
     pub explain: bool,
+    /// A verified QA preview: the slots it names show its variants, reason `forced`. Pairs the
+    /// bundle lacks are not forced ([`crate::preview::Preview::unknown_in`] names them).
+    pub forced: Option<&'a crate::preview::Preview>,
+}
+
+impl Options<'_> {
+    /// Explanations on or off, nothing forced.
+    pub fn explaining(explain: bool) -> Options<'static> {
+        Options { explain, forced: None }
+    }
+}
+
+/// What a preview forces for one slot: its default (None) or a variant (its index).
+type ForcedChoice = Option<usize>;
+
+fn forced_choice(opts: Options, slot: &SlotDef) -> Option<ForcedChoice> {
+    let id = opts.forced?.variant_for(&slot.name)?;
+    if slot.default_id == id {
+        return Some(None);
+    }
+    slot.variants.iter().position(|v| v.id == id).map(Some)
 }
 
 /// What evaluating a slot's variants found.
@@ -212,16 +236,10 @@ impl Decider<'_> {
                 self.segments_alone(ctx, hist, out);
             }
             let summary = "no personalisation consent: default shown, history not read";
-            return Decision {
-                slots: prog
-                    .slots
-                    .iter()
-                    .map(|s| default_decision(s, reason::NO_CONSENT, opts, summary, Vec::new(), content))
-                    .collect(),
-                consent,
-                holdout: false,
-                missing: Vec::new(),
-            };
+            // Forced variants' vars read the context alone: without consent, no history.
+            let none = Packed::from_events(&self.engine.plan, &[], ctx.now.0, 0);
+            let slots = self.defaults_or_forced(ctx, &none, reason::NO_CONSENT, summary, opts, content);
+            return Decision { slots, consent, holdout: false, missing: Vec::new() };
         }
         let mut missing = Vec::new();
         let in_holdout = match (&prog.holdout, ctx.bucketing_id()) {
@@ -238,16 +256,10 @@ impl Decider<'_> {
                 self.segments_alone(ctx, hist, out);
             }
             let summary = "customer is in the holdout group: default shown";
-            return Decision {
-                slots: prog
-                    .slots
-                    .iter()
-                    .map(|s| default_decision(s, reason::HOLDOUT, opts, summary, Vec::new(), content))
-                    .collect(),
-                consent,
-                holdout: true,
-                missing,
-            };
+            let mut packed = None;
+            let hist = self.history(ctx, hist, &mut packed);
+            let slots = self.defaults_or_forced(ctx, hist, reason::HOLDOUT, summary, opts, content);
+            return Decision { slots, consent, holdout: true, missing };
         }
         let mut packed = None;
         let mut ev = self.eval(ctx, self.history(ctx, hist, &mut packed));
@@ -257,9 +269,12 @@ impl Decider<'_> {
             .slots
             .iter()
             .enumerate()
-            .map(|(i, slot)| {
-                let order = ranked.and_then(|r| r.get(i)).map(|r| &r[..]);
-                self.decide_slot(&mut ev, slot, order, opts, content)
+            .map(|(i, slot)| match forced_choice(opts, slot) {
+                Some(choice) => self.forced_decision(&mut ev, slot, choice, opts, content),
+                None => {
+                    let order = ranked.and_then(|r| r.get(i)).map(|r| &r[..]);
+                    self.decide_slot(&mut ev, slot, order, opts, content)
+                }
             })
             .collect();
         if content {
@@ -276,6 +291,84 @@ impl Decider<'_> {
             }
         }
         Decision { slots, consent, holdout: false, missing }
+    }
+
+    /// Every slot's default with `reason`, except those a preview forces (consent withheld, or
+    /// the holdout group: the rules are not consulted either way).
+    fn defaults_or_forced(
+        &self,
+        ctx: &Context,
+        hist: &Packed,
+        reason: &'static str,
+        summary: &str,
+        opts: Options,
+        content: bool,
+    ) -> Vec<SlotDecision> {
+        let prog = &self.engine.program;
+        let mut ev = None;
+        let mut slots: Vec<SlotDecision> = prog
+            .slots
+            .iter()
+            .map(|slot| match forced_choice(opts, slot) {
+                Some(choice) => {
+                    let ev = ev.get_or_insert_with(|| self.eval(ctx, hist));
+                    self.forced_decision(ev, slot, choice, opts, content)
+                }
+                None => default_decision(slot, reason, opts, summary, Vec::new(), content),
+            })
+            .collect();
+        if content && ev.is_some() {
+            resolve_decision_refs(prog, &mut slots, opts);
+        }
+        slots
+    }
+
+    /// The decision a preview forces: the variant whatever its rule, cap or consent, its vars
+    /// filled where known (an unknown one is left empty, and the explanation says so: the
+    /// reviewer sees what a visitor without that signal could not be shown).
+    fn forced_decision(
+        &self,
+        ev: &mut Eval,
+        slot: &SlotDef,
+        choice: ForcedChoice,
+        opts: Options,
+        content: bool,
+    ) -> SlotDecision {
+        let summary = "forced by a preview token: rules, consent, holdout and caps not consulted";
+        let Some(index) = choice else {
+            return default_decision(slot, reason::FORCED, opts, summary, Vec::new(), content);
+        };
+        let v = &slot.variants[index];
+        let mut unknown = Vec::new();
+        let vars: Vec<(String, String)> = self
+            .var_values(ev, v)
+            .into_iter()
+            .map(|(name, text)| {
+                let text = text.unwrap_or_else(|| {
+                    unknown.push(format!("`{name}`"));
+                    String::new()
+                });
+                (name, text)
+            })
+            .collect();
+        SlotDecision {
+            slot: slot.name.clone(),
+            variant: v.id.clone(),
+            is_default: false,
+            content: RenderedContent {
+                tokens: if content { v.content.clone() } else { Content::default() },
+                vars: if content { vars.clone() } else { Vec::new() },
+            },
+            vars,
+            reason: reason::FORCED,
+            explain: opts.explain.then(|| SlotExplain {
+                summary: match unknown.is_empty() {
+                    true => summary.to_owned(),
+                    false => format!("{summary}; var {} unknown, left empty", unknown.join(", ")),
+                },
+                candidates: Vec::new(),
+            }),
+        }
     }
 
     /// Decides one slot. With `ranked` (its variants by priority, highest first) evaluation stops
@@ -425,16 +518,9 @@ impl Decider<'_> {
             }
         }
         let mut vars = Vec::with_capacity(v.vars.len());
-        let mut zone = None;
-        for (name, node) in &v.vars {
-            let val = ev.val(*node);
-            match hole_text(name, &val, || {
-                zone.get_or_insert_with(|| {
-                    crate::signals::zone(ev.ctx, self.engine.program.default_timezone.as_deref()).ok()
-                })
-                .clone()
-            }) {
-                Some(text) => vars.push((name.clone(), text)),
+        for (name, text) in self.var_values(ev, v) {
+            match text {
+                Some(text) => vars.push((name, text)),
                 None => return Err(format!("var `{name}` is unknown, so the content would have a hole")),
             }
         }
@@ -442,6 +528,25 @@ impl Decider<'_> {
             return Err(too_large(size));
         }
         Ok(vars)
+    }
+}
+
+impl Decider<'_> {
+    /// A variant's vars as text, each None when unknown.
+    fn var_values(&self, ev: &mut Eval, v: &VariantDef) -> Vec<(String, Option<String>)> {
+        let mut zone = None;
+        let mut out = Vec::with_capacity(v.vars.len());
+        for (name, node) in &v.vars {
+            let val = ev.val(*node);
+            let text = hole_text(name, &val, || {
+                zone.get_or_insert_with(|| {
+                    crate::signals::zone(ev.ctx, self.engine.program.default_timezone.as_deref()).ok()
+                })
+                .clone()
+            });
+            out.push((name.clone(), text));
+        }
+        out
     }
 }
 

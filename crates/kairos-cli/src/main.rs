@@ -91,7 +91,7 @@ fn run(command: Command) -> Result<String> {
         }
         Command::Decide { load, explain } => {
             let (engine, ctx) = engine_and_context(&load)?;
-            Ok(decision_to_json(&engine.decide(&ctx, Options { explain })))
+            Ok(decision_to_json(&engine.decide(&ctx, Options::explaining(explain))))
         }
         Command::Bucket { salt, customer_id } => Ok(kairos::bucket(&salt, &customer_id).to_string()),
         Command::Render { load, slot } => {

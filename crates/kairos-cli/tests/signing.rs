@@ -59,7 +59,7 @@ fn a_valid_signature_loads_and_decides_like_the_unsigned_bundle() {
     let signed = key(1).sign(&bundle).unwrap();
     assert_eq!(signed.len(), bundle.len() + signing::HEADER_LEN);
     let ctx = parse_context(include_str!("../../../examples/demo/context.json")).unwrap();
-    let decide = |e: Engine| decision_to_json(&e.decide(&ctx, Options { explain: true }));
+    let decide = |e: Engine| decision_to_json(&e.decide(&ctx, Options::explaining(true)));
     let plain = decide(Engine::load(&bundle).unwrap());
     assert_eq!(decide(Engine::load_verified(&signed, &key(1).public_key()).unwrap()), plain);
     // No key required: a signed bundle loads like any other, through every loader.

@@ -350,7 +350,7 @@ impl Edge {
             // Cookie events were bounded and normalised when written; none is refused.
             let _ = visitor.track_all(events.iter().map(EdgeEvent::to_event).collect());
         }
-        let decision = visitor.decide(Moment::of(&ctx), Options { explain });
+        let decision = visitor.decide(Moment::of(&ctx), Options::explaining(explain));
         match (key, history) {
             (Some(k), HistoryState::Absent | HistoryState::Valid | HistoryState::Invalid) if record_visit => {
                 events.extend(exposures(&engine, &decision, now));
@@ -438,7 +438,7 @@ impl Edge {
             return no_bundle();
         };
         let explain = http::query_flag(&req.url, "explain");
-        let decision = engine.decide(&context, Options { explain });
+        let decision = engine.decide(&context, Options::explaining(explain));
         let mut resp = HttpResponse::json(200, http::to_json(&decision));
         resp.set("x-kairos-bundle", source.as_str());
         resp

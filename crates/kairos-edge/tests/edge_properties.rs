@@ -43,7 +43,7 @@ proptest! {
         let now = now.rem_euclid(4_000_000_000_000);
         let ctx = req.context(now, None, &[EdgeEvent::new("cart_viewed", now, &[("path", req.path())])]);
         let engine = Engine::new(compile_json(include_str!("../../../examples/demo/rules.json")).unwrap());
-        let d = engine.decide(&ctx, Options { explain: true });
+        let d = engine.decide(&ctx, Options::explaining(true));
         prop_assert_eq!(d.consent, req.consent());
     }
 

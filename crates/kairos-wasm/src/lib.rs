@@ -247,7 +247,7 @@ impl Kairos {
         explain: Option<bool>,
     ) -> Result<JsValue, JsValue> {
         let ctx = read_context(context)?;
-        self.cache.decision(&self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) }))
+        self.cache.decision(&self.engine.decide(&ctx, Options::explaining(explain.unwrap_or(false))))
     }
 
     /// Decides for a whole context given as JSON text (or its UTF-8 bytes), parsed inside wasm:
@@ -258,7 +258,7 @@ impl Kairos {
     pub fn decide_json(&self, context: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
         // Read for this bundle: history events keep only the properties its rules read.
         let decision =
-            self.engine.decide_json(context, Options { explain: explain.unwrap_or(false) }).map_err(|e| located(&e))?;
+            self.engine.decide_json(context, Options::explaining(explain.unwrap_or(false))).map_err(|e| located(&e))?;
         self.cache.decision(&decision)
     }
 
@@ -288,7 +288,7 @@ impl Kairos {
         explain: Option<bool>,
     ) -> Result<JsValue, JsValue> {
         let ctx = read_context(context)?;
-        let decision = self.engine.decide(&ctx, Options { explain: explain.unwrap_or(false) });
+        let decision = self.engine.decide(&ctx, Options::explaining(explain.unwrap_or(false)));
         let patches = kairos::html::patches(&decision);
         to_js(&PageDecision { decision: &decision, patches })
     }

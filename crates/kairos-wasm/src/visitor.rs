@@ -28,7 +28,7 @@ impl Visitor {
 
     fn decide_moment(&mut self, moment: JsValue, explain: Option<bool>) -> Result<kairos::Decision, JsValue> {
         let moment: Moment = read_js(moment, "moment", ContextError::CODE, shapes::moment)?;
-        Ok(self.inner.decide(moment, Options { explain: explain.unwrap_or(false) }))
+        Ok(self.inner.decide(moment, Options::explaining(explain.unwrap_or(false))))
     }
 
     pub(crate) fn restore(k: &Kairos, bytes: &[u8]) -> Result<Visitor, JsValue> {
@@ -97,7 +97,7 @@ impl Visitor {
     #[wasm_bindgen(js_name = decideJson, unchecked_return_type = "Decision")]
     pub fn decide_json(&mut self, moment: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
         let moment: Moment = read_text(moment, "moment", ContextError::CODE, true, shapes::moment)?;
-        let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false) });
+        let d = self.inner.decide(moment, Options::explaining(explain.unwrap_or(false)));
         self.cache.decision(&d)
     }
 

@@ -436,8 +436,18 @@ fn the_types_describe_real_decisions() {
         let text = std::fs::read_to_string(dir.join(format!("{stem}.context.json"))).unwrap();
         let ctx: Context = kairos::json::parse_context(&text).unwrap();
         let without_consent = Context { consent: Default::default(), ..ctx.clone() };
-        for (ctx, explain) in [(&ctx, false), (&ctx, true), (&without_consent, true)] {
-            let decision = engine.decide(ctx, Options { explain });
+        // A preview forcing every slot's last variant (its default when it has none).
+        let last = |s: &kairos::program::SlotDef| s.variants.last().map_or(s.default_id.clone(), |v| v.id.clone());
+        let pairs = engine.program.slots.iter().map(|s| (s.name.clone(), last(s))).collect();
+        let preview = kairos::preview::Preview::new(i64::from(u32::MAX) * 1000, pairs).unwrap();
+        let forced = Options { explain: true, forced: Some(&preview) };
+        for (ctx, opts) in [
+            (&ctx, Options::explaining(false)),
+            (&ctx, Options::explaining(true)),
+            (&without_consent, Options::explaining(true)),
+            (&ctx, forced),
+        ] {
+            let decision = engine.decide(ctx, opts);
             let json: Value = serde_json::from_str(&kairos::wire::to_string(&decision).unwrap()).unwrap();
             check(&json, interface("Decision"), stem);
             for slot in json["slots"].as_object().unwrap().values() {
@@ -449,7 +459,7 @@ fn the_types_describe_real_decisions() {
             checked += 1;
         }
     }
-    assert!(checked >= 60, "only {checked} decisions checked");
+    assert!(checked >= 80, "only {checked} decisions checked");
     let declared: std::collections::BTreeSet<String> = union_values("Reason").iter().map(|s| s.to_string()).collect();
     let unseen: Vec<_> = declared.difference(&reasons_seen).collect();
     // `holdout` and `undecided` need particular bundles; the core's own tests produce them.

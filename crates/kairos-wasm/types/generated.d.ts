@@ -37,6 +37,8 @@
  * - `E_BUNDLE_KEY`: The bundle is signed by another key than the one required.
  * - `E_BUNDLE_SIGNATURE`: The signed envelope is malformed, or its signature does not match the bundle.
  * - `E_KEY`: A public or signing key is malformed or not a valid Ed25519 key.
+ * - `E_PREVIEW`: A preview token (src/preview.rs) that is malformed, altered, or not signed by the site's key.
+ * - `E_PREVIEW_EXPIRED`: A preview token past its expiry.
  * - `E_CONTEXT`: A decision context cannot be read: malformed, a wrong type, over a limit, nested too deep.
  * - `E_SLOT`: `kairos::Engine::render` was asked for a slot the bundle does not have.
  * - `E_OUTPUT`: A surface could not turn a decision into its output form (wasm: a JavaScript value).
@@ -61,7 +63,7 @@
  * - `E_NOT_FORMATTED`: `fmt --check`: the file is not canonical.
  * - `E_INTERNAL`: Should not happen (a serialisation or clock failure).
  */
-export type ErrorCode = 'E_SYNTAX' | 'E_DEPTH' | 'E_VERSION' | 'E_EMPTY' | 'E_LIMIT' | 'E_NAME' | 'E_CYCLE' | 'E_TIMEZONE' | 'E_RANGE' | 'E_DUPLICATE' | 'E_TEMPLATE' | 'E_TEMPLATE_CONTEXT' | 'E_UNKNOWN_SLOT' | 'E_UNKNOWN_FIELD' | 'E_UNKNOWN_VAR' | 'E_DURATION' | 'E_TYPE' | 'E_ARITY' | 'E_TIME' | 'E_WEEKDAY' | 'E_SEQUENCE' | 'E_UNKNOWN_SEGMENT' | 'E_UNKNOWN_TIER' | 'E_UNKNOWN_SIGNAL' | 'E_PROP' | 'E_BUNDLE_MAGIC' | 'E_BUNDLE_VERSION' | 'E_BUNDLE_CORRUPT' | 'E_BUNDLE_TOO_LARGE' | 'E_BUNDLE_LIMIT' | 'E_BUNDLE_UNSIGNED' | 'E_BUNDLE_KEY' | 'E_BUNDLE_SIGNATURE' | 'E_KEY' | 'E_CONTEXT' | 'E_SLOT' | 'E_OUTPUT' | 'E_BODY_TOO_LARGE' | 'E_BODY' | 'E_METHOD' | 'E_NO_BUNDLE' | 'E_NO_ORIGIN' | 'E_ORIGIN_UNREACHABLE' | 'E_RECORD' | 'E_TRACK' | 'E_VISITOR_VERSION' | 'E_VISITOR_BUNDLE' | 'E_VISITOR_CORRUPT' | 'E_USAGE' | 'E_IO' | 'E_UTF8' | 'E_ENV' | 'E_KEY_MODE' | 'E_EVENT' | 'E_EVENT_LOG' | 'E_NOT_FORMATTED' | 'E_INTERNAL';
+export type ErrorCode = 'E_SYNTAX' | 'E_DEPTH' | 'E_VERSION' | 'E_EMPTY' | 'E_LIMIT' | 'E_NAME' | 'E_CYCLE' | 'E_TIMEZONE' | 'E_RANGE' | 'E_DUPLICATE' | 'E_TEMPLATE' | 'E_TEMPLATE_CONTEXT' | 'E_UNKNOWN_SLOT' | 'E_UNKNOWN_FIELD' | 'E_UNKNOWN_VAR' | 'E_DURATION' | 'E_TYPE' | 'E_ARITY' | 'E_TIME' | 'E_WEEKDAY' | 'E_SEQUENCE' | 'E_UNKNOWN_SEGMENT' | 'E_UNKNOWN_TIER' | 'E_UNKNOWN_SIGNAL' | 'E_PROP' | 'E_BUNDLE_MAGIC' | 'E_BUNDLE_VERSION' | 'E_BUNDLE_CORRUPT' | 'E_BUNDLE_TOO_LARGE' | 'E_BUNDLE_LIMIT' | 'E_BUNDLE_UNSIGNED' | 'E_BUNDLE_KEY' | 'E_BUNDLE_SIGNATURE' | 'E_KEY' | 'E_PREVIEW' | 'E_PREVIEW_EXPIRED' | 'E_CONTEXT' | 'E_SLOT' | 'E_OUTPUT' | 'E_BODY_TOO_LARGE' | 'E_BODY' | 'E_METHOD' | 'E_NO_BUNDLE' | 'E_NO_ORIGIN' | 'E_ORIGIN_UNREACHABLE' | 'E_RECORD' | 'E_TRACK' | 'E_VISITOR_VERSION' | 'E_VISITOR_BUNDLE' | 'E_VISITOR_CORRUPT' | 'E_USAGE' | 'E_IO' | 'E_UTF8' | 'E_ENV' | 'E_KEY_MODE' | 'E_EVENT' | 'E_EVENT_LOG' | 'E_NOT_FORMATTED' | 'E_INTERNAL';
 
 /** What every kairos function throws: an `Error` with a stable `code`. */
 export interface KairosError extends Error {
@@ -82,8 +84,9 @@ export interface KairosError extends Error {
  * - `holdout`: The customer is in the bundle's holdout group: every slot shows its default.
  * - `no_eligible_variant`: No variant was eligible (every rule false, or the eligible ones capped or converted).
  * - `undecided`: No variant was eligible and some could not be decided: a signal they need was missing.
+ * - `forced`: A QA preview token forced this variant (docs/preview.md): rules, consent, holdout and caps were not consulted, and nothing of it is recorded.
  */
-export type Reason = 'rule' | 'no_consent' | 'holdout' | 'no_eligible_variant' | 'undecided';
+export type Reason = 'rule' | 'no_consent' | 'holdout' | 'no_eligible_variant' | 'undecided' | 'forced';
 
 /** Whether a candidate's rule held (`unknown`: a signal it needs was missing). */
 export type Eligibility = 'true' | 'false' | 'unknown';

@@ -63,7 +63,7 @@ pub fn shared_engines() -> &'static [std::sync::Arc<Engine>] {
 /// events cannot push past ones out of the kept history; a visitor built from the context always).
 pub fn visitor_agrees(engine: &std::sync::Arc<Engine>, ctx: &Context) {
     use kairos::{Moment, Person, Visitor};
-    let opts = Options { explain: true };
+    let opts = Options::explaining(true);
     let want = decision_to_json(&engine.decide(ctx, opts));
     let mut from = Visitor::from_context(engine.clone(), ctx);
     assert_eq!(decision_to_json(&from.decide(Moment::of(ctx), opts)), want, "visitor from the context disagrees");
@@ -99,7 +99,7 @@ pub fn decide_checked(engine: &Engine, ctx: &Context) -> String {
     let json = decision_to_json(&first);
     let again = decision_to_json(&engine.decide(ctx, Options::default()));
     assert_eq!(json, again, "deciding twice gave two answers");
-    let explained = engine.decide(ctx, Options { explain: true });
+    let explained = engine.decide(ctx, Options::explaining(true));
     assert_eq!(winners(&first), winners(&explained), "explaining changed the winners");
     // Unexplained slots stop at the winning priority level: fewer rules, never other signals missing.
     assert!(first.missing.iter().all(|m| explained.missing.contains(m)), "missing only without explanations");

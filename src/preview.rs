@@ -1,0 +1,289 @@
+//! QA preview tokens: a signed list of slots to force, with an expiry (docs/preview.md).
+//!
+//! ```text
+//! kp1.1765000000.hero~evening_offer~cta~urgency_copy.<128 hex digits>
+//! ^   ^          ^                                    ^
+//! |   |          slot~variant pairs                   Ed25519 signature
+//! |   expiry, Unix seconds
+//! format version
+//! ```
+//!
+//! The signature is the site's Ed25519 key's (`kairos keygen`, the key bundles are signed with)
+//! over [`DOMAIN`] followed by everything before the last `.`: the domain keeps a token from ever
+//! verifying as a signed bundle, and a bundle's signature from verifying as a token.
+//!
+//! Every character is URL- and cookie-safe (ids are letters, digits, `_` and `-`), so a token
+//! travels as `?kairos_preview=…` and as a cookie value unescaped.
+//!
+//! Reading a token needs the `signing` feature (verification); forcing what it names does not:
+//! [`crate::Options::forced`] takes a verified [`Preview`].
+
+use crate::error::ErrorCode;
+use crate::limits::{MAX_IDENT_BYTES, MAX_SLOTS};
+use crate::program::Program;
+
+/// The first field of every token: the format version.
+pub const VERSION_TAG: &str = "kp1";
+/// What the signature covers before the token's text: separates tokens from signed bundles.
+pub const DOMAIN: &[u8] = b"KAIROSPREVIEW\x01";
+/// The longest token read: 64 pairs of the longest ids fit; anything longer is refused unread.
+pub const MAX_TOKEN_BYTES: usize = 8192;
+
+/// A verified preview: which variant each named slot shows, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    expires_at: i64,
+    slots: Vec<(String, String)>,
+}
+
+/// Why a preview token was not used: always ignored, with one warning, by the surfaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewError {
+    /// `E_PREVIEW` or `E_PREVIEW_EXPIRED`.
+    pub code: ErrorCode,
+    /// What was wrong, without the token itself.
+    pub message: String,
+}
+
+impl PreviewError {
+    fn malformed(message: impl Into<String>) -> PreviewError {
+        PreviewError { code: ErrorCode::Preview, message: message.into() }
+    }
+
+    /// The error's code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl std::fmt::Display for PreviewError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PreviewError {}
+
+fn is_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_IDENT_BYTES
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+impl Preview {
+    /// A preview forcing `slots` (slot → variant, each named once) until `expires_at` (Unix ms,
+    /// kept to the second).
+    pub fn new(expires_at: i64, slots: Vec<(String, String)>) -> Result<Preview, PreviewError> {
+        if slots.is_empty() || slots.len() > MAX_SLOTS {
+            return Err(PreviewError::malformed(format!("a preview forces 1–{MAX_SLOTS} slots")));
+        }
+        for (i, (slot, variant)) in slots.iter().enumerate() {
+            if !is_ident(slot) || !is_ident(variant) {
+                return Err(PreviewError::malformed(format!(
+                    "pair {}: slot and variant are 1–{MAX_IDENT_BYTES} letters, digits, `_` or `-`",
+                    i + 1
+                )));
+            }
+            if slots[..i].iter().any(|(s, _)| s == slot) {
+                return Err(PreviewError::malformed(format!("slot `{slot}` is forced twice")));
+            }
+        }
+        if !(0..=i64::from(u32::MAX) * 1000).contains(&expires_at) {
+            return Err(PreviewError::malformed("the expiry is out of range"));
+        }
+        Ok(Preview { expires_at: expires_at - expires_at % 1000, slots })
+    }
+
+    /// When the preview ends (Unix ms).
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+
+    /// The forced slots and their variants, in the token's order.
+    pub fn slots(&self) -> &[(String, String)] {
+        &self.slots
+    }
+
+    /// The variant forced for `slot`, if any.
+    pub fn variant_for(&self, slot: &str) -> Option<&str> {
+        self.slots.iter().find(|(s, _)| s == slot).map(|(_, v)| v.as_str())
+    }
+
+    /// What of this preview a bundle cannot show (a slot it lacks, a variant its slot lacks), in
+    /// words; None when every pair is known. Unknown pairs are not forced.
+    pub fn unknown_in(&self, program: &Program) -> Option<String> {
+        let unknown: Vec<String> = self
+            .slots
+            .iter()
+            .filter_map(|(slot, variant)| match program.slots.iter().find(|s| s.name == *slot) {
+                None => Some(format!("no slot `{slot}`")),
+                Some(s) if s.default_id != *variant && !s.variants.iter().any(|v| v.id == *variant) => {
+                    Some(format!("slot `{slot}` has no variant `{variant}`"))
+                }
+                Some(_) => None,
+            })
+            .collect();
+        (!unknown.is_empty()).then(|| format!("the bundle has {}: not forced", unknown.join(", ")))
+    }
+
+    /// The signed part of the token: version, expiry and pairs.
+    #[cfg(feature = "signing")]
+    fn payload(&self) -> String {
+        let mut out = format!("{VERSION_TAG}.{}.", self.expires_at / 1000);
+        for (i, (slot, variant)) in self.slots.iter().enumerate() {
+            if i > 0 {
+                out.push('~');
+            }
+            out.push_str(slot);
+            out.push('~');
+            out.push_str(variant);
+        }
+        out
+    }
+
+    /// Reads a token's payload (signature unchecked): the preview and the signature's text.
+    #[cfg(feature = "signing")]
+    fn parse(token: &str) -> Result<(Preview, &str, &str), PreviewError> {
+        let shape = "a preview token is `kp1.<expiry>.<slot>~<variant>….<signature>`";
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(PreviewError::malformed(format!("a preview token is at most {MAX_TOKEN_BYTES} bytes")));
+        }
+        let (payload, signature) = token.rsplit_once('.').ok_or_else(|| PreviewError::malformed(shape))?;
+        let mut fields = payload.split('.');
+        let (Some(version), Some(expiry), Some(pairs), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(PreviewError::malformed(shape));
+        };
+        if version != VERSION_TAG {
+            return Err(PreviewError::malformed(format!(
+                "preview token version `{}`: this kairos reads kp1",
+                crate::context::clip(version, 8)
+            )));
+        }
+        let seconds: i64 = match expiry.parse() {
+            Ok(s) if expiry.bytes().all(|b| b.is_ascii_digit()) => s,
+            _ => return Err(PreviewError::malformed("the preview token's expiry is not a number of seconds")),
+        };
+        let words: Vec<&str> = pairs.split('~').collect();
+        if words.len() % 2 != 0 {
+            return Err(PreviewError::malformed("the preview token's pairs are `slot~variant`, joined by `~`"));
+        }
+        let slots = words.chunks_exact(2).map(|p| (p[0].to_owned(), p[1].to_owned())).collect();
+        let preview = Preview::new(seconds.saturating_mul(1000), slots)?;
+        Ok((preview, payload, signature))
+    }
+}
+
+#[cfg(feature = "signing")]
+mod signed {
+    use super::*;
+    use crate::signing::{from_hex, to_hex, PublicKey, SigningKey, SIGNATURE_LEN};
+
+    fn message(payload: &str) -> Vec<u8> {
+        [DOMAIN, payload.as_bytes()].concat()
+    }
+
+    /// The preview a token forces, if `key` signed it and it has not expired at `now` (Unix ms).
+    /// The checks run in this order: shape, signature, expiry, so an expired token is reported
+    /// as expired only when it is genuine.
+    pub fn verify(token: &str, key: &PublicKey, now: i64) -> Result<Preview, PreviewError> {
+        let (preview, payload, signature) = Preview::parse(token.trim())?;
+        let signature = from_hex::<SIGNATURE_LEN>(signature)
+            .ok_or_else(|| PreviewError::malformed("the preview token's signature is not 128 hexadecimal digits"))?;
+        if !key.verify_message(&message(payload), &signature) {
+            return Err(PreviewError::malformed(
+                "the preview token's signature does not match this site's key (altered, or made with another key)",
+            ));
+        }
+        if now >= preview.expires_at {
+            return Err(PreviewError {
+                code: ErrorCode::PreviewExpired,
+                message: format!("the preview token expired at {}", crate::time::format_timestamp(preview.expires_at)),
+            });
+        }
+        Ok(preview)
+    }
+
+    impl Preview {
+        /// The token for this preview, signed with `key` (deterministic: RFC 8032).
+        pub fn sign(&self, key: &SigningKey) -> String {
+            let payload = self.payload();
+            let signature = key.sign_message(&message(&payload));
+            format!("{payload}.{}", to_hex(&signature))
+        }
+    }
+}
+
+#[cfg(feature = "signing")]
+pub use signed::verify;
+
+#[cfg(all(test, feature = "signing"))]
+mod tests {
+    use super::*;
+    use crate::signing::SigningKey;
+
+    const NOW: i64 = 1_765_000_000_000;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_seed([seed; 32]).unwrap()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(s, v)| (s.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn a_signed_token_round_trips_until_it_expires() {
+        let preview =
+            Preview::new(NOW + 7_200_000, pairs(&[("hero", "evening_offer"), ("cta", "urgency_copy")])).unwrap();
+        let token = preview.sign(&key(1));
+        assert!(token.starts_with("kp1.1765007200.hero~evening_offer~cta~urgency_copy."), "{token}");
+        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b)), "URL and cookie safe");
+        let read = verify(&token, &key(1).public_key(), NOW).unwrap();
+        assert_eq!(read, preview);
+        assert_eq!(read.variant_for("cta"), Some("urgency_copy"));
+        assert_eq!(read.variant_for("footer"), None);
+        let late = verify(&token, &key(1).public_key(), NOW + 7_200_000).unwrap_err();
+        assert_eq!(late.code, ErrorCode::PreviewExpired);
+        assert!(late.message.contains("2025-12-06T07:46:40"), "{}", late.message);
+    }
+
+    #[test]
+    fn altered_foreign_and_malformed_tokens_are_refused_with_a_reason() {
+        let token = Preview::new(NOW + 60_000, pairs(&[("hero", "evening_offer")])).unwrap().sign(&key(1));
+        let public = key(1).public_key();
+        let refused = |t: &str| verify(t, &public, NOW).unwrap_err();
+        let forged = token.replace("evening_offer", "morning_offer");
+        assert!(refused(&forged).message.contains("does not match"));
+        let later = token.replace("kp1.1765000060", "kp1.1765999999");
+        assert!(refused(&later).message.contains("does not match"), "the expiry is signed");
+        assert!(verify(&token, &key(2).public_key(), NOW).unwrap_err().message.contains("another key"));
+        for (bad, says) in [
+            ("", "kp1.<expiry>"),
+            ("kp1.1765000060.hero~evening_offer", "kp1.<expiry>"),
+            ("kp1.1765000060.hero~evening_offer.zz", "signature is not"),
+            ("kp2.1.a~b.00", "version `kp2`"),
+            ("kp1.+5.a~b.00", "number of seconds"),
+            ("kp1.5.a~b~c.00", "`slot~variant`"),
+            ("kp1.5.a~b~a~c.00", "forced twice"),
+            ("kp1.5.a~b<x>.00", "letters, digits"),
+            ("kp1.5..00", "`slot~variant`"),
+            ("kp1.5.~.00", "letters, digits"),
+        ] {
+            let e = refused(bad);
+            assert_eq!(e.code, ErrorCode::Preview, "{bad}");
+            assert!(e.message.contains(says), "{bad}: {}", e.message);
+        }
+        assert!(refused(&"x".repeat(MAX_TOKEN_BYTES + 1)).message.contains("at most"));
+    }
+
+    #[test]
+    fn a_bundle_signature_never_verifies_as_a_token() {
+        // The same key signs bundles and tokens; the domains keep the two apart.
+        let signed = key(1).sign(b"KAIROS\x01payload").unwrap();
+        let signature = &signed[crate::signing::HEADER_LEN - 64..crate::signing::HEADER_LEN];
+        let token = format!("kp1.1765000060.hero~x.{}", crate::signing::to_hex(signature));
+        assert_eq!(verify(&token, &key(1).public_key(), NOW).unwrap_err().code, ErrorCode::Preview);
+    }
+}
