@@ -50,6 +50,9 @@ pub enum Command {
         /// Add to each slot why it got its variant: every candidate, the condition that failed, what was missing
         #[arg(long)]
         explain: bool,
+        /// Force what this preview token names (`kairos preview`), checked with --public-key
+        #[arg(long, value_name = "TOKEN", requires = "public_key")]
+        preview: Option<String>,
     },
     /// A bundle signing key: PREFIX.key (secret, mode 0600) and PREFIX.pub; never overwrites
     Keygen {
@@ -104,6 +107,33 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Incremental lift of each slot against the holdout, from exposures and conversions
     Lift(LiftArgs),
+    /// A signed QA preview token that forces variants (?kairos_preview=TOKEN), or --read one
+    Preview(PreviewArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PreviewArgs {
+    /// The site's secret key (`kairos keygen`, the one bundles are signed with; mode 0600)
+    #[arg(long, value_name = "KEYFILE", required_unless_present = "read")]
+    pub key: Option<String>,
+    /// A slot and the variant (or default) it shows: `hero=evening_offer`; repeat for more slots
+    #[arg(long = "slot", value_name = "SLOT=VARIANT", required_unless_present = "read")]
+    pub slots: Vec<String>,
+    /// How long the token works (at most 7 days)
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = positive_duration)]
+    pub ttl: i64,
+    /// Check every slot and variant against these rules or this bundle first
+    #[arg(short = 'b', long, value_name = "FILE")]
+    pub bundle: Option<String>,
+    /// Print this page's address with the token added, instead of the token alone
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Check a token with --public-key and print what it forces (JSON)
+    #[arg(long, value_name = "TOKEN", conflicts_with_all = ["key", "slots", "bundle", "url"], requires = "public_key")]
+    pub read: Option<String>,
+    /// With --read: the site's public key, 64 hex digits or a .pub file
+    #[arg(long = "public-key", value_name = "KEY")]
+    pub public_key: Option<String>,
 }
 
 /// What `decide`, `render` and `rewrite` load.

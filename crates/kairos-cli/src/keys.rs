@@ -38,6 +38,11 @@ fn write_new(path: &str, text: &str, mode: u32) -> Result<()> {
 
 /// The compiled bundle signed with the secret key in `path` (`compile --sign`).
 pub fn sign(path: &str, bundle: Vec<u8>) -> Result<Vec<u8>> {
+    signing_key(path)?.sign(&bundle).map_err(|e| CliError::load(path, &e))
+}
+
+/// The secret key in `path`, refused when others can read the file.
+pub fn signing_key(path: &str) -> Result<SigningKey> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -52,9 +57,7 @@ pub fn sign(path: &str, bundle: Vec<u8>) -> Result<Vec<u8>> {
             ));
         }
     }
-    let key =
-        SigningKey::parse(&read_text(path)?).map_err(|e| CliError::new(KeyError::CODE, format!("{path}: {e}")))?;
-    key.sign(&bundle).map_err(|e| CliError::load(path, &e))
+    SigningKey::parse(&read_text(path)?).map_err(|e| CliError::new(KeyError::CODE, format!("{path}: {e}")))
 }
 
 /// `--public-key KEY`: 64 hexadecimal digits, or a file holding them (PREFIX.pub).

@@ -26,6 +26,7 @@ mod gen;
 mod keys;
 mod lift;
 mod load;
+mod preview;
 mod replay;
 
 fn main() -> ExitCode {
@@ -89,9 +90,14 @@ fn run(command: Command) -> Result<String> {
             args::write(&output, &bytes)?;
             Ok(format!("wrote {output} ({} bytes)", bytes.len()))
         }
-        Command::Decide { load, explain } => {
+        Command::Decide { load, explain, preview } => {
             let (engine, ctx) = engine_and_context(&load)?;
-            Ok(decision_to_json(&engine.decide(&ctx, Options::explaining(explain))))
+            let forced = match &preview {
+                // clap requires --public-key with --preview.
+                Some(token) => Some(preview::read(token, load.public_key.as_deref().unwrap_or_default(), &engine)?),
+                None => None,
+            };
+            Ok(decision_to_json(&engine.decide(&ctx, Options { explain, forced: forced.as_ref() })))
         }
         Command::Bucket { salt, customer_id } => Ok(kairos::bucket(&salt, &customer_id).to_string()),
         Command::Render { load, slot } => {
@@ -131,5 +137,6 @@ fn run(command: Command) -> Result<String> {
         Command::Replay(replay) => replay::run(replay),
         Command::Lift(lift) => lift::run(lift),
         Command::Keygen { output } => keys::keygen(&output),
+        Command::Preview(preview) => preview::run(preview),
     }
 }

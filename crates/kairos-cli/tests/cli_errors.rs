@@ -133,6 +133,8 @@ fn version_and_help() {
         "token",
         "gen",
         "replay",
+        "lift",
+        "preview",
         "help",
     ];
     for name in commands {
