@@ -231,96 +231,75 @@ impl Decider<'_> {
     ) -> Decision {
         let prog = &self.engine.program;
         let consent = ctx.has_consent();
-        if !consent {
-            if let Some(out) = segments {
-                self.segments_alone(ctx, hist, out);
-            }
-            let summary = "no personalisation consent: default shown, history not read";
-            // Forced variants' vars read the context alone: without consent, no history.
-            let none = Packed::from_events(&self.engine.plan, &[], ctx.now.0, 0);
-            let slots = self.defaults_or_forced(ctx, &none, reason::NO_CONSENT, summary, opts, content);
-            return Decision { slots, consent, holdout: false, missing: Vec::new() };
-        }
         let mut missing = Vec::new();
-        let in_holdout = match (&prog.holdout, ctx.bucketing_id()) {
-            (None, _) => false,
-            (Some(h), Some(id)) => crate::bucket::bucket(&h.salt, &id.0) < h.threshold,
-            // Without a stable id the group cannot be known; defaults keep the measurement clean.
-            (Some(_), None) => {
-                missing.push("customer.id".to_string());
-                true
-            }
+        let in_holdout = consent
+            && match (&prog.holdout, ctx.bucketing_id()) {
+                (None, _) => false,
+                (Some(h), Some(id)) => crate::bucket::bucket(&h.salt, &id.0) < h.threshold,
+                // Without a stable id the group cannot be known; defaults keep the measurement clean.
+                (Some(_), None) => {
+                    missing.push("customer.id".to_string());
+                    true
+                }
+            };
+        // Consent withheld or the holdout group: every slot shows its default, rules unread.
+        let fallback = if !consent {
+            Some((reason::NO_CONSENT, "no personalisation consent: default shown, history not read"))
+        } else {
+            in_holdout.then_some((reason::HOLDOUT, "customer is in the holdout group: default shown"))
         };
-        if in_holdout {
-            if let Some(out) = segments {
+        let mut segments = segments;
+        if fallback.is_some() {
+            if let Some(out) = segments.take() {
                 self.segments_alone(ctx, hist, out);
             }
-            let summary = "customer is in the holdout group: default shown";
-            let mut packed = None;
-            let hist = self.history(ctx, hist, &mut packed);
-            let slots = self.defaults_or_forced(ctx, hist, reason::HOLDOUT, summary, opts, content);
-            return Decision { slots, consent, holdout: true, missing };
         }
+        // Rules need an evaluator; so do forced variants' vars, which without consent read the
+        // context alone (no history).
         let mut packed = None;
-        let mut ev = self.eval(ctx, self.history(ctx, hist, &mut packed));
+        let mut ev = if fallback.is_none() || opts.forced.is_some() {
+            let hist = match consent {
+                true => self.history(ctx, hist, &mut packed),
+                false => &*packed.insert(Packed::from_events(&self.engine.plan, &[], ctx.now.0, 0)),
+            };
+            Some(self.eval(ctx, hist))
+        } else {
+            None
+        };
         // Explanations and replays (which count what was missing) evaluate every variant.
         let ranked = (!opts.explain && segments.is_none()).then_some(&self.engine.ranked);
         let mut slots: Vec<SlotDecision> = prog
             .slots
             .iter()
             .enumerate()
-            .map(|(i, slot)| match forced_choice(opts, slot) {
-                Some(choice) => self.forced_decision(&mut ev, slot, choice, opts, content),
-                None => {
+            .map(|(i, slot)| match (fallback, forced_choice(opts, slot), ev.as_mut()) {
+                (_, Some(choice), Some(ev)) => self.forced_decision(ev, slot, choice, opts, content),
+                (None, _, Some(ev)) => {
                     let order = ranked.and_then(|r| r.get(i)).map(|r| &r[..]);
-                    self.decide_slot(&mut ev, slot, order, opts, content)
+                    self.decide_slot(ev, slot, order, opts, content)
+                }
+                (fallback, _, _) => {
+                    let (reason, summary) = fallback.unwrap_or((reason::UNDECIDED, "not decided"));
+                    default_decision(slot, reason, opts, summary, Vec::new(), content)
                 }
             })
             .collect();
         if content {
             resolve_decision_refs(prog, &mut slots, opts);
         }
-        if let Some(out) = segments {
-            let decided = ev.missing.len();
-            out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
-            ev.missing.truncate(decided);
-        }
-        for m in ev.missing {
-            if !missing.contains(&m) {
-                missing.push(m);
+        if let Some(mut ev) = ev {
+            if let Some(out) = segments {
+                let decided = ev.missing.len();
+                out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
+                ev.missing.truncate(decided);
+            }
+            for m in ev.missing {
+                if !missing.contains(&m) {
+                    missing.push(m);
+                }
             }
         }
-        Decision { slots, consent, holdout: false, missing }
-    }
-
-    /// Every slot's default with `reason`, except those a preview forces (consent withheld, or
-    /// the holdout group: the rules are not consulted either way).
-    fn defaults_or_forced(
-        &self,
-        ctx: &Context,
-        hist: &Packed,
-        reason: &'static str,
-        summary: &str,
-        opts: Options,
-        content: bool,
-    ) -> Vec<SlotDecision> {
-        let prog = &self.engine.program;
-        let mut ev = None;
-        let mut slots: Vec<SlotDecision> = prog
-            .slots
-            .iter()
-            .map(|slot| match forced_choice(opts, slot) {
-                Some(choice) => {
-                    let ev = ev.get_or_insert_with(|| self.eval(ctx, hist));
-                    self.forced_decision(ev, slot, choice, opts, content)
-                }
-                None => default_decision(slot, reason, opts, summary, Vec::new(), content),
-            })
-            .collect();
-        if content && ev.is_some() {
-            resolve_decision_refs(prog, &mut slots, opts);
-        }
-        slots
+        Decision { slots, consent, holdout: in_holdout, missing }
     }
 
     /// The decision a preview forces: the variant whatever its rule, cap or consent, its vars

@@ -20,6 +20,17 @@ pub fn set(name: &str, value: &str, max_age_seconds: u32) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; Secure; SameSite=Lax")
 }
 
+/// A cookie for this browser session only (no `Max-Age`), readable by the page script: the
+/// preview token, which is no secret and must be forgotten when the session ends.
+pub fn session(name: &str, value: &str) -> String {
+    format!("{name}={value}; Path=/; Secure; SameSite=Lax")
+}
+
+/// Deletes a [`session`] cookie (the attributes match, so the browser replaces it).
+pub fn clear_session(name: &str) -> String {
+    format!("{name}=; Path=/; Max-Age=0; Secure; SameSite=Lax")
+}
+
 /// Deletes cookie `name`.
 pub fn clear(name: &str) -> String {
     set(name, "", 0)

@@ -26,6 +26,7 @@ pub mod identity;
 pub mod ofrep;
 mod open_page;
 pub mod open_token;
+pub mod preview;
 pub mod request;
 pub mod runtime;
 pub mod service;

@@ -11,6 +11,7 @@ use crate::anonymous::{self, IdState};
 use crate::config::{BundlePolicy, EdgeConfig};
 use crate::history::{self, EdgeEvent, HistoryCookie, HistoryState};
 use crate::http::{self, codes, HttpResponse, Method};
+use crate::preview::{self, PreviewState};
 use crate::runtime::{kv_get_within, Runtime};
 use crate::{collect, cookies, customer, handoff, ofrep, open_token, track, CustomerRecord, EdgeRequest};
 use kairos::html::{patches, SlotPatch};
@@ -72,8 +73,10 @@ pub struct EdgeDecision {
     pub bundle_id: Option<String>,
     /// The history after this request (cookie, page events and this view), oldest first.
     pub events: Vec<EdgeEvent>,
-    /// The `set-cookie` values to send (the history and anonymous id cookies).
+    /// The `set-cookie` values to send (the history, anonymous id and preview cookies).
     pub set_cookies: Vec<String>,
+    /// `x-kairos-preview`: what became of a QA preview token (None: there was none).
+    pub preview: Option<PreviewState>,
 }
 
 impl EdgeDecision {
@@ -86,6 +89,9 @@ impl EdgeDecision {
         ];
         if let Some(id) = self.id {
             out.push(("x-kairos-id".to_owned(), id.as_str().to_owned()));
+        }
+        if let Some(preview) = self.preview {
+            out.push(("x-kairos-preview".to_owned(), preview.header()));
         }
         out.extend(self.set_cookies.iter().map(|c| ("set-cookie".to_owned(), c.clone())));
         out
@@ -350,10 +356,20 @@ impl Edge {
             // Cookie events were bounded and normalised when written; none is refused.
             let _ = visitor.track_all(events.iter().map(EdgeEvent::to_event).collect());
         }
-        let decision = visitor.decide(Moment::of(&ctx), Options::explaining(explain));
+        // A QA preview forces its slots; nothing of such a view is recorded as shown (no exposure
+        // in the history, none for the collector).
+        let preview = preview::read(req, &config.policy, &engine, now);
+        if let Some(warning) = &preview.warning {
+            rt.log(warning);
+        }
+        set_cookies.extend(preview.set_cookie);
+        let previewing = preview.forced.is_some();
+        let decision = visitor.decide(Moment::of(&ctx), Options { explain, forced: preview.forced.as_ref() });
         match (key, history) {
             (Some(k), HistoryState::Absent | HistoryState::Valid | HistoryState::Invalid) if record_visit => {
-                events.extend(exposures(&engine, &decision, now));
+                if !previewing {
+                    events.extend(exposures(&engine, &decision, now));
+                }
                 for e in events.iter_mut().filter(|e| e.id.is_empty()) {
                     e.id = history::edge_event_id(rt.random_bytes());
                 }
@@ -378,7 +394,7 @@ impl Edge {
             None => (None, None),
         };
         let bundle_id = engine.bundle_id().map(str::to_owned);
-        if record_visit {
+        if record_visit && !previewing {
             // A page view: every slot's exposure, for the site's collector (after the response).
             let seen = kairos::exposure::Seen {
                 anonymous_id: anonymous_id.as_deref(),
@@ -401,6 +417,7 @@ impl Edge {
             bundle_id,
             events: if consent { events } else { Vec::new() },
             set_cookies,
+            preview: preview.state,
         })
     }
 

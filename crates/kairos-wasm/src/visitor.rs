@@ -14,6 +14,8 @@ use wasm_bindgen::prelude::*;
 pub struct Visitor {
     inner: kairos::Visitor,
     cache: Rc<Cache>,
+    /// A verified QA preview (`preview()`): held here, never in the saved bytes.
+    forced: Option<kairos::preview::Preview>,
 }
 
 impl Visitor {
@@ -23,17 +25,17 @@ impl Visitor {
         } else {
             read_js(person, "person", ContextError::CODE, shapes::person)?
         };
-        Ok(Visitor { inner: kairos::Visitor::new(k.engine.clone(), person), cache: k.cache.clone() })
+        Ok(Visitor { inner: kairos::Visitor::new(k.engine.clone(), person), cache: k.cache.clone(), forced: None })
     }
 
     fn decide_moment(&mut self, moment: JsValue, explain: Option<bool>) -> Result<kairos::Decision, JsValue> {
         let moment: Moment = read_js(moment, "moment", ContextError::CODE, shapes::moment)?;
-        Ok(self.inner.decide(moment, Options::explaining(explain.unwrap_or(false))))
+        Ok(self.inner.decide(moment, Options { explain: explain.unwrap_or(false), forced: self.forced.as_ref() }))
     }
 
     pub(crate) fn restore(k: &Kairos, bytes: &[u8]) -> Result<Visitor, JsValue> {
         kairos::Visitor::restore(k.engine.clone(), bytes)
-            .map(|inner| Visitor { inner, cache: k.cache.clone() })
+            .map(|inner| Visitor { inner, cache: k.cache.clone(), forced: None })
             .map_err(|e| rust_error(e.code(), &e))
     }
 }
@@ -97,7 +99,7 @@ impl Visitor {
     #[wasm_bindgen(js_name = decideJson, unchecked_return_type = "Decision")]
     pub fn decide_json(&mut self, moment: &str, explain: Option<bool>) -> Result<JsValue, JsValue> {
         let moment: Moment = read_text(moment, "moment", ContextError::CODE, true, shapes::moment)?;
-        let d = self.inner.decide(moment, Options::explaining(explain.unwrap_or(false)));
+        let d = self.inner.decide(moment, Options { explain: explain.unwrap_or(false), forced: self.forced.as_ref() });
         self.cache.decision(&d)
     }
 
@@ -126,6 +128,26 @@ impl Visitor {
         let moment: Moment = read_js(moment, "moment", ContextError::CODE, shapes::moment)?;
         let decision = self.inner.render(moment, slot).map_err(|e| rust_error(e.code(), &e))?;
         crate::to_js(&decision)
+    }
+
+    /// Forces, in this visitor's decisions, what a QA preview token names (docs/preview.md), if
+    /// `publicKey` (64 hex digits, the site's key) signed it and it has not expired at `now`
+    /// (epoch ms). Returns what of it the bundle lacks, in words (empty when nothing), for one
+    /// warning. Throws `E_PREVIEW` (malformed, altered, another key), `E_PREVIEW_EXPIRED` or
+    /// `E_KEY`, and then forces nothing. Nothing of a preview is saved.
+    pub fn preview(
+        &mut self,
+        token: &str,
+        #[wasm_bindgen(js_name = publicKey)] public_key: &str,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        self.forced = None;
+        let key = kairos::signing::PublicKey::parse(public_key).map_err(|e| coded_error(e.code(), &e.0))?;
+        let preview =
+            kairos::preview::verify(token, &key, now as i64).map_err(|e| coded_error(e.code(), &e.message))?;
+        let unknown = preview.unknown_in(&self.inner.engine().program).unwrap_or_default();
+        self.forced = Some(preview);
+        Ok(unknown)
     }
 
     /// Replaces what is known of the person (identity, consent, profile, scores); history stays.
