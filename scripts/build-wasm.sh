@@ -10,12 +10,13 @@ cd "$(dirname "$0")/.."
 
 source scripts/wasm-lib.sh
 
-bindgen() { # target out-dir [wasm-opt level]
+bindgen() { # target out-dir [wasm-opt level] [extra wasm-opt flag]
   rm -rf "$2"
   "$WASM_BINDGEN" --target "$1" --out-dir "$2" --out-name kairos "$WASM"
   # npm's binaryen: Debian's wasm-opt 108 breaks wasm-bindgen's externref table (docs/build.md).
   if [ -x node_modules/.bin/wasm-opt ]; then
-    node_modules/.bin/wasm-opt "${3:--Oz}" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    check_layout "$2/kairos_bg.wasm"
+    node_modules/.bin/wasm-opt "${3:--Oz}" ${4:-} "${WASM_OPT_ASSUME[@]}" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue "$2/kairos_bg.wasm" -o "$2/kairos_bg.wasm"
   fi
   # The classes declare `[Symbol.dispose]`: say which lib that needs, so a project on an older
@@ -41,7 +42,7 @@ WASM_STD_FEATURES=panic_immediate_abort cargo_wasm kairos-wasm
 # The page build before wasm-bindgen and wasm-opt, names kept: what benches/size.sh breaks down
 # with twiggy (the playground build below overwrites $WASM).
 cp "$WASM" "$CARGO_TARGET_DIR/page-names.wasm"
-bindgen web pkg/web
+bindgen web pkg/web -Oz "$WASM_OPT_CONVERGE"
 # The repo's package.json says "type": "module"; the nodejs glue is CommonJS, and it require()s
 # the inline JS snippets, which wasm-bindgen writes as ES modules: Node 20 cannot require those,
 # so they are rewritten as CommonJS (each is ours: `export function NAME(` only).

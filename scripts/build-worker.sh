@@ -16,7 +16,8 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 # workerd imports .wasm modules as WebAssembly.Module without the source-phase keyword.
 sed -i 's/^import source /import /' "$OUT/index.js"
 if [ -x node_modules/.bin/wasm-opt ]; then
-  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  check_layout "$OUT/index_bg.wasm"
+  node_modules/.bin/wasm-opt -Oz "$WASM_OPT_CONVERGE" "${WASM_OPT_ASSUME[@]}" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-exception-handling "$OUT/index_bg.wasm" -o "$OUT/index_bg.wasm"
 fi
 cp crates/kairos-worker/js/shim.mjs crates/kairos-worker/js/handler.mjs crates/kairos-worker/js/handler.d.ts "$OUT/"

@@ -29,7 +29,7 @@ echo "export * from './kairos.js';" > "$OUT/node/index.d.mts"
 
 # The page: what a site serves as it is (tag, runtime, glue, wasm), and the browser entry.
 mkdir -p "$OUT/page"
-cp www/kairos.js www/kairos.min.mjs www/kairos.d.ts packaging/wasm-url.d.ts "$OUT/page/"
+cp www/kairos.js www/kairos.min.mjs www/kairos-debug.mjs www/kairos.d.ts packaging/wasm-url.d.ts "$OUT/page/"
 cp -r www/pkg "$OUT/page/pkg"
 
 # workerd: the page module, instantiated at import.

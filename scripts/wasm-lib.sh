@@ -31,3 +31,25 @@ cargo_wasm() { # package [features]
   fi
 }
 
+
+# wasm-opt flags beyond the level, for every module (--converge, which repeats the passes until
+# nothing shrinks, only where bytes are what matters: see WASM_OPT_CONVERGE); --low-memory-unused lets loads and stores fold constant offsets, assuming nothing lives
+# below address 1024. That holds for rustc's wasm32 layout (wasm-ld --stack-first): the 1 MiB
+# stack comes first and grows down towards 0, and data starts above it, so an address below 1024
+# is only reached by a stack 1023 KiB deep (the core's depth limits keep it far shallower).
+# `check_layout` refuses a module built otherwise. The producers and target-features sections are
+# toolchain notes no engine reads. Page module: 3.5 KB gzipped smaller; Worker: 5.4 KB.
+WASM_OPT_ASSUME=(--low-memory-unused --strip-producers --strip-target-features)
+# For the page module and the Worker: about 0.5 KB gzipped for a minute of build time.
+WASM_OPT_CONVERGE=--converge
+
+check_layout() { # file.wasm: the first data segment and the stack's top must lie at or above 1024
+  local low
+  # The first global is the stack pointer; every data segment's offset counts.
+  low=$(node_modules/.bin/wasm-dis "$1" | cut -c1-60 | awk '/^ \(global / && !g++ || /^ \(data /' \
+    | grep -oE 'i32.const [0-9]+' | awk '{print $2}' | sort -n | head -n1)
+  if [ -z "$low" ] || [ "$low" -lt 1024 ]; then
+    echo "wasm-lib: $1 has data or a stack top below address 1024 ($low): --low-memory-unused would be unsound" >&2
+    exit 1
+  fi
+}

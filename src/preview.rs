@@ -74,24 +74,22 @@ impl Preview {
     /// A preview forcing `slots` (slot → variant, each named once) until `expires_at` (Unix ms,
     /// kept to the second).
     pub fn new(expires_at: i64, slots: Vec<(String, String)>) -> Result<Preview, PreviewError> {
-        if slots.is_empty() || slots.len() > MAX_SLOTS {
-            return Err(PreviewError::malformed(format!("a preview forces 1–{MAX_SLOTS} slots")));
+        // Plain messages, no formatting: every byte here is in the page module.
+        let problem = if slots.is_empty() || slots.len() > MAX_SLOTS {
+            Some("a preview forces 1 to 256 slots")
+        } else if slots.iter().any(|(slot, variant)| !is_ident(slot) || !is_ident(variant)) {
+            Some("slots and variants are 1 to 64 letters, digits, `_` or `-`")
+        } else if slots.iter().enumerate().any(|(i, (slot, _))| slots[..i].iter().any(|(s, _)| s == slot)) {
+            Some("a slot is forced twice")
+        } else if !(0..=i64::from(u32::MAX) * 1000).contains(&expires_at) {
+            Some("the expiry is out of range")
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => Err(PreviewError::malformed(message)),
+            None => Ok(Preview { expires_at: expires_at - expires_at % 1000, slots }),
         }
-        for (i, (slot, variant)) in slots.iter().enumerate() {
-            if !is_ident(slot) || !is_ident(variant) {
-                return Err(PreviewError::malformed(format!(
-                    "pair {}: slot and variant are 1–{MAX_IDENT_BYTES} letters, digits, `_` or `-`",
-                    i + 1
-                )));
-            }
-            if slots[..i].iter().any(|(s, _)| s == slot) {
-                return Err(PreviewError::malformed(format!("slot `{slot}` is forced twice")));
-            }
-        }
-        if !(0..=i64::from(u32::MAX) * 1000).contains(&expires_at) {
-            return Err(PreviewError::malformed("the expiry is out of range"));
-        }
-        Ok(Preview { expires_at: expires_at - expires_at % 1000, slots })
     }
 
     /// When the preview ends (Unix ms).
@@ -112,18 +110,21 @@ impl Preview {
     /// What of this preview a bundle cannot show (a slot it lacks, a variant its slot lacks), in
     /// words; None when every pair is known. Unknown pairs are not forced.
     pub fn unknown_in(&self, program: &Program) -> Option<String> {
-        let unknown: Vec<String> = self
-            .slots
-            .iter()
-            .filter_map(|(slot, variant)| match program.slots.iter().find(|s| s.name == *slot) {
-                None => Some(format!("no slot `{slot}`")),
-                Some(s) if s.default_id != *variant && !s.variants.iter().any(|v| v.id == *variant) => {
-                    Some(format!("slot `{slot}` has no variant `{variant}`"))
+        // Pushed rather than formatted: this runs in the page module.
+        let mut out = String::new();
+        for (slot, variant) in &self.slots {
+            let known = match program.slots.iter().find(|s| s.name == *slot) {
+                None => false,
+                Some(s) => s.default_id == *variant || s.variants.iter().any(|v| v.id == *variant),
+            };
+            if !known {
+                let sep = if out.is_empty() { "the bundle lacks " } else { ", " };
+                for part in [sep, "`", slot, "~", variant, "`"] {
+                    out.push_str(part);
                 }
-                Some(_) => None,
-            })
-            .collect();
-        (!unknown.is_empty()).then(|| format!("the bundle has {}: not forced", unknown.join(", ")))
+            }
+        }
+        (!out.is_empty()).then(|| out + ": not forced")
     }
 
     /// The signed part of the token: version, expiry and pairs.
@@ -144,37 +145,35 @@ impl Preview {
     /// Reads a token's payload (signature unchecked): the preview and the signature's text.
     #[cfg(feature = "signing")]
     fn parse(token: &str) -> Result<(Preview, &str, &str), PreviewError> {
-        let shape = "a preview token is `kp1.<expiry>.<slot>~<variant>….<signature>`";
+        let malformed = |message: &str| Err(PreviewError::malformed(message));
         if token.len() > MAX_TOKEN_BYTES {
-            return Err(PreviewError::malformed(format!("a preview token is at most {MAX_TOKEN_BYTES} bytes")));
+            return malformed("a preview token is at most 8192 bytes");
         }
-        let (payload, signature) = token.rsplit_once('.').ok_or_else(|| PreviewError::malformed(shape))?;
+        let shape = "a preview token is `kp1.<expiry>.<slot>~<variant>….<signature>`";
+        let Some((payload, signature)) = token.rsplit_once('.') else { return malformed(shape) };
         let mut fields = payload.split('.');
         let (Some(version), Some(expiry), Some(pairs), None) =
             (fields.next(), fields.next(), fields.next(), fields.next())
         else {
-            return Err(PreviewError::malformed(shape));
+            return malformed(shape);
         };
         if version != VERSION_TAG {
-            return Err(PreviewError::malformed(format!(
-                "preview token version `{}`: this kairos reads kp1",
-                crate::context::clip(version, 8)
-            )));
+            return malformed("this kairos reads preview tokens of version kp1 only");
         }
         // By hand: `str::parse` costs the page module more than this whole check.
-        let seconds = match expiry.len() {
-            1..=10 if expiry.bytes().all(|b| b.is_ascii_digit()) => {
-                expiry.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'))
-            }
-            _ => return Err(PreviewError::malformed("the preview token's expiry is not a number of seconds")),
-        };
-        let words: Vec<&str> = pairs.split('~').collect();
-        if words.len() % 2 != 0 {
-            return Err(PreviewError::malformed("the preview token's pairs are `slot~variant`, joined by `~`"));
+        if !(1..=10).contains(&expiry.len()) || !expiry.bytes().all(|b| b.is_ascii_digit()) {
+            return malformed("the preview token's expiry is not a number of seconds");
         }
-        let slots = words.chunks_exact(2).map(|p| (p[0].to_owned(), p[1].to_owned())).collect();
-        let preview = Preview::new(seconds.saturating_mul(1000), slots)?;
-        Ok((preview, payload, signature))
+        let seconds = expiry.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+        let mut words = pairs.split('~');
+        let mut slots = Vec::new();
+        while let Some(slot) = words.next() {
+            let Some(variant) = words.next() else {
+                return malformed("the preview token's pairs are `slot~variant`, joined by `~`");
+            };
+            slots.push((slot.to_owned(), variant.to_owned()));
+        }
+        Ok((Preview::new(seconds * 1000, slots)?, payload, signature))
     }
 }
 
@@ -267,10 +266,11 @@ mod tests {
             ("", "kp1.<expiry>"),
             ("kp1.1765000060.hero~evening_offer", "kp1.<expiry>"),
             ("kp1.1765000060.hero~evening_offer.zz", "signature is not"),
-            ("kp2.1.a~b.00", "version `kp2`"),
+            ("kp2.1.a~b.00", "version kp1 only"),
             ("kp1.+5.a~b.00", "number of seconds"),
             ("kp1.5.a~b~c.00", "`slot~variant`"),
             ("kp1.5.a~b~a~c.00", "forced twice"),
+            ("kp1.12345678901.a~b.00", "number of seconds"),
             ("kp1.5.a~b<x>.00", "letters, digits"),
             ("kp1.5..00", "`slot~variant`"),
             ("kp1.5.~.00", "letters, digits"),

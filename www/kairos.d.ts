@@ -19,6 +19,10 @@ export interface KairosOptions {
   /** Ed25519 public key (64 hex digits, `kairos keygen`): only a bundle signed by it is used;
    *  otherwise every slot keeps its default (docs/signing.md). Tag attribute: `data-public-key`. */
   publicKey?: string;
+  /** SHA-256 (64 hex digits) of the `?kairos_debug=` value that opens the debug overlay without a preview (docs/preview.md). */
+  debugKey?: string;
+  /** Where the debug overlay module is, when a bundler moved it (default: kairos-debug.mjs beside the runtime). */
+  debugUrl?: string;
   /** Give up loading after this many ms and keep the defaults (default 2000). */
   timeoutMs?: number;
   /** Cached scores known to the page: { name: { value, computed_at } }. */

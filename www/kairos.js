@@ -58,7 +58,8 @@
       wasmUrl: wasmUrl,
       early: early,
       beacon: data.beacon,
-      publicKey: data.publicKey, // data-public-key: refuse bundles not signed by this key
+      publicKey: data.publicKey, // data-public-key: refuse bundles (and previews) not signed by this key
+      debugKey: data.debugKey, // data-debug-key: SHA-256 (hex) of the ?kairos_debug= value that opens the overlay
       timeoutMs: data.timeout ? Number(data.timeout) : undefined
     });
     return k.ready.then(function (api) {

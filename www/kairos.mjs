@@ -32,6 +32,8 @@ const ID_FORM = /^a[A-Za-z0-9_-]{22}$/;
 const PENDING_COOKIE = 'kairos_pending';
 const MAX_PENDING_BYTES = 1800; // the cookie's value, base64url: well under a browser's 4 KB
 const STATE_VERSION = 1;
+// QA previews (docs/preview.md): the link's parameter and the session cookie the edge reads too.
+const PREVIEW = 'kairos_preview';
 const MAX_EVENTS = 500;
 const MAX_HISTORY_BYTES = 200_000;
 
@@ -68,27 +70,34 @@ const cookieJar = {
     } catch (_) { /* no cookies */ }
     return null;
   },
+  /** maxAge null: for this browser session only. */
   set(name, value, maxAge = COOKIE_MAX_AGE) {
     try {
       const secure = location.protocol === 'https:' ? '; Secure' : '';
-      document.cookie = `${name}=${encodeURIComponent(value)}; Path=/; Max-Age=${maxAge}; SameSite=Lax${secure}`;
+      const age = maxAge === null ? '' : `; Max-Age=${maxAge}`;
+      document.cookie = `${name}=${encodeURIComponent(value)}; Path=/${age}; SameSite=Lax${secure}`;
     } catch (_) { /* no cookies: storage alone */ }
   },
   remove(name) { this.set(name, '', 0); },
 };
 
 function base64url(bytes) {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** `n` random bytes in base64url. */
+function randomText(n) {
+  return base64url(crypto.getRandomValues(new Uint8Array(n)));
 }
 
 /** A new anonymous id: `a` and 128 random bits in base64url, the edge's form. */
 function newAnonymousId() {
-  return 'a' + base64url(crypto.getRandomValues(new Uint8Array(16)));
+  return 'a' + randomText(16);
 }
 
 /** A new event id: `p` and 64 random bits (the edge's own are `e…`). */
 function newEventId() {
-  return 'p' + base64url(crypto.getRandomValues(new Uint8Array(8)));
+  return 'p' + randomText(8);
 }
 
 /** The edge's state island, parsed and checked for shape; null when absent, 'bad' when unusable. */
@@ -193,6 +202,16 @@ export function createKairos(options = {}) {
   session.set(SESSION_KEY, JSON.stringify(state));
 
   const hasConsent = () => !!(consent && consent.personalization);
+
+  // A QA preview token: the link's, kept for the session, else the session's (edge or an earlier
+  // page). Forced only once wasm has checked it with data-public-key (applyPreview).
+  let query = null;
+  try { query = new URLSearchParams(location.search); } catch (_) { /* no query */ }
+  const linked = query?.get(PREVIEW);
+  let previewToken = linked || cookies.get(PREVIEW);
+  if (linked) cookies.set(PREVIEW, linked, linked === 'off' ? 0 : null);
+  if (linked === 'off') previewToken = null;
+  let previewing = false;
   const storedHistory = () => (hasConsent() ? readJson(storage, HISTORY_KEY, []) : []);
   const profile = () => (hasConsent() ? readJson(storage, PROFILE_KEY, {}) : {});
 
@@ -297,7 +316,23 @@ export function createKairos(options = {}) {
   function replaceVisitor(next) {
     try { visitor?.free(); } catch (_) { /* already freed */ }
     visitor = next;
+    applyPreview();
     persist();
+  }
+
+  /** Forces the preview's slots in the visitor's decisions; a bad token is dropped, one warning. */
+  function applyPreview() {
+    if (!previewToken || !visitor) return;
+    try {
+      const unknown = visitor.preview(previewToken, String(options.publicKey), Date.now());
+      previewing = true;
+      if (unknown) warnOnce(unknown); // what of it the bundle lacks
+    } catch (e) { // E_PREVIEW, E_PREVIEW_EXPIRED, or E_KEY without data-public-key
+      previewToken = null;
+      previewing = false;
+      cookies.remove(PREVIEW);
+      warnOnce('preview token ignored', e);
+    }
   }
 
   /** Keeps the visitor's bytes, with consent only. */
@@ -351,7 +386,8 @@ export function createKairos(options = {}) {
         const slot = decision.slots[name];
         if (!slot) continue;
         applySlot(el, slot, patches[name]);
-        if (!slot.is_default && hasConsent()) recordExposure(el.getAttribute('data-kairos-slot'), slot.variant);
+        // A preview is not a visit: nothing of it is recorded as shown.
+        if (!slot.is_default && hasConsent() && !previewing) recordExposure(el.getAttribute('data-kairos-slot'), slot.variant);
       }
       queueExposures(decision);
       emit(decision);
@@ -381,7 +417,7 @@ export function createKairos(options = {}) {
   const exposureQueue = [];
   let flushTimer = null;
   function queueExposures(decision) {
-    if (!options.beacon || !engine || !decision.consent) return;
+    if (!options.beacon || !engine || !decision.consent || previewing) return;
     const anonymousId = identity();
     const userId = profile().__id;
     if (!anonymousId && !userId) return;
@@ -395,7 +431,7 @@ export function createKairos(options = {}) {
       exposureQueue.push({
         type: 'track',
         event: 'Experiment Viewed',
-        messageId: base64url(crypto.getRandomValues(new Uint8Array(16))),
+        messageId: randomText(16),
         timestamp,
         ...(anonymousId ? { anonymousId } : {}),
         ...(userId ? { userId: String(userId) } : {}),
@@ -580,6 +616,22 @@ export function createKairos(options = {}) {
     return api;
   }
 
+  /** `?kairos_debug` opens the overlay (kairos-debug.mjs, fetched only then) when a preview is
+   *  active or the parameter's SHA-256 is the page's data-debug-key. */
+  async function debugOverlay() {
+    const key = query?.get('kairos_debug');
+    if (key == null) return;
+    if (previewToken && !visitor) await ensureEngine(); // adopted from the edge: check the token here
+    let allowed = previewing;
+    if (!allowed && key && options.debugKey) {
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
+      allowed = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') === String(options.debugKey).toLowerCase();
+    }
+    if (!allowed) throw new Error('needs a preview or the debug key');
+    (await import(options.debugUrl || new URL('./kairos-debug.mjs', import.meta.url).href)).openOverlay(api, previewing && previewToken);
+  }
+
   api.ready = start();
+  api.ready.then(() => debugOverlay().catch((e) => warnOnce('kairos_debug refused', e)));
   return api;
 }

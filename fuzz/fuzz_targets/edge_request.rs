@@ -1,5 +1,6 @@
 //! A whole edge request with hostile parts (URL, method, headers, cookies, posted body) through
-//! the edge service over a fake platform: routing, the decide routes, the email open, OFREP and
+//! the edge service over a fake platform: routing, the decide routes, the email open, OFREP,
+//! preview tokens (a valid one, its fragments, garbage; with and without BUNDLE_PUBLIC_KEY) and
 //! what a proxied page becomes. Invariants: no panic; every answer is one of the statuses the routes
 //! give; no header value carries a line break (no response splitting); JSON bodies parse; every
 //! projected attribute passed the allow list.
@@ -40,16 +41,35 @@ const NAMES: &[&str] = &[
 ];
 const COOKIE_PARTS: &[&str] =
     &["kairos_consent=1", "kairos_uid=", "kairos_h=", "kairos_aid=", "aBwcHBwcHBwcHBwcHBwcHBw", "kairos_pending=",
-      "p1~W3siZSI6ImNhcnQiLCJ0IjoxfV0", "; ", "=", ".", "%", "\"", "a"];
+      "p1~W3siZSI6ImNhcnQiLCJ0IjoxfV0", "kairos_preview=", "kp1.", "~", "; ", "=", ".", "%", "\"", "a"];
+const NOW: i64 = 1_780_000_000_000;
 
-struct Fake;
+/// The site key previews and the KV bundle are signed with, when BUNDLE_PUBLIC_KEY is set.
+fn site_key() -> &'static kairos::signing::SigningKey {
+    static KEY: std::sync::OnceLock<kairos::signing::SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| kairos::signing::SigningKey::from_seed([5; 32]).expect("a key"))
+}
+
+/// A valid preview token for the demo bundle, signed with the site key.
+fn valid_token() -> &'static str {
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TOKEN.get_or_init(|| {
+        let pairs = vec![("offer".into(), "propensity_override".into()), ("hero".into(), "brand".into())];
+        kairos::preview::Preview::new(NOW + 3_600_000, pairs).expect("a preview").sign(site_key())
+    })
+}
+
+struct Fake {
+    /// The KV bundle: the demo signed with the site key (None: KV is empty).
+    signed: Option<Vec<u8>>,
+}
 
 impl Runtime for Fake {
     fn now_ms(&self) -> i64 {
-        1_780_000_000_000
+        NOW
     }
-    async fn kv_get(&self, _key: &str) -> std::result::Result<Option<Vec<u8>>, StoreFault> {
-        Ok(None)
+    async fn kv_get(&self, key: &str) -> std::result::Result<Option<Vec<u8>>, StoreFault> {
+        Ok(if key == "bundle" { self.signed.clone() } else { None })
     }
     async fn sleep(&self, _ms: u32) {}
     fn log(&self, _line: &str) {}
@@ -85,20 +105,34 @@ fn check(resp: &http::HttpResponse) {
 fn check_headers(headers: &[(String, String)]) {
     for (k, v) in headers {
         assert!(!k.contains(['\r', '\n']) && !v.contains(['\r', '\n']), "line break in header {k}: {v:?}");
+        if k == "x-kairos-preview" {
+            let documented = ["active", "ended", "ignored; code=E_PREVIEW", "ignored; code=E_PREVIEW_EXPIRED"];
+            assert!(documented.contains(&v.as_str()), "x-kairos-preview: {v}");
+        }
     }
 }
 
+/// Text from `parts`, a valid preview token, its halves and arbitrary strings.
+fn with_token(u: &mut Unstructured, parts: &[&str]) -> Result<String> {
+    let token = valid_token();
+    let (head, tail) = token.split_at(u.int_in_range(0..=token.len())?);
+    let mut all = parts.to_vec();
+    all.extend([token, head, tail]);
+    text(u, &all)
+}
+
 fn run(u: &mut Unstructured) -> Result<()> {
-    let path = text(
+    let path = with_token(
         u,
-        &["/", "/v1/decide", "/v1/open/", "/ofrep/v1/evaluate/flags", "/hero", "%2F", "?explain=1", "&format=json", "/product/", "#"],
+        &["/", "/v1/decide", "/v1/open/", "/ofrep/v1/evaluate/flags", "/hero", "%2F", "?explain=1", "&format=json", "/product/", "#",
+          "?kairos_preview=", "&kairos_preview=", "off"],
     )?;
     let url = format!("https://shop.test{path}");
     let method = Method::parse(u.choose(&["GET", "POST", "HEAD", "OPTIONS", "PUT", "get"])?);
     let mut headers = Vec::new();
     for _ in 0..u.int_in_range(0..=8u8)? {
         let name = (*u.choose(NAMES)?).to_owned();
-        let value = if name == "cookie" { text(u, COOKIE_PARTS)? } else { u.arbitrary::<String>()? };
+        let value = if name == "cookie" { with_token(u, COOKIE_PARTS)? } else { u.arbitrary::<String>()? };
         headers.push((name, value));
     }
     let req = EdgeRequest {
@@ -107,15 +141,18 @@ fn run(u: &mut Unstructured) -> Result<()> {
         identity_key: b"fuzz-identity-key-0123456789abcdef".to_vec(),
         ..Default::default()
     };
+    let signed = u.arbitrary::<bool>()?;
+    let public_key = site_key().public_key().to_hex();
     let config = EdgeConfig::from_vars(|name| match name {
         "ORIGIN" => Some("http://origin.test".into()),
+        "BUNDLE_PUBLIC_KEY" if signed => Some(public_key.clone()),
         "HISTORY_KEY" => Some("fuzz-history-key-0123456789abcdef".into()),
         "OPEN_TOKEN_KEY" => Some("fuzz-open-token-key-0123456789abcdef".into()),
         "AMP_SENDERS" => Some("news@shop.test".into()),
         _ => None,
     });
     let edge = Edge::new(builtin());
-    let rt = Fake;
+    let rt = Fake { signed: signed.then(|| site_key().sign(builtin()).expect("signed")) };
     let route = Route::of(method, req.path());
     let body = if u.arbitrary()? { Ok(u.arbitrary::<Vec<u8>>()?) } else { Err(BodyFault::TooLarge) };
     match route {

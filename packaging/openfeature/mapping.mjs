@@ -7,7 +7,7 @@ import { FlagNotFoundError, InvalidContextError, TypeMismatchError, GeneralError
 const CONTEXT_FIELDS = new Set(['now', 'customer_id', 'timezone', 'utc_offset', 'consent', 'profile', 'scores', 'session', 'geo', 'events', 'event', 'anonymous_id']);
 
 /** The OpenFeature reason for a kairos reason. */
-export const REASONS = { rule: 'TARGETING_MATCH', holdout: 'SPLIT', no_consent: 'DISABLED', no_eligible_variant: 'DEFAULT', undecided: 'DEFAULT' };
+export const REASONS = { rule: 'TARGETING_MATCH', holdout: 'SPLIT', no_consent: 'DISABLED', no_eligible_variant: 'DEFAULT', undecided: 'DEFAULT', forced: 'STATIC' };
 
 /**
  * An evaluation context as a kairos context: `targetingKey` is the customer id, `anonymousId`

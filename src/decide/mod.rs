@@ -318,16 +318,14 @@ impl Decider<'_> {
             return default_decision(slot, reason::FORCED, opts, summary, Vec::new(), content);
         };
         let v = &slot.variants[index];
-        let mut unknown = Vec::new();
+        // An unknown var is left empty; `missing` names the signal it lacked.
+        let mut complete = true;
         let vars: Vec<(String, String)> = self
             .var_values(ev, v)
             .into_iter()
             .map(|(name, text)| {
-                let text = text.unwrap_or_else(|| {
-                    unknown.push(format!("`{name}`"));
-                    String::new()
-                });
-                (name, text)
+                complete &= text.is_some();
+                (name, text.unwrap_or_default())
             })
             .collect();
         SlotDecision {
@@ -341,9 +339,9 @@ impl Decider<'_> {
             vars,
             reason: reason::FORCED,
             explain: opts.explain.then(|| SlotExplain {
-                summary: match unknown.is_empty() {
+                summary: match complete {
                     true => summary.to_owned(),
-                    false => format!("{summary}; var {} unknown, left empty", unknown.join(", ")),
+                    false => format!("{summary}; a var was unknown, left empty (see missing)"),
                 },
                 candidates: Vec::new(),
             }),

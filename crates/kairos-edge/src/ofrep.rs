@@ -4,7 +4,7 @@
 //!
 //! A flag's value is the slot's content, its variant the variant's id. Reasons map as the
 //! OpenFeature providers map them: `rule` → TARGETING_MATCH, `holdout` → SPLIT, a default →
-//! DEFAULT, `no_consent` → DISABLED. Metadata carries the bundle id, kairos's own reason and the
+//! DEFAULT, `no_consent` → DISABLED, a preview's `forced` → STATIC. Metadata carries the bundle id, kairos's own reason and the
 //! signals the decision missed. OFREP's errors are `{key, errorCode, errorDetails}`.
 
 use crate::http::{self, HttpResponse};
@@ -15,11 +15,13 @@ use kairos::{Decision, Engine};
 
 /// The OpenFeature reason for a kairos reason.
 pub fn reason(kairos_reason: &str) -> &'static str {
-    use kairos::decide::reason::{HOLDOUT, NO_CONSENT, RULE};
+    use kairos::decide::reason::{FORCED, HOLDOUT, NO_CONSENT, RULE};
     match kairos_reason {
         RULE => "TARGETING_MATCH",
         HOLDOUT => "SPLIT",
         NO_CONSENT => "DISABLED",
+        // A QA preview's choice, not an evaluation (docs/preview.md).
+        FORCED => "STATIC",
         _ => "DEFAULT",
     }
 }
@@ -179,8 +181,8 @@ mod tests {
     #[test]
     fn reasons_map_as_openfeature_names_them() {
         assert_eq!(
-            ["rule", "holdout", "no_consent", "no_eligible_variant", "undecided"].map(reason),
-            ["TARGETING_MATCH", "SPLIT", "DISABLED", "DEFAULT", "DEFAULT"]
+            ["rule", "holdout", "no_consent", "no_eligible_variant", "undecided", "forced"].map(reason),
+            ["TARGETING_MATCH", "SPLIT", "DISABLED", "DEFAULT", "DEFAULT", "STATIC"]
         );
     }
 }
