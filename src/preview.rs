@@ -191,7 +191,9 @@ mod signed {
     /// as expired only when it is genuine.
     pub fn verify(token: &str, key: &PublicKey, now: i64) -> Result<Preview, PreviewError> {
         let (preview, payload, signature) = Preview::parse(token.trim())?;
+        // Exactly the digits: `from_hex` trims whitespace, and a token has one spelling (fuzzed).
         let signature = from_hex::<SIGNATURE_LEN>(signature)
+            .filter(|_| signature.bytes().all(|b| b.is_ascii_hexdigit()))
             .ok_or_else(|| PreviewError::malformed("the preview token's signature is not 128 hexadecimal digits"))?;
         if !key.verify_message(&message(payload), &signature) {
             return Err(PreviewError::malformed(
@@ -259,6 +261,9 @@ mod tests {
         let refused = |t: &str| verify(t, &public, NOW).unwrap_err();
         let forged = token.replace("evening_offer", "morning_offer");
         assert!(refused(&forged).message.contains("does not match"));
+        let dot = token.rfind('.').unwrap() + 1;
+        let spaced = format!("{}\u{c}{}", &token[..dot], &token[dot..]);
+        assert!(refused(&spaced).message.contains("signature is not"), "one spelling per token (a fuzz finding)");
         let later = token.replace("kp1.1765000060", "kp1.1765999999");
         assert!(refused(&later).message.contains("does not match"), "the expiry is signed");
         assert!(verify(&token, &key(2).public_key(), NOW).unwrap_err().message.contains("another key"));

@@ -129,3 +129,44 @@ fn tokens_from_the_site_key_verify_and_others_do_not() {
         ErrorCode::PreviewExpired
     );
 }
+
+/// tests/vectors/preview.json: one token every surface checks (Node, Chromium, workerd read it
+/// too). Signing is deterministic, so the token here is made again and must match byte for byte;
+/// `UPDATE_VECTORS=1` writes the file.
+#[test]
+fn the_preview_vector_is_what_the_site_key_signs_and_forces_natively() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/preview.json");
+    let signing: Value =
+        serde_json::from_str(include_str!("vectors/signing.json")).expect("the signing vector");
+    let seed = kairos::signing::from_hex::<32>(signing["seed"].as_str().unwrap()).unwrap();
+    let key = SigningKey::from_seed(seed).unwrap();
+    let expires_at = 4_102_444_800_000; // 2100-01-01: the vector never expires in CI's lifetime
+    let pairs = vec![("offer".to_string(), "propensity_override".to_string()), ("hero".to_string(), "brand".to_string())];
+    let token = Preview::new(expires_at, pairs).unwrap().sign(&key);
+    let tampered = token.replace("propensity_override", "evening_offer");
+    let engine = Engine::new(compile_json(include_str!("../examples/demo/rules.json")).unwrap());
+    let ctx = context(true, false);
+    let read = preview::verify(&token, &key.public_key(), NOW).unwrap();
+    let d = engine.decide(&ctx, Options { explain: false, forced: Some(&read) });
+    let forced: serde_json::Map<String, Value> = d
+        .slots
+        .iter()
+        .filter(|s| s.reason == "forced")
+        .map(|s| (s.slot.clone(), json!({"variant": s.variant, "is_default": s.is_default})))
+        .collect();
+    let vector = json!({
+        "about": "A preview token (docs/preview.md) signed with tests/vectors/signing.json's key for examples/demo/rules.json. Checked by tests/preview.rs (native), tests/node/preview.test.mjs (Node), tests/browser/preview.test.mjs (Chromium) and tests/worker/preview.test.mjs (workerd): each verifies `token` with `public_key`, forces exactly `forced`, and refuses `tampered` with E_PREVIEW.",
+        "public_key": signing["public_key"],
+        "rules": "examples/demo/rules.json",
+        "token": token,
+        "tampered": tampered,
+        "forced": forced,
+    });
+    let text = serde_json::to_string_pretty(&vector).unwrap() + "\n";
+    if std::env::var_os("UPDATE_VECTORS").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(path).unwrap_or_default(), text, "UPDATE_VECTORS=1 cargo test --test preview");
+    assert_eq!(forced.len(), 2, "both pairs are in the demo bundle");
+    assert_eq!(preview::verify(&tampered, &key.public_key(), NOW).unwrap_err().code(), ErrorCode::Preview);
+}

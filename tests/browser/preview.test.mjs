@@ -18,6 +18,7 @@ const cli = join(root, 'target', 'debug', 'kairos');
 const bundles = join(root, 'target', 'www-bundles');
 const tmp = mkdtempSync(join(tmpdir(), 'kairos-preview-'));
 const SIGNING = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'signing.json'), 'utf8'));
+const VECTOR = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'preview.json'), 'utf8'));
 const DEBUG_SECRET = 'qa-debug-0123456789';
 const DEBUG_KEY = createHash('sha256').update(DEBUG_SECRET).digest('hex');
 /** Outside the demo's 10 % holdout (bucket 7866 for salt demo-2026), as in page.test.mjs. */
@@ -78,6 +79,8 @@ async function session({ consent = true } = {}) {
 }
 
 const decision = (page) => page.evaluate(() => window.kairos.lastDecision);
+const forcedOf = (d) => Object.fromEntries(Object.entries(d.slots)
+  .filter(([, s]) => s.reason === 'forced').map(([name, s]) => [name, { is_default: s.is_default, variant: s.variant }]));
 const shown = (page, slot) => page.$eval(`[data-kairos-slot="${slot}"]`, (el) => el.getAttribute('data-kairos-variant'));
 const kairosWarnings = (warnings) => warnings.filter((w) => /kairos/.test(w));
 
@@ -121,6 +124,13 @@ test('a preview link forces its slots for the session, records nothing as shown,
   assert.ok(all.length > beaconed.length, 'ordinary views report exposures');
   assert.ok(all.every((e) => e.properties.reason !== 'forced'), 'no forced decision reaches the collector');
   assert.deepEqual(kairosWarnings(s.warnings), []);
+  await s.close();
+});
+
+test('the shared vector forces in Chromium exactly what it forces natively, in Node and in workerd', async () => {
+  const s = await session();
+  const page = await s.visit(`?kairos_preview=${VECTOR.token}`);
+  assert.deepEqual(forcedOf(await decision(page)), VECTOR.forced);
   await s.close();
 });
 

@@ -12,6 +12,7 @@ import { ROOT, startOrigin, startWorker, stateIn, variantIn, setCookieValue } fr
 
 const CLI = path.join(ROOT, 'target/debug/kairos');
 const vector = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/signing.json'), 'utf8'));
+const PREVIEW = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/preview.json'), 'utf8'));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kairos-preview-worker-'));
 const kairos = (...args) => execFileSync(CLI, args, { encoding: 'utf8' }).trim();
 let origin;
@@ -54,6 +55,14 @@ test('a preview link forces the same slots at the edge as natively, for the sess
   assert.equal(next.headers.get('x-kairos-preview'), 'active');
   assert.equal(setCookieValue(next, 'kairos_preview'), undefined, 'the cookie is not rewritten');
   assert.equal(stateIn(await next.text()).decision.slots.offer.reason, 'forced');
+});
+
+test('the shared vector forces at the edge exactly what it forces natively, in Node and in Chromium', async () => {
+  const res = await w.fetch(`/?kairos_preview=${PREVIEW.token}`, { headers: { cookie: 'kairos_consent=1' } });
+  const slots = stateIn(await res.text()).decision.slots;
+  const forced = Object.fromEntries(Object.entries(slots)
+    .filter(([, s]) => s.reason === 'forced').map(([name, s]) => [name, { is_default: s.is_default, variant: s.variant }]));
+  assert.deepEqual(forced, PREVIEW.forced);
 });
 
 test('a tampered token is ignored: the rules decide, the header says why, the cookie goes', async () => {

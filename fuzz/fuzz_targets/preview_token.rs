@@ -1,0 +1,68 @@
+//! Preview tokens (src/preview.rs) as the page and the edge read them: arbitrary text, and a
+//! valid token with bytes changed, inserted or cut. Invariants: no panic; a token verifies only
+//! if it is the valid one or means the same (then it forces the same pairs); every refusal has a
+//! preview code; a verified preview's unknown pairs are reported for the demo bundle without panic.
+
+#![no_main]
+
+use kairos::preview::{self, Preview};
+use kairos::signing::SigningKey;
+use kairos::ErrorCode;
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+
+const NOW: i64 = 1_780_000_000_000;
+
+fn key() -> &'static SigningKey {
+    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| SigningKey::from_seed([5; 32]).expect("a key"))
+}
+
+fn valid() -> &'static (Preview, String) {
+    static VALID: std::sync::OnceLock<(Preview, String)> = std::sync::OnceLock::new();
+    VALID.get_or_init(|| {
+        let pairs = vec![("offer".into(), "propensity_override".into()), ("hero".into(), "brand".into())];
+        let preview = Preview::new(NOW + 3_600_000, pairs).expect("a preview");
+        let token = preview.sign(key());
+        (preview, token)
+    })
+}
+
+fn program() -> &'static kairos::program::Program {
+    static PROGRAM: std::sync::OnceLock<kairos::program::Program> = std::sync::OnceLock::new();
+    PROGRAM.get_or_init(|| kairos::json::compile_json(include_str!("../../examples/demo/rules.json")).expect("demo"))
+}
+
+fn run(u: &mut Unstructured) -> Result<()> {
+    let (preview, token) = valid();
+    let text = if u.arbitrary()? {
+        u.arbitrary::<String>()?
+    } else {
+        let mut bytes = token.clone().into_bytes();
+        for _ in 0..u.int_in_range(1..=4u8)? {
+            let at = u.int_in_range(0..=bytes.len())?;
+            match u.int_in_range(0..=2u8)? {
+                0 if at < bytes.len() => bytes[at] = u.arbitrary()?,
+                1 => bytes.insert(at, u.arbitrary()?),
+                _ => bytes.truncate(at),
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let now = if u.arbitrary()? { NOW } else { u.arbitrary()? };
+    match preview::verify(&text, &key().public_key(), now) {
+        Ok(read) => {
+            // Only the signed text verifies (surrounding whitespace trimmed, the signature's hex in
+            // either case; this token's payload is lower case): the same pairs.
+            assert_eq!(read.slots(), preview.slots(), "{text:?}");
+            assert_eq!(text.trim().to_ascii_lowercase(), token.as_str());
+            let _ = read.unknown_in(program());
+        }
+        Err(e) => assert!(matches!(e.code(), ErrorCode::Preview | ErrorCode::PreviewExpired), "{e}"),
+    }
+    Ok(())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = run(&mut Unstructured::new(data));
+});
