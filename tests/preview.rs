@@ -136,12 +136,12 @@ fn tokens_from_the_site_key_verify_and_others_do_not() {
 #[test]
 fn the_preview_vector_is_what_the_site_key_signs_and_forces_natively() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/preview.json");
-    let signing: Value =
-        serde_json::from_str(include_str!("vectors/signing.json")).expect("the signing vector");
+    let signing: Value = serde_json::from_str(include_str!("vectors/signing.json")).expect("the signing vector");
     let seed = kairos::signing::from_hex::<32>(signing["seed"].as_str().unwrap()).unwrap();
     let key = SigningKey::from_seed(seed).unwrap();
     let expires_at = 4_102_444_800_000; // 2100-01-01: the vector never expires in CI's lifetime
-    let pairs = vec![("offer".to_string(), "propensity_override".to_string()), ("hero".to_string(), "brand".to_string())];
+    let pairs =
+        vec![("offer".to_string(), "propensity_override".to_string()), ("hero".to_string(), "brand".to_string())];
     let token = Preview::new(expires_at, pairs).unwrap().sign(&key);
     let tampered = token.replace("propensity_override", "evening_offer");
     let engine = Engine::new(compile_json(include_str!("../examples/demo/rules.json")).unwrap());
