@@ -419,3 +419,29 @@ fn bad_lines_are_located_or_skipped() {
     assert_eq!(report.rows[0].segments[1].size, 2); // carted
     assert!(report.to_table().contains("skipped line 2, column 2: expected a key"), "{}", report.to_table());
 }
+
+/// docs/replay.md's chart at 720 hourly steps: one panel per segment, each with its own scale,
+/// and its entries and exits grouped into 6-hour bars (120 a panel at most), so nothing is
+/// narrower than a few pixels; the whole picture stays small.
+#[test]
+fn the_chart_reads_at_720_steps() {
+    let e = engine(include_str!("../../../examples/demo/rules.json"));
+    let mut log = Vec::new();
+    let opts = GenOptions { customers: 300, days: 30, seed: 7, start_ms: DEFAULT_START_MS, shape: Shape::Compact };
+    generate(&opts, &mut log).unwrap();
+    let day = 24 * HOUR;
+    let mut r = Replay::new(&e, hourly(DEFAULT_START_MS + HOUR, DEFAULT_START_MS + 30 * day));
+    r.read(&log[..]).unwrap();
+    let report = r.finish();
+    assert_eq!(report.rows.len(), 720);
+    let svg = report.to_svg();
+    check_xml(&svg);
+    let segments = report.segments.len();
+    assert_eq!(svg.matches("<polyline").count(), segments, "one size line a panel");
+    assert!(svg.contains("per 6h"), "the grouping is said");
+    let bars = svg.matches("<rect x=").count();
+    assert!(bars > 0 && bars <= segments * 2 * 120, "{bars} bars");
+    let entered: u64 = report.rows.iter().flat_map(|r| r.segments.iter().map(|s| s.entered)).sum();
+    assert!(entered > 0, "the log moves customers in and out");
+    assert!(svg.len() < 200_000, "{} bytes", svg.len());
+}
