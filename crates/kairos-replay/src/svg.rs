@@ -153,7 +153,7 @@ impl Report {
                 self.rows.iter().map(move |r| r.segments.get(s).map_or(0, f))
             };
             let peak = counts(|c| c.size).max().unwrap_or(0);
-            let now = counts(|c| c.size).last().unwrap_or(0);
+            let now = self.rows.last().and_then(|r| r.segments.get(s)).map_or(0, |c| c.size);
             let (entered, left): (u64, u64) = (counts(|c| c.entered).sum(), counts(|c| c.left).sum());
             let top = HEADER + s as f64 * PANEL;
             let _ = writeln!(
