@@ -16,12 +16,7 @@ SEED=${SEED:-1}
 RUNS=${RUNS:-3}
 BUNDLE=${BUNDLE:-examples/demo/rules.json}
 LOG=${LOG:-/tmp/kairos-lift-bench-$VISITORS-$DAYS-$SEED.ndjson}
-TARGET=${CARGO_TARGET_DIR:-target}
-KAIROS="$TARGET/release/kairos"
-
-cargo build --release -p kairos-cli >&2
-
-source benches/support/measure.sh
+source benches/support/measure.sh # builds the release CLI: $KAIROS
 
 if [ ! -s "$LOG" ]; then
   echo "== $KAIROS gen --exposures --bundle $BUNDLE --customers $VISITORS --days $DAYS --seed $SEED --value-mean 40 -o $LOG" >&2

@@ -16,12 +16,7 @@ SEED=${SEED:-1}
 STEPS=${STEPS:-"1d 1h"}
 BUNDLE=${BUNDLE:-examples/demo/rules.json}
 LOG=${LOG:-/tmp/kairos-replay-bench-$CUSTOMERS-$DAYS-$SEED.ndjson}
-TARGET=${CARGO_TARGET_DIR:-target}
-KAIROS="$TARGET/release/kairos"
-
-cargo build --release -p kairos-cli >&2
-
-source benches/support/measure.sh
+source benches/support/measure.sh # builds the release CLI: $KAIROS
 
 if [ ! -s "$LOG" ]; then
   echo "== $KAIROS gen --customers $CUSTOMERS --days $DAYS --seed $SEED -o $LOG" >&2

@@ -23,8 +23,8 @@
 #![warn(missing_docs)]
 
 // The public namespaces: what goes in (context, rules), the compiled bundle (program), what
-// comes out (decide, html), and the services around them (json, wire, signing, template, time,
-// limits).
+// comes out (decide, html), and the services around them (json, wire, signing, preview,
+// template, time, limits).
 pub mod context;
 pub mod decide;
 pub mod exposure;

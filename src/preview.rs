@@ -113,10 +113,7 @@ impl Preview {
         // Pushed rather than formatted: this runs in the page module.
         let mut out = String::new();
         for (slot, variant) in &self.slots {
-            let known = match program.slots.iter().find(|s| s.name == *slot) {
-                None => false,
-                Some(s) => s.default_id == *variant || s.variants.iter().any(|v| v.id == *variant),
-            };
+            let known = program.slots.iter().find(|s| s.name == *slot).is_some_and(|s| s.choice(variant).is_some());
             if !known {
                 let sep = if out.is_empty() { "the bundle lacks " } else { ", " };
                 for part in [sep, "`", slot, "~", variant, "`"] {

@@ -1,6 +1,10 @@
-# Shared by the throughput benches (replay.sh, lift.sh): GNU time's peak RSS and timings, and
-# arithmetic for the reports.
+# Shared by the throughput benches (replay.sh, lift.sh): the release CLI they time ($KAIROS,
+# built here), GNU time's peak RSS and timings, and arithmetic for the reports.
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+
+TARGET=${CARGO_TARGET_DIR:-target}
+KAIROS="$TARGET/release/kairos"
+cargo build --release -p kairos-cli >&2
 
 # Peak RSS (KB), wall and user seconds of a command, from GNU time's report.
 measure() {

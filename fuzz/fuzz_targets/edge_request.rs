@@ -14,6 +14,8 @@ use kairos_edge::{Edge, EdgeConfig, EdgeRequest, PageAnswer, Runtime, StoreFault
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+
 const DEMO: &str = include_str!("../../examples/demo/rules.json");
 
 /// The demo rules compiled once, as the Worker's build script compiles its built-in bundle.
@@ -42,22 +44,7 @@ const NAMES: &[&str] = &[
 const COOKIE_PARTS: &[&str] =
     &["kairos_consent=1", "kairos_uid=", "kairos_h=", "kairos_aid=", "aBwcHBwcHBwcHBwcHBwcHBw", "kairos_pending=",
       "p1~W3siZSI6ImNhcnQiLCJ0IjoxfV0", "kairos_preview=", "kp1.", "~", "; ", "=", ".", "%", "\"", "a"];
-const NOW: i64 = 1_780_000_000_000;
-
-/// The site key previews and the KV bundle are signed with, when BUNDLE_PUBLIC_KEY is set.
-fn site_key() -> &'static kairos::signing::SigningKey {
-    static KEY: std::sync::OnceLock<kairos::signing::SigningKey> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| kairos::signing::SigningKey::from_seed([5; 32]).expect("a key"))
-}
-
-/// A valid preview token for the demo bundle, signed with the site key.
-fn valid_token() -> &'static str {
-    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    TOKEN.get_or_init(|| {
-        let pairs = vec![("offer".into(), "propensity_override".into()), ("hero".into(), "brand".into())];
-        kairos::preview::Preview::new(NOW + 3_600_000, pairs).expect("a preview").sign(site_key())
-    })
-}
+const NOW: i64 = common::PREVIEW_NOW;
 
 struct Fake {
     /// The KV bundle: the demo signed with the site key (None: KV is empty).
@@ -114,7 +101,7 @@ fn check_headers(headers: &[(String, String)]) {
 
 /// Text from `parts`, a valid preview token, its halves and arbitrary strings.
 fn with_token(u: &mut Unstructured, parts: &[&str]) -> Result<String> {
-    let token = valid_token();
+    let token = common::demo_preview().1.as_str();
     let (head, tail) = token.split_at(u.int_in_range(0..=token.len())?);
     let mut all = parts.to_vec();
     all.extend([token, head, tail]);
@@ -142,7 +129,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
         ..Default::default()
     };
     let signed = u.arbitrary::<bool>()?;
-    let public_key = site_key().public_key().to_hex();
+    let public_key = common::site_key().public_key().to_hex();
     let config = EdgeConfig::from_vars(|name| match name {
         "ORIGIN" => Some("http://origin.test".into()),
         "BUNDLE_PUBLIC_KEY" if signed => Some(public_key.clone()),
@@ -152,7 +139,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
         _ => None,
     });
     let edge = Edge::new(builtin());
-    let rt = Fake { signed: signed.then(|| site_key().sign(builtin()).expect("signed")) };
+    let rt = Fake { signed: signed.then(|| common::site_key().sign(builtin()).expect("signed")) };
     let route = Route::of(method, req.path());
     let body = if u.arbitrary()? { Ok(u.arbitrary::<Vec<u8>>()?) } else { Err(BodyFault::TooLarge) };
     match route {

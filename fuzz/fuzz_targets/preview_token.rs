@@ -5,28 +5,14 @@
 
 #![no_main]
 
-use kairos::preview::{self, Preview};
-use kairos::signing::SigningKey;
+use kairos::preview;
 use kairos::ErrorCode;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
-const NOW: i64 = 1_780_000_000_000;
+mod common;
 
-fn key() -> &'static SigningKey {
-    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| SigningKey::from_seed([5; 32]).expect("a key"))
-}
-
-fn valid() -> &'static (Preview, String) {
-    static VALID: std::sync::OnceLock<(Preview, String)> = std::sync::OnceLock::new();
-    VALID.get_or_init(|| {
-        let pairs = vec![("offer".into(), "propensity_override".into()), ("hero".into(), "brand".into())];
-        let preview = Preview::new(NOW + 3_600_000, pairs).expect("a preview");
-        let token = preview.sign(key());
-        (preview, token)
-    })
-}
+use common::{demo_preview, site_key as key, PREVIEW_NOW as NOW};
 
 fn program() -> &'static kairos::program::Program {
     static PROGRAM: std::sync::OnceLock<kairos::program::Program> = std::sync::OnceLock::new();
@@ -34,7 +20,7 @@ fn program() -> &'static kairos::program::Program {
 }
 
 fn run(u: &mut Unstructured) -> Result<()> {
-    let (preview, token) = valid();
+    let (preview, token) = demo_preview();
     let text = if u.arbitrary()? {
         u.arbitrary::<String>()?
     } else {

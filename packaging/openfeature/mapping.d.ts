@@ -1,5 +1,5 @@
 import type { EvaluationContext } from '@openfeature/core';
-import type { Kairos } from 'kairos-engine';
+import type { Kairos, Reason } from 'kairos-engine';
 
 /** The compiled bundle's bytes, or a function returning them (a fetch, a KV read). */
 export type BundleSource = Uint8Array | (() => Uint8Array | Promise<Uint8Array>);
@@ -14,5 +14,5 @@ export interface KairosProviderOptions {
 
 /** An evaluation context as the kairos context it is decided with (docs/openfeature.md). */
 export declare function toKairosContext(context?: EvaluationContext, nowMs?: number): Record<string, unknown>;
-/** kairos reasons → OpenFeature reasons. */
-export declare const REASONS: Readonly<Record<'rule' | 'holdout' | 'no_consent' | 'no_eligible_variant' | 'undecided', string>>;
+/** kairos reasons → OpenFeature reasons: every reason the engine gives (its generated `Reason`). */
+export declare const REASONS: Readonly<Record<Reason, string>>;

@@ -153,11 +153,7 @@ impl Options<'_> {
 type ForcedChoice = Option<usize>;
 
 fn forced_choice(opts: Options, slot: &SlotDef) -> Option<ForcedChoice> {
-    let id = opts.forced?.variant_for(&slot.name)?;
-    if slot.default_id == id {
-        return Some(None);
-    }
-    slot.variants.iter().position(|v| v.id == id).map(Some)
+    slot.choice(opts.forced?.variant_for(&slot.name)?)
 }
 
 /// What evaluating a slot's variants found.
@@ -328,24 +324,14 @@ impl Decider<'_> {
                 (name, text.unwrap_or_default())
             })
             .collect();
-        SlotDecision {
-            slot: slot.name.clone(),
-            variant: v.id.clone(),
-            is_default: false,
-            content: RenderedContent {
-                tokens: if content { v.content.clone() } else { Content::default() },
-                vars: if content { vars.clone() } else { Vec::new() },
+        let explain = opts.explain.then(|| SlotExplain {
+            summary: match complete {
+                true => summary.to_owned(),
+                false => format!("{summary}; a var was unknown, left empty (see missing)"),
             },
-            vars,
-            reason: reason::FORCED,
-            explain: opts.explain.then(|| SlotExplain {
-                summary: match complete {
-                    true => summary.to_owned(),
-                    false => format!("{summary}; a var was unknown, left empty (see missing)"),
-                },
-                candidates: Vec::new(),
-            }),
-        }
+            candidates: Vec::new(),
+        });
+        variant_decision(slot, v, vars, reason::FORCED, explain, content)
     }
 
     /// Decides one slot. With `ranked` (its variants by priority, highest first) evaluation stops
@@ -394,19 +380,7 @@ impl Decider<'_> {
                     ),
                     candidates,
                 });
-                SlotDecision {
-                    slot: slot.name.clone(),
-                    variant: v.id.clone(),
-                    is_default: false,
-                    content: if content {
-                        RenderedContent { tokens: v.content.clone(), vars: win.vars.clone() }
-                    } else {
-                        RenderedContent { tokens: Content::default(), vars: Vec::new() }
-                    },
-                    vars: win.vars,
-                    reason: reason::RULE,
-                    explain,
-                }
+                variant_decision(slot, v, win.vars, reason::RULE, explain, content)
             }
             None => {
                 let (reason, summary) = if undecided {
@@ -506,9 +480,7 @@ impl Decider<'_> {
         }
         Ok(vars)
     }
-}
 
-impl Decider<'_> {
     /// A variant's vars as text, each None when unknown.
     fn var_values(&self, ev: &mut Eval, v: &VariantDef) -> Vec<(String, Option<String>)> {
         let mut zone = None;
@@ -524,6 +496,30 @@ impl Decider<'_> {
             out.push((name.clone(), text));
         }
         out
+    }
+}
+
+/// Variant `v` of `slot` shown with its `vars` (its content only when `content`).
+fn variant_decision(
+    slot: &SlotDef,
+    v: &VariantDef,
+    vars: Vec<(String, String)>,
+    reason: &'static str,
+    explain: Option<SlotExplain>,
+    content: bool,
+) -> SlotDecision {
+    SlotDecision {
+        slot: slot.name.clone(),
+        variant: v.id.clone(),
+        is_default: false,
+        content: if content {
+            RenderedContent { tokens: v.content.clone(), vars: vars.clone() }
+        } else {
+            RenderedContent { tokens: Content::default(), vars: Vec::new() }
+        },
+        vars,
+        reason,
+        explain,
     }
 }
 

@@ -107,6 +107,17 @@ pub struct SlotDef {
     pub variants: Vec<VariantDef>,
 }
 
+impl SlotDef {
+    /// What `id` names in this slot: `Some(None)` its default, `Some(Some(i))` variant `i`, or
+    /// None when the slot shows nothing of that id.
+    pub fn choice(&self, id: &str) -> Option<Option<usize>> {
+        if self.default_id == id {
+            return Some(None);
+        }
+        self.variants.iter().position(|v| v.id == id).map(Some)
+    }
+}
+
 /// A compiled variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariantDef {

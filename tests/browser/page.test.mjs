@@ -9,15 +9,14 @@ import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
-import { launchChromium } from './chromium.mjs';
-import { startServer } from '../../www/serve.mjs';
+import { startSite } from './chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'target', 'debug', 'kairos');
 const bundles = join(root, 'target', 'www-bundles');
 const tmp = mkdtempSync(join(tmpdir(), 'kairos-browser-'));
 const SIGNING = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'signing.json'), 'utf8'));
-let server, browser, base;
+let site, browser, base;
 
 const SCENARIOS = {
   demo: 'examples/demo/rules.json',
@@ -42,15 +41,11 @@ before(async () => {
   execFileSync(cli, ['compile', join(root, SCENARIOS.demo), '-o', join(bundles, 'demo-signed.bin'), '--sign', join(tmp, 'site.key')]);
   const misSigned = readFileSync(join(bundles, 'demo-signed.bin')); misSigned[misSigned.length - 9] ^= 0x01;
   writeFileSync(join(bundles, 'demo-mis-signed.bin'), misSigned);
-  server = await startServer(0);
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await launchChromium();
+  site = await startSite();
+  ({ browser, base } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => site?.close());
 
 /** An anonymous id in the edge's form, outside the demo's holdout: `kairos bucket demo-2026 ID` is 7866. */
 const TEST_ID = 'aAQEBAQEBAQEBAQEBAQEBAQ';

@@ -10,8 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync, mkdtempSync, copyFileSync } fro
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './chromium.mjs';
-import { startServer } from '../../www/serve.mjs';
+import { startSite } from './chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'target', 'debug', 'kairos');
@@ -23,7 +22,7 @@ const DEBUG_SECRET = 'qa-debug-0123456789';
 const DEBUG_KEY = createHash('sha256').update(DEBUG_SECRET).digest('hex');
 /** Outside the demo's 10 % holdout (bucket 7866 for salt demo-2026), as in page.test.mjs. */
 const TEST_ID = 'aAQEBAQEBAQEBAQEBAQEBAQ';
-let server, browser, base;
+let site, browser, base;
 
 const kairos = (...args) => execFileSync(cli, args, { encoding: 'utf8' }).trim();
 const token = (...slots) => kairos('preview', '--key', join(tmp, 'site.key'), ...slots.flatMap((s) => ['--slot', s]));
@@ -33,15 +32,11 @@ before(async () => {
   writeFileSync(join(tmp, 'site.key'), `${SIGNING.seed}\n`, { mode: 0o600 });
   writeFileSync(join(tmp, 'other.key'), `${'42'.repeat(32)}\n`, { mode: 0o600 });
   kairos('compile', join(root, 'examples/demo/rules.json'), '-o', join(bundles, 'preview-demo.bin'), '--sign', join(tmp, 'site.key'));
-  server = await startServer(0);
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await launchChromium();
+  site = await startSite();
+  ({ browser, base } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => site?.close());
 
 function pageHtml({ debugKey } = {}) {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>

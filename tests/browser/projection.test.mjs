@@ -8,8 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { launchChromium } from './chromium.mjs';
-import { startServer } from '../../www/serve.mjs';
+import { startSite } from './chromium.mjs';
 import { compile, cookies, ROOT, startWorker } from '../worker/harness.mjs';
 
 const dir = join(ROOT, 'tests/vectors/projection');
@@ -17,26 +16,24 @@ const cli = join(ROOT, 'target/debug/kairos');
 const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')).slots;
 const context = JSON.parse(readFileSync(join(dir, 'context.json'), 'utf8'));
 const pageHtml = readFileSync(join(dir, 'page.html'), 'utf8');
-let server, base, browser, origin, w;
+let site, base, browser, origin, w;
 
 before(async () => {
   mkdirSync(join(ROOT, 'target/www-bundles'), { recursive: true });
   execFileSync(cli, ['compile', join(dir, 'rules.json'), '-o', join(ROOT, 'target/www-bundles/projection.bin')]);
-  server = await startServer(0);
-  base = `http://127.0.0.1:${server.address().port}`;
+  site = await startSite();
+  ({ base, browser } = site);
   origin = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(pageHtml); });
   await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
   w = await startWorker({ origin: `http://127.0.0.1:${origin.address().port}` });
   await w.kv.put('bundle', compile('tests/vectors/projection/rules.json'));
   await w.kv.put('customer/cust-7', JSON.stringify({ profile: context.profile }));
-  browser = await launchChromium();
 });
 
 after(async () => {
-  await browser?.close();
+  await site?.close();
   await w?.mf.dispose();
   origin?.close();
-  server?.close();
 });
 
 /** Each slot element's state: its variant marker, inner HTML and attributes (page bookkeeping and

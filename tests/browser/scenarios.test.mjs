@@ -8,20 +8,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchChromium } from './chromium.mjs';
-import { startServer } from '../../www/serve.mjs';
+import { startSite } from './chromium.mjs';
 import { ROOT, caseFiles, compareEveryWay, compileBundle } from '../scenario-cases.mjs';
 
 const files = caseFiles();
 const bundles = join(ROOT, 'target', 'www-bundles', 'vectors'); // served at /bundles/vectors/
-let server, browser, decided;
+let site, decided;
 
 before(async () => {
   mkdirSync(bundles, { recursive: true });
   for (const { file, bundle } of files) compileBundle(bundle, join(bundles, file.replace('.cases.json', '.bin')));
-  server = await startServer(0);
-  const base = `http://127.0.0.1:${server.address().port}`;
-  browser = await launchChromium();
+  site = await startSite();
+  const { browser, base } = site;
   const page = await (await browser.newContext()).newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -43,10 +41,7 @@ before(async () => {
   assert.deepEqual(errors, []);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => site?.close());
 
 files.forEach(({ file, doc }, i) => {
   test(`the page module in Chromium decides as written, by context and by visitor: ${file}`, () => {

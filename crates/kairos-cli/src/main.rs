@@ -1,4 +1,5 @@
-//! `kairos`: check, compile, decide and rewrite from the command line.
+//! `kairos`: check, compile, decide and rewrite from the command line; sign bundles and QA
+//! preview tokens (keys.rs, preview.rs); generate, replay and measure event logs.
 //!
 //! Owns: argument parsing (clap, declared in cli.rs), files, standard streams and exit codes.
 //! Deciding, compiling, rewriting and replaying are library calls into kairos, kairos-edge and

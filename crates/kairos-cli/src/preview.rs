@@ -13,8 +13,7 @@ pub fn run(args: PreviewArgs) -> Result<String> {
     let now = now_ms()?;
     if let Some(token) = &args.read {
         // clap requires --public-key with --read.
-        let key = keys::public_key(args.public_key.as_deref().unwrap_or_default())?;
-        let preview = preview::verify(token, &key, now).map_err(|e| CliError::new(e.code(), e.message))?;
+        let preview = verified(token, args.public_key.as_deref().unwrap_or_default())?;
         let slots: serde_json::Map<String, serde_json::Value> =
             preview.slots().iter().map(|(s, v)| (s.clone(), v.as_str().into())).collect();
         let out = serde_json::json!({
@@ -50,12 +49,17 @@ pub fn run(args: PreviewArgs) -> Result<String> {
 /// `decide --preview TOKEN`: the preview, if the key signed it and it has not expired; pairs
 /// the bundle lacks are warned about on standard error, as a page warns in its console.
 pub fn read(token: &str, public_key: &str, engine: &kairos::Engine) -> Result<Preview> {
-    let key = keys::public_key(public_key)?;
-    let preview = preview::verify(token, &key, now_ms()?).map_err(|e| CliError::new(e.code(), e.message))?;
+    let preview = verified(token, public_key)?;
     if let Some(unknown) = preview.unknown_in(&engine.program) {
         eprintln!("warning[E_PREVIEW]: {unknown}");
     }
     Ok(preview)
+}
+
+/// The preview in `token` if `public_key` (hex or a .pub file) signed it and it has not expired.
+fn verified(token: &str, public_key: &str) -> Result<Preview> {
+    let key = keys::public_key(public_key)?;
+    preview::verify(token, &key, now_ms()?).map_err(|e| CliError::new(e.code(), e.message))
 }
 
 /// Every forced pair must exist in the bundle; the error lists what each slot offers.
@@ -69,7 +73,7 @@ fn check_against(preview: &Preview, engine: &kairos::Engine, path: &str) -> Resu
                 format!("{path}: no slot `{slot}`; its slots are {}", names.join(", ")),
             ));
         };
-        if def.default_id != *variant && !def.variants.iter().any(|v| v.id == *variant) {
+        if def.choice(variant).is_none() {
             let mut ids = vec![format!("{} (default)", def.default_id)];
             ids.extend(def.variants.iter().map(|v| v.id.clone()));
             return Err(CliError::new(

@@ -8,9 +8,10 @@
 //! Owns: edge signals, cookies, the anonymous id (`anonymous`), KV customer records, the signed
 //! history cookie, the handoff to the page (`handoff`: the state island, pending page events),
 //! exposure batches for the collector (`collect`), email open tokens, OpenFeature's remote
-//! evaluation (`ofrep`), base64 for cookies and tokens (`b64`), and (feature `rewrite`) the
-//! streaming slot rewrite with lol_html for native use. Must not import
-//! wasm-bindgen, js-sys or the `worker` crate: everything here runs and is tested natively.
+//! evaluation (`ofrep`), QA preview tokens and their session cookie (`preview`), base64 for
+//! cookies and tokens (`b64`), and (feature `rewrite`) the streaming slot rewrite with lol_html
+//! for native use. Must not import wasm-bindgen, js-sys or the `worker` crate: everything here
+//! runs and is tested natively.
 
 pub mod anonymous;
 mod b64;

@@ -1,7 +1,7 @@
 //! A line chart of segment sizes over time, as a standalone SVG written by hand (no dependency).
 //! Every label (bundle and segment names, times) is escaped for XML.
 
-use super::report::{short_time, Report};
+use super::report::{short_time, Report, SegmentCount, StepRow};
 use kairos::time::DAY_MS;
 use kairos::Sink;
 use std::fmt::Write;
@@ -53,6 +53,26 @@ fn nice_axis(max: u64) -> (u64, u64) {
 
 fn number(n: f64) -> String {
     format!("{:.1}", n)
+}
+
+/// One field of segment `s`'s counts in each of `rows`.
+fn counts(rows: &[StepRow], s: usize, field: fn(&SegmentCount) -> u64) -> impl Iterator<Item = u64> + '_ {
+    rows.iter().map(move |r| r.segments.get(s).map_or(0, field))
+}
+
+/// A horizontal rule across the plot at `y`, labelled at its left end (`attrs`: more label
+/// attributes, each with a leading space).
+fn labelled_rule(out: &mut String, y: f64, stroke: &str, label: &str, attrs: &str) {
+    let _ = writeln!(
+        out,
+        "<line x1=\"{LEFT}\" y1=\"{yy}\" x2=\"{}\" y2=\"{yy}\" stroke=\"{stroke}\"/>\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#555555\"{attrs}>{}</text>",
+        number(WIDTH - RIGHT),
+        number(LEFT - 8.0),
+        number(y + 4.0),
+        xml_escape(label),
+        yy = number(y),
+    );
 }
 
 /// How many steps each entries/exits bar sums: the fewest of a few natural groupings (1, 2, 3,
@@ -149,12 +169,10 @@ impl Report {
         }
         for (s, name) in self.segments.iter().enumerate() {
             let colour = COLOURS[s % COLOURS.len()];
-            let counts = |f: fn(&super::report::SegmentCount) -> u64| {
-                self.rows.iter().map(move |r| r.segments.get(s).map_or(0, f))
-            };
-            let peak = counts(|c| c.size).max().unwrap_or(0);
+            let peak = counts(&self.rows, s, |c| c.size).max().unwrap_or(0);
             let now = self.rows.last().and_then(|r| r.segments.get(s)).map_or(0, |c| c.size);
-            let (entered, left): (u64, u64) = (counts(|c| c.entered).sum(), counts(|c| c.left).sum());
+            let entered: u64 = counts(&self.rows, s, |c| c.entered).sum();
+            let left: u64 = counts(&self.rows, s, |c| c.left).sum();
             let top = HEADER + s as f64 * PANEL;
             let _ = writeln!(
                 out,
@@ -170,15 +188,7 @@ impl Report {
             // 0, the top, and the middle when it is a whole number.
             let middle = (axis_top % 2 == 0).then_some(axis_top / 2);
             for v in std::iter::once(0).chain(middle).chain([axis_top]) {
-                let _ = writeln!(
-                    out,
-                    "<line x1=\"{LEFT}\" y1=\"{yy}\" x2=\"{}\" y2=\"{yy}\" stroke=\"#e6e6e6\"/>\
-                     <text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#555555\">{v}</text>",
-                    number(LEFT + plot_w),
-                    number(LEFT - 8.0),
-                    number(y(v) + 4.0),
-                    yy = number(y(v)),
-                );
+                labelled_rule(&mut out, y(v), "#e6e6e6", &v.to_string(), "");
             }
             let mut points = String::new();
             for r in &self.rows {
@@ -206,35 +216,22 @@ impl Report {
             let groups: Vec<(i64, u64, u64)> = self
                 .rows
                 .chunks(group)
-                .map(|g| {
-                    let sum = |f: fn(&super::report::SegmentCount) -> u64| {
-                        g.iter().map(|r| r.segments.get(s).map_or(0, f)).sum::<u64>()
-                    };
-                    (g[0].at, sum(|c| c.entered), sum(|c| c.left))
-                })
+                .map(|g| (g[0].at, counts(g, s, |c| c.entered).sum(), counts(g, s, |c| c.left).sum()))
                 .collect();
             let flow_max = groups.iter().map(|&(_, e, l)| e.max(l)).max().unwrap_or(0).max(1);
             let mid = base + FLOW_HEIGHT / 2.0 + 2.0;
             let half = FLOW_HEIGHT / 2.0 - 4.0;
             let bar_w = (step_w * group as f64 - 1.0).max(1.0);
-            let _ = writeln!(
-                out,
-                "<line x1=\"{LEFT}\" y1=\"{m}\" x2=\"{}\" y2=\"{m}\" stroke=\"#bbbbbb\"/>\
-                 <text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#555555\" font-size=\"10\">±{flow_max}</text>",
-                number(LEFT + plot_w),
-                number(LEFT - 8.0),
-                number(mid + 3.0),
-                m = number(mid),
-            );
+            labelled_rule(&mut out, mid, "#bbbbbb", &format!("±{flow_max}"), " font-size=\"10\"");
             for (at, e, l) in groups {
                 let bx = (x(at) - step_w / 2.0).max(LEFT);
                 let w = bar_w.min(LEFT + plot_w - bx).max(1.0);
-                for (count, sign, fill) in [(e, -1.0, ENTERED), (l, 1.0, LEFT_SEGMENT)] {
+                for (count, up, fill) in [(e, true, ENTERED), (l, false, LEFT_SEGMENT)] {
                     if count == 0 {
                         continue;
                     }
                     let h = (count as f64 / flow_max as f64 * half).max(1.0);
-                    let top_y = if sign < 0.0 { mid - h } else { mid };
+                    let top_y = if up { mid - h } else { mid };
                     let _ = writeln!(
                         out,
                         "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"/>",

@@ -111,3 +111,23 @@ pub fn decide_checked(engine: &Engine, ctx: &Context) -> String {
     }
     json
 }
+
+/// The instant the preview targets run at (edge_request, preview_token).
+pub const PREVIEW_NOW: i64 = 1_780_000_000_000;
+
+/// The site key of the preview targets: it signs their tokens and (edge_request) the KV bundle.
+pub fn site_key() -> &'static kairos::signing::SigningKey {
+    static KEY: std::sync::OnceLock<kairos::signing::SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| kairos::signing::SigningKey::from_seed([5; 32]).expect("a key"))
+}
+
+/// A preview of two demo slots, valid for an hour after [`PREVIEW_NOW`], and its token.
+pub fn demo_preview() -> &'static (kairos::preview::Preview, String) {
+    static PREVIEW: std::sync::OnceLock<(kairos::preview::Preview, String)> = std::sync::OnceLock::new();
+    PREVIEW.get_or_init(|| {
+        let pairs = vec![("offer".into(), "propensity_override".into()), ("hero".into(), "brand".into())];
+        let preview = kairos::preview::Preview::new(PREVIEW_NOW + 3_600_000, pairs).expect("a preview");
+        let token = preview.sign(site_key());
+        (preview, token)
+    })
+}
