@@ -275,6 +275,10 @@ pub struct ReplayArgs {
     /// Customers whose log never states consent get no personalisation (default: assumed given)
     #[arg(long = "require-consent")]
     pub require_consent: bool,
+    /// Threads to replay on (customers are split between them; the report is the same whatever
+    /// the count) [default: every core]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
 }
 
 #[derive(Args, Debug)]

@@ -3,7 +3,7 @@
 use crate::args::{one_stdin, read, write};
 use crate::cli::{Format, ReplayArgs};
 use crate::error::{CliError, Result, E_EVENT_LOG, E_IO};
-use kairos_replay::{Replay, ReplayOptions};
+use kairos_replay::{replay_threads, ReplayOptions};
 
 pub fn run(args: ReplayArgs) -> Result<String> {
     let (bundle, events) = (&args.bundle, &args.events);
@@ -27,21 +27,18 @@ pub fn run(args: ReplayArgs) -> Result<String> {
         }
     }
     let engine = crate::load::rules_or_bundle(bundle, &read(bundle)?)?;
-    let mut replay = Replay::new(&engine, opts);
+    let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
     let result = if events == "-" {
-        replay.read(std::io::stdin().lock())
+        replay_threads(&engine, opts, std::io::stdin().lock(), threads)
     } else {
         // Read in big chunks by the replay itself: no BufReader needed.
-        replay.read(std::fs::File::open(events).map_err(|e| CliError::io(events, &e))?)
+        replay_threads(&engine, opts, std::fs::File::open(events).map_err(|e| CliError::io(events, &e))?, threads)
     };
-    result.map_err(|e| {
+    let report = result.map_err(|e| {
         // Line 0: the input itself could not be read.
         let code = if e.line == 0 { E_IO } else { E_EVENT_LOG };
         CliError::new(code, format!("{events}: {e}"))
     })?;
-    let report = replay.finish();
-    // The process ends soon: freeing every customer's history one by one would only cost time.
-    std::mem::forget(replay);
     let text = match args.format {
         Format::Csv => report.to_csv(),
         Format::Svg => report.to_svg(),

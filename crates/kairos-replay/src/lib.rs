@@ -47,4 +47,4 @@ pub mod svg;
 mod types;
 
 pub use report::{Report, SegmentCount, StepRow};
-pub use state::{Lookback, Replay, ReplayError, ReplayOptions, Stats};
+pub use state::{replay_threads, Lookback, Replay, ReplayError, ReplayOptions, Stats};

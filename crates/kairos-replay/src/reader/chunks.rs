@@ -21,6 +21,16 @@ pub enum ChunkError {
     Io(io::Error),
 }
 
+impl ChunkError {
+    /// The same error again (an I/O error by its kind and message), for each of several readers.
+    pub fn duplicate(&self) -> ChunkError {
+        match self {
+            ChunkError::LineTooLong(n) => ChunkError::LineTooLong(*n),
+            ChunkError::Io(e) => ChunkError::Io(io::Error::new(e.kind(), e.to_string())),
+        }
+    }
+}
+
 /// Chunk size; a longer line grows the buffer (up to `max_line`).
 const CHUNK: usize = 1 << 20;
 

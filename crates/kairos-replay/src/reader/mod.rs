@@ -9,11 +9,12 @@
 //! Errors carry the byte offset in the line where they were found.
 //!
 //! Here: the values a line yields ([`Line`], [`Val`]), what the caller wants of it ([`Wanted`]),
-//! and the [`Scanner`]'s cursor. `shapes` reads the line shapes (the exact layout `kairos gen`
+//! and the [`Scanner`]'s cursor. `key` reads only whose a line is and when ([`Key`]), `shapes` reads the line shapes (the exact layout `kairos gen`
 //! writes fast, any other object field by field), `value` the JSON values in them (strings,
 //! numbers, timestamps, skipping), `chunks` the input in runs of whole lines.
 
 mod chunks;
+mod key;
 mod shapes;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ mod value;
 use std::borrow::Cow;
 
 pub use chunks::{each_text, ChunkError, Chunks, Text, TextError};
+pub use key::Key;
 
 /// A property or profile value as read; nested arrays and objects are `Nested` (rules cannot read
 /// them: contexts skip them too).

@@ -59,7 +59,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// `{ "key": value, … }`, calling `field` with the cursor on each value.
-    fn object(&mut self, field: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), ScanError>) -> Result<(), ScanError> {
+    pub(super) fn object(
+        &mut self,
+        field: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
         self.expect(b'{', "`{`")?;
         self.blank();
         if self.peek() == Some(b'}') {
@@ -318,7 +321,7 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    fn text(&mut self, what: &str) -> Result<Cow<'a, str>, ScanError> {
+    pub(super) fn text(&mut self, what: &str) -> Result<Cow<'a, str>, ScanError> {
         if self.peek() == Some(b'"') {
             self.string()
         } else {

@@ -14,6 +14,7 @@ mod names;
 mod options;
 mod read;
 mod session;
+mod shards;
 mod step;
 
 use super::report::StepRow;
@@ -24,6 +25,7 @@ use kairos::Engine;
 use names::Names;
 
 pub use options::{ReplayError, ReplayOptions, MAX_LINE_BYTES, MAX_STEPS, UNBOUNDED_LOOKBACK};
+pub use shards::replay_threads;
 
 // Still public here (`kairos_replay::state::Stats`); defined in `types`, which the report shares
 // without depending on the replay.
@@ -58,10 +60,43 @@ pub struct Replay<'e> {
     scratch: Context,
     /// Events `scratch` does not need right now, kept for their strings.
     spare: Vec<Event>,
+    /// Which customers this replay keeps, when it is one shard of several.
+    shard: Shard,
+    /// Customers held just before each step's count (the peak is taken from these, so that it is
+    /// the same however the customers are sharded).
+    resident_at_steps: Vec<usize>,
+}
+
+/// One of `of` replays that split the customers between them by a hash of their id.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shard {
+    pub(super) index: u32,
+    pub(super) of: u32,
+}
+
+impl Shard {
+    const WHOLE: Shard = Shard { index: 0, of: 1 };
+
+    pub(super) fn owns(self, id: &str) -> bool {
+        self.of <= 1 || shard_of(id, self.of) == self.index
+    }
+}
+
+/// The shard of a customer id: high bits of a hash, as the maps use the low ones for buckets.
+fn shard_of(id: &str, of: u32) -> u32 {
+    use std::hash::BuildHasher;
+    let hash = std::hash::BuildHasherDefault::<kairos::NameHasher>::default().hash_one(IdKey::new(id));
+    ((hash >> 32) % u64::from(of.max(1))) as u32
 }
 
 impl<'e> Replay<'e> {
     pub fn new(engine: &'e Engine, opts: ReplayOptions) -> Replay<'e> {
+        Replay::sharded(engine, opts, Shard::WHOLE)
+    }
+
+    /// A replay of the customers of one shard: it reads every line's key (to count the same
+    /// steps as the others) and applies only its own customers' lines.
+    pub(super) fn sharded(engine: &'e Engine, opts: ReplayOptions, shard: Shard) -> Replay<'e> {
         let (lookback, lookback_source) = match (opts.lookback, engine.program.longest_window_ms()) {
             (Some(l), _) => (l, Lookback::Given),
             (None, Some(w)) => (w, Lookback::Bundle),
@@ -92,6 +127,8 @@ impl<'e> Replay<'e> {
             stats: Stats::default(),
             scratch: Context::default(),
             spare: Vec::new(),
+            shard,
+            resident_at_steps: Vec::new(),
         }
     }
 

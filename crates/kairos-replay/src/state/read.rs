@@ -6,7 +6,7 @@ use super::options::{ReplayError, LISTED_BAD_LINES, MAX_LINE_BYTES};
 use super::step::Flow;
 use super::Replay;
 use crate::ids::IdKey;
-use crate::reader::{each_text, ChunkError, Line, ScanError, Scanner, Text, TextError, Val};
+use crate::reader::{each_text, ChunkError, Key, Line, ScanError, Scanner, Text, TextError, Val};
 use kairos::context::MAX_STRING_BYTES;
 use std::io::Read;
 
@@ -26,25 +26,45 @@ impl Replay<'_> {
     /// Reads NDJSON lines to the end of `input` (or past `to`). Can be called again with more.
     pub fn read<R: Read>(&mut self, input: R) -> Result<(), ReplayError> {
         let read = each_text(input, MAX_LINE_BYTES, |text| {
-            if self.done {
-                return Ok(false);
-            }
-            match text {
-                Text::Lines(text) => self.lines(text)?,
-                Text::NotUtf8 { valid } => {
-                    self.line_no += 1;
-                    self.bad(self.line_no, valid.chars().count() + 1, "invalid UTF-8".into())?;
-                }
-            }
+            self.text(text)?;
             Ok(!self.done)
         });
         match read {
             Ok(()) => Ok(()),
             Err(TextError::Each(e)) => Err(e),
-            Err(TextError::Chunk(ChunkError::LineTooLong(n))) => {
-                Err(ReplayError { line: self.line_no + 1, column: 1, message: format!("line longer than {n} bytes") })
+            Err(TextError::Chunk(e)) => Err(self.input_error(e)),
+        }
+    }
+
+    /// Whether this replay has read all it will (past `to`, or too many steps).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// One run of whole lines (or one line that is not UTF-8).
+    pub(super) fn text(&mut self, text: Text) -> Result<(), ReplayError> {
+        if self.done {
+            return Ok(());
+        }
+        match text {
+            Text::Lines(text) => self.lines(text),
+            Text::NotUtf8 { valid } => {
+                self.line_no += 1;
+                if self.shard.index > 0 {
+                    return Ok(());
+                }
+                self.bad(self.line_no, valid.chars().count() + 1, "invalid UTF-8".into())
             }
-            Err(TextError::Chunk(ChunkError::Io(e))) => Err(ReplayError { line: 0, column: 0, message: e.to_string() }),
+        }
+    }
+
+    /// The input could not be read in whole lines: at the next line, or (I/O) not at a line.
+    pub(super) fn input_error(&self, e: ChunkError) -> ReplayError {
+        match e {
+            ChunkError::LineTooLong(n) => {
+                ReplayError { line: self.line_no + 1, column: 1, message: format!("line longer than {n} bytes") }
+            }
+            ChunkError::Io(e) => ReplayError { line: 0, column: 0, message: e.to_string() },
         }
     }
 
@@ -54,11 +74,26 @@ impl Replay<'_> {
         while !sc.at_end() && !self.done {
             let start = sc.i;
             self.line_no += 1;
+            // Every shard moves its clock by every line's key; only the line's owner reads the
+            // rest. A line without a key is bad, and shard 0 says why.
+            let key = sc.key();
+            let owned = match &key {
+                Some(key) => self.shard.owns(&key.id),
+                None => self.shard.index == 0,
+            };
+            if !owned {
+                if let Some(key) = key {
+                    // Too many steps is reported by the line's owner; here it only stops.
+                    let _ = self.clock(key.at);
+                }
+                sc.skip_line();
+                continue;
+            }
             match sc.line(&mut line, &mut self.names) {
                 Ok(false) => {}
                 Ok(true) => {
                     self.stats.lines += 1;
-                    if let Err((at, message)) = self.apply(&mut line, text) {
+                    if let Err((at, message)) = self.apply(&mut line, text, key) {
                         let column = at.and_then(|at| text.get(start..at)).map_or(1, |s| s.chars().count() + 1);
                         self.bad(self.line_no, column, message)?;
                     }
@@ -68,6 +103,10 @@ impl Replay<'_> {
                     sc.i = e.at;
                     sc.skip_line();
                     self.stats.lines += 1;
+                    if let Some(key) = key {
+                        // The clock moves by the key whatever the rest of the line holds.
+                        let _ = self.clock(key.at);
+                    }
                     self.bad(self.line_no, column, e.message)?;
                 }
             }
@@ -88,22 +127,33 @@ impl Replay<'_> {
 
     /// Applies one scanned line of `text`. Errors carry the offset in `text` they are about, if
     /// not the whole line.
-    fn apply<'a>(&mut self, line: &mut Line<'a>, text: &'a str) -> Result<(), (Option<usize>, String)> {
-        self.apply_line(line, text).map_err(|e| match e {
+    fn apply<'a>(
+        &mut self,
+        line: &mut Line<'a>,
+        text: &'a str,
+        key: Option<Key<'a>>,
+    ) -> Result<(), (Option<usize>, String)> {
+        self.apply_line(line, text, key).map_err(|e| match e {
             Bad::Line(m) => (None, m),
             Bad::At(e) => (Some(e.at), e.message),
         })
     }
 
-    fn apply_line<'a>(&mut self, line: &mut Line<'a>, text: &'a str) -> Result<(), Bad> {
-        let id =
-            line.customer.as_ref().or(line.anonymous.as_ref()).ok_or_else(|| {
-                "no customer id: give one in `c`, `customer_id`, `userId` or `anonymousId`".to_string()
-            })?;
-        if id.is_empty() || id.len() > MAX_STRING_BYTES {
-            return Err(format!("the customer id must be 1 to {MAX_STRING_BYTES} bytes").into());
+    /// Moves the clock to a line's time: counts the step boundaries before it.
+    fn clock(&mut self, at: i64) -> Result<Flow, String> {
+        let flow = self.advance(at)?;
+        if flow == Flow::Go {
+            self.latest = Some(self.latest.map_or(at, |l| l.max(at)));
         }
-        let at = line.at.ok_or_else(|| "no time: give one in `t` (epoch ms) or `timestamp` (RFC 3339)".to_string())?;
+        Ok(flow)
+    }
+
+    fn apply_line<'a>(&mut self, line: &mut Line<'a>, text: &'a str, key: Option<Key<'a>>) -> Result<(), Bad> {
+        let Some(Key { id, at }) = key else { return Err(why_no_key(line).into()) };
+        // First, so that every shard's clock moves by every keyed line, bad or not.
+        if self.clock(at)? == Flow::Stop {
+            return Ok(());
+        }
         let name: Option<&str> = match (line.name.as_deref(), line.kind.as_deref()) {
             (Some(n), _) => Some(n),
             (None, Some("page")) => Some("page_viewed"),
@@ -116,13 +166,9 @@ impl Replay<'_> {
                 return Err(format!("the event name exceeds {MAX_STRING_BYTES} bytes").into());
             }
         }
-        if self.advance(at)? == Flow::Stop {
-            return Ok(());
-        }
         if self.counted.is_some_and(|c| at <= c) {
             self.stats.late += 1;
         }
-        self.latest = Some(self.latest.map_or(at, |l| l.max(at)));
         let info = match (line.name_id, name) {
             (Some(id), Some(_)) if line.name.is_some() => Some(id),
             (_, n) => n.map(|n| self.names.lookup(n)),
@@ -139,11 +185,11 @@ impl Replay<'_> {
         let (engine, assume, timeout) = (self.engine, self.opts.assume_consent, self.opts.session_timeout);
         let max_history = engine.program.max_history as usize;
         let segments = engine.program.segments.len();
-        let key = IdKey::new(id);
+        let key = IdKey::new(&id);
         let slot = match self.index.get(&key) {
             Some(&slot) => slot,
             None => {
-                let customer = Customer::new(id, assume, segments);
+                let customer = Customer::new(&id, assume, segments);
                 let slot = match self.free.pop() {
                     Some(s) => {
                         self.customers[s as usize] = Some(customer);
@@ -176,5 +222,17 @@ impl Replay<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Why a line has no key, in the words of the field to fix.
+fn why_no_key(line: &Line) -> String {
+    match (line.customer.as_ref().or(line.anonymous.as_ref()), line.at) {
+        (None, _) => "no customer id: give one in `c`, `customer_id`, `userId` or `anonymousId`".into(),
+        (Some(id), _) if id.is_empty() || id.len() > MAX_STRING_BYTES => {
+            format!("the customer id must be 1 to {MAX_STRING_BYTES} bytes")
+        }
+        (Some(_), None) => "no time: give one in `t` (epoch ms) or `timestamp` (RFC 3339)".into(),
+        (Some(_), Some(_)) => "the customer id and time could not be read".into(),
     }
 }

@@ -62,6 +62,8 @@ impl Replay<'_> {
             }
             self.next = Some(next);
         }
+        self.stats.peak_resident = self.resident_at_steps.iter().copied().max().unwrap_or(0).max(self.stats.resident);
+        self.canonical_missing();
         let prog = &self.engine.program;
         Report {
             bundle: prog.name.clone(),
@@ -87,6 +89,7 @@ impl Replay<'_> {
 
     /// Decides every customer seen within the lookback at `at`; forgets the others.
     fn count(&mut self, at: i64) {
+        self.resident_at_steps.push(self.stats.resident);
         let prog = &self.engine.program;
         let cutoff = at.saturating_sub(self.lookback);
         let mut row = StepRow {
@@ -183,4 +186,24 @@ impl Replay<'_> {
         self.counted = Some(at);
         self.rows.push(row);
     }
+}
+
+impl Replay<'_> {
+    /// Missing signals sorted by name ([`missing_order`]), every row with a count for each: first-seen order would
+    /// depend on which customer came first, and so on how customers are sharded.
+    fn canonical_missing(&mut self) {
+        let mut order: Vec<usize> = (0..self.missing_names.len()).collect();
+        order.sort_by(|&a, &b| missing_order(&self.missing_names[a], &self.missing_names[b]));
+        self.missing_names = order.iter().map(|&i| std::mem::take(&mut self.missing_names[i])).collect();
+        self.missing_totals = order.iter().map(|&i| self.missing_totals[i]).collect();
+        for row in &mut self.rows {
+            row.missing = order.iter().map(|&i| row.missing.get(i).copied().unwrap_or(0)).collect();
+        }
+        self.missing_ids = self.missing_names.iter().enumerate().map(|(i, m)| (m.clone(), i as u32)).collect();
+    }
+}
+
+/// How missing signals are listed: by name, the signals counted together last.
+pub(super) fn missing_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (a == OTHER_SIGNALS, a).cmp(&(b == OTHER_SIGNALS, b))
 }

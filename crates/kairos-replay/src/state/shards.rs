@@ -1,0 +1,185 @@
+//! Replaying on several threads: customers are split between shards by a hash of their id, each
+//! shard a [`Replay`] of its own on its own thread, and the shards' reports are added up into the
+//! one a single replay would give, byte for byte.
+//!
+//! One thread reads the input in chunks of whole lines and hands every chunk to every shard.
+//! Each shard reads every line's key (customer and time: cheap, see [`crate::reader::Key`]), so
+//! that all of them count the same step boundaries at the same lines, and reads the rest only of
+//! its own customers' lines. What a customer's decisions depend on (their own lines, and the step
+//! time) is therefore the same as in one replay.
+
+use super::{Replay, ReplayError, ReplayOptions, Shard, MAX_LINE_BYTES};
+use crate::reader::{each_text, Text, TextError};
+use crate::report::{Report, StepRow};
+use kairos::Engine;
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
+
+/// Chunks a shard may have waiting: enough to keep it busy, few enough to bound memory.
+const QUEUED_CHUNKS: usize = 4;
+
+/// A chunk as handed to every shard.
+enum Piece {
+    Lines(Arc<str>),
+    NotUtf8(Arc<str>),
+    /// The input could not be read further; each shard places the error at its own next line.
+    Failed(crate::reader::ChunkError),
+}
+
+/// Replays `input` on `threads` threads (1: on this one) and returns the report, the same
+/// whatever the thread count. The first error by line number wins, as in one replay.
+pub fn replay_threads<R: Read>(
+    engine: &Engine,
+    opts: ReplayOptions,
+    input: R,
+    threads: usize,
+) -> Result<Report, ReplayError> {
+    let of = u32::try_from(threads.clamp(1, 256)).unwrap_or(1);
+    if of == 1 {
+        let mut replay = Replay::new(engine, opts);
+        replay.read(input)?;
+        return Ok(replay.finish());
+    }
+    let done = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let mut senders = Vec::new();
+        let mut workers = Vec::new();
+        for index in 0..of {
+            let (tx, rx) = sync_channel::<Arc<Piece>>(QUEUED_CHUNKS);
+            senders.push(tx);
+            let (opts, done) = (opts.clone(), &done);
+            workers.push(scope.spawn(move || {
+                let mut replay = Replay::sharded(engine, opts, Shard { index, of });
+                let mut failed = None;
+                for piece in rx {
+                    if failed.is_some() || replay.is_done() {
+                        continue;
+                    }
+                    let result = match &*piece {
+                        Piece::Lines(text) => replay.text(Text::Lines(text)),
+                        Piece::NotUtf8(valid) => replay.text(Text::NotUtf8 { valid }),
+                        Piece::Failed(e) => Err(replay.input_error(e.duplicate())),
+                    };
+                    if let Err(e) = result {
+                        failed = Some(e);
+                    }
+                    if failed.is_some() || replay.is_done() {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                let result = match failed {
+                    Some(e) => Err(e),
+                    None => Ok((replay.finish(), std::mem::take(&mut replay.resident_at_steps))),
+                };
+                // Freeing every customer one by one would only cost time here too.
+                std::mem::forget(replay);
+                result
+            }));
+        }
+        let send = |piece: Piece| {
+            let piece = Arc::new(piece);
+            for tx in &senders {
+                // A shard gone (it panicked) shows when its thread is joined.
+                let _ = tx.send(Arc::clone(&piece));
+            }
+        };
+        let read = each_text(input, MAX_LINE_BYTES, |text| {
+            send(match text {
+                Text::Lines(text) => Piece::Lines(Arc::from(text)),
+                Text::NotUtf8 { valid } => Piece::NotUtf8(Arc::from(valid)),
+            });
+            Ok::<bool, ()>(done.load(Ordering::Relaxed) < of as usize)
+        });
+        if let Err(TextError::Chunk(e)) = read {
+            send(Piece::Failed(e));
+        }
+        drop(senders);
+        let mut parts = Vec::new();
+        let mut first_error: Option<ReplayError> = None;
+        for worker in workers {
+            match worker.join() {
+                Ok(Ok(part)) => parts.push(part),
+                Ok(Err(e)) => {
+                    // An I/O error (line 0) is where reading stopped: after any line's error.
+                    let rank = |e: &ReplayError| (e.line == 0, e.line);
+                    if first_error.as_ref().is_none_or(|f| rank(&e) < rank(f)) {
+                        first_error = Some(e);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        let mut parts = parts.into_iter();
+        match (first_error, parts.next()) {
+            (Some(e), _) => Err(e),
+            (None, Some(first)) => Ok(merge(first, parts)),
+            (None, None) => Err(ReplayError { line: 0, column: 0, message: "no shard finished".into() }),
+        }
+    })
+}
+
+/// Adds the shards' reports up. Every shard counted the same boundaries; customers are in one
+/// shard each, so counts add; missing signals are matched by name (each shard lists its own,
+/// sorted).
+fn merge(first: (Report, Vec<usize>), rest: impl Iterator<Item = (Report, Vec<usize>)>) -> Report {
+    let (mut total, mut resident) = first;
+    for (part, part_resident) in rest {
+        for (r, p) in resident.iter_mut().zip(&part_resident) {
+            *r += p;
+        }
+        let mut names = total.missing.clone();
+        names.extend(part.missing.iter().cloned());
+        names.sort_by(|a, b| super::step::missing_order(a, b));
+        names.dedup();
+        let place = |list: &[String], name: &str| list.iter().position(|m| m == name);
+        let widen = |row_missing: &[u64], from: &[String]| -> Vec<u64> {
+            names.iter().map(|n| place(from, n).and_then(|i| row_missing.get(i).copied()).unwrap_or(0)).collect()
+        };
+        total.missing_totals = widen(&total.missing_totals, &total.missing)
+            .iter()
+            .zip(widen(&part.missing_totals, &part.missing))
+            .map(|(a, b)| a + b)
+            .collect();
+        for (row, other) in total.rows.iter_mut().zip(&part.rows) {
+            let mine = widen(&row.missing, &total.missing);
+            row.missing = mine.iter().zip(widen(&other.missing, &part.missing)).map(|(a, b)| a + b).collect();
+            add_row(row, other);
+        }
+        total.missing = names;
+        let (s, o) = (&mut total.stats, &part.stats);
+        s.lines += o.lines;
+        s.events += o.events;
+        s.profile_updates += o.profile_updates;
+        s.skipped += o.skipped;
+        s.bad_lines.extend(o.bad_lines.iter().cloned());
+        s.late += o.late;
+        s.decisions += o.decisions;
+        s.resident += o.resident;
+        s.held_events += o.held_events;
+        s.evicted += o.evicted;
+    }
+    let s = &mut total.stats;
+    s.bad_lines.sort_by_key(|(line, _, _)| *line);
+    s.bad_lines.truncate(super::options::LISTED_BAD_LINES);
+    s.peak_resident = resident.iter().copied().max().unwrap_or(0).max(s.resident);
+    total
+}
+
+fn add_row(row: &mut StepRow, other: &StepRow) {
+    debug_assert_eq!(row.at, other.at, "shards count the same boundaries");
+    row.active += other.active;
+    row.evicted += other.evicted;
+    for (a, b) in row.segments.iter_mut().zip(&other.segments) {
+        a.size += b.size;
+        a.entered += b.entered;
+        a.left += b.left;
+        a.unknown += b.unknown;
+    }
+    for (a, b) in row.variants.iter_mut().zip(&other.variants) {
+        for (x, y) in a.iter_mut().zip(b) {
+            *x += y;
+        }
+    }
+}
