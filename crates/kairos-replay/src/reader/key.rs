@@ -28,7 +28,8 @@ impl<'a> Scanner<'a> {
         (!key.id.is_empty() && key.id.len() <= MAX_STRING_BYTES).then_some(key)
     }
 
-    /// `{"c":"ID","e":"NAME","t":MS` followed by `}` or `,"p":`, the layout `kairos gen` writes.
+    /// `{"c":"ID","e":"NAME","t":MS` followed by `}` or `,`: the layout `kairos gen` writes. A line
+    /// in this layout is its first `c`'s, whatever follows.
     fn compact_key(&mut self) -> Option<Key<'a>> {
         let rest = self.b.get(self.i..)?;
         let after_c = rest.strip_prefix(b"{\"c\":\"")?;
@@ -41,7 +42,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let tail = after_t.get(digits..)?;
-        if !(tail.starts_with(b"}") || tail.starts_with(b",\"p\":")) {
+        if !matches!(tail.first(), Some(b'}' | b',')) {
             return None;
         }
         let at = after_t.get(..digits)?.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));

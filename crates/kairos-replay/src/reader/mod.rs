@@ -186,11 +186,10 @@ impl<'a> Scanner<'a> {
 
     /// The offset of the next newline (or the end), for skipping a bad line.
     pub fn skip_line(&mut self) {
-        while let Some(c) = self.peek() {
-            self.i += 1;
-            if c == b'\n' {
-                return;
-            }
-        }
+        // `str::find` of a char searches a word at a time.
+        self.i = match self.s.get(self.i..).and_then(|rest| rest.find('\n')) {
+            Some(nl) => self.i + nl + 1,
+            None => self.b.len(),
+        };
     }
 }
