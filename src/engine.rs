@@ -2,7 +2,7 @@
 //! one `impl` block: loading and compiling, deciding, rendering one slot. The work itself is in
 //! [`crate::decide`] (choosing), [`crate::eval`] (conditions) and [`crate::history`] (windows).
 
-use crate::decide::{Decider, Decision, Options, RenderError, SlotDecision};
+use crate::decide::{Counted, Decider, Decision, Options, RenderError, SlotDecision};
 use crate::error::{CompileError, LoadError};
 use crate::eval::Tri;
 use crate::{ast, history, Context, Program};
@@ -107,9 +107,24 @@ impl Engine {
     /// reads another slot's decision (`{{decision.SLOT.FIELD}}` can send a slot to its default):
     /// pass [`Engine::reads_decisions`].
     pub fn decide_with_segments(&self, ctx: &Context, opts: Options, content: bool) -> (Decision, Vec<Tri>) {
-        let mut segments = Vec::with_capacity(self.program.segments.len());
-        let decision = Decider { engine: self }.decide_inner(ctx, None, opts, Some(&mut segments), content);
-        (decision, segments)
+        let mut counted = Counted::new(self.program.segments.len());
+        let decision = Decider { engine: self }.decide_inner(ctx, None, opts, Some(&mut counted), content);
+        (decision, counted.segments)
+    }
+
+    /// [`Engine::decide_with_segments`], and until when the decision holds: the first instant
+    /// after `ctx.now` at which time alone could change the decision or a segment (an event
+    /// leaving a window, local time crossing a bound the rules test, a score going stale, a
+    /// sequence's gap ending; every instant when rules read `now`, a dwell or days to a date).
+    /// The same context decided at any instant before it gives the same decision and segments,
+    /// provided no input changes. `i64::MAX`: nothing read depends on the clock.
+    ///
+    /// Session signals are the caller's: a context's session does not end by itself.
+    #[cfg(feature = "stability")]
+    pub fn decide_counted(&self, ctx: &Context, opts: Options, content: bool) -> (Decision, Vec<Tri>, i64) {
+        let mut counted = Counted::new(self.program.segments.len());
+        let decision = Decider { engine: self }.decide_inner(ctx, None, opts, Some(&mut counted), content);
+        (decision, counted.segments, counted.until)
     }
 
     /// Whether some content of the bundle reads another slot's decision (`{{decision.…}}`).

@@ -192,12 +192,40 @@ pub(crate) struct Decider<'e> {
     pub(crate) engine: &'e Engine,
 }
 
+/// What a replay counts of a decision besides the decision itself: every segment's truth (in
+/// bundle order) and, with the `stability` feature, until when the decision holds.
+#[derive(Debug, Default)]
+pub(crate) struct Counted {
+    pub(crate) segments: Vec<Tri>,
+    /// See `Engine::decide_counted`.
+    #[cfg(feature = "stability")]
+    pub(crate) until: i64,
+}
+
+impl Counted {
+    pub(crate) fn new(segments: usize) -> Counted {
+        Counted {
+            segments: Vec::with_capacity(segments),
+            #[cfg(feature = "stability")]
+            until: i64::MAX,
+        }
+    }
+
+    fn lasts_as(&mut self, _ev: &Eval) {
+        #[cfg(feature = "stability")]
+        {
+            self.until = self.until.min(_ev.until);
+        }
+    }
+}
+
 impl Decider<'_> {
     /// Every segment's truth, on the history (decisions that read no history do not pack one).
-    fn segments_alone(&self, ctx: &Context, hist: Option<&Packed>, out: &mut Vec<Tri>) {
+    fn segments_alone(&self, ctx: &Context, hist: Option<&Packed>, out: &mut Counted) {
         let mut packed = None;
         let mut ev = self.eval(ctx, self.history(ctx, hist, &mut packed));
-        out.extend((0..self.engine.program.segments.len() as u32).map(|id| ev.segment(id)));
+        out.segments.extend((0..self.engine.program.segments.len() as u32).map(|id| ev.segment(id)));
+        out.lasts_as(&ev);
     }
 
     /// The resident visitor's history, or else the context's own events packed for this bundle
@@ -222,7 +250,7 @@ impl Decider<'_> {
         ctx: &Context,
         hist: Option<&Packed>,
         opts: Options,
-        segments: Option<&mut Vec<Tri>>,
+        counted: Option<&mut Counted>,
         content: bool,
     ) -> Decision {
         let prog = &self.engine.program;
@@ -244,9 +272,9 @@ impl Decider<'_> {
         } else {
             in_holdout.then_some((reason::HOLDOUT, "customer is in the holdout group: default shown"))
         };
-        let mut segments = segments;
+        let mut counted = counted;
         if fallback.is_some() {
-            if let Some(out) = segments.take() {
+            if let Some(out) = counted.take() {
                 self.segments_alone(ctx, hist, out);
             }
         }
@@ -263,7 +291,7 @@ impl Decider<'_> {
             None
         };
         // Explanations and replays (which count what was missing) evaluate every variant.
-        let ranked = (!opts.explain && segments.is_none()).then_some(&self.engine.ranked);
+        let ranked = (!opts.explain && counted.is_none()).then_some(&self.engine.ranked);
         let mut slots: Vec<SlotDecision> = prog
             .slots
             .iter()
@@ -284,10 +312,11 @@ impl Decider<'_> {
             resolve_decision_refs(prog, &mut slots, opts);
         }
         if let Some(mut ev) = ev {
-            if let Some(out) = segments {
+            if let Some(out) = counted {
                 let decided = ev.missing.len();
-                out.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
+                out.segments.extend((0..prog.segments.len() as u32).map(|id| ev.segment(id)));
                 ev.missing.truncate(decided);
+                out.lasts_as(&ev);
             }
             for m in ev.missing {
                 if !missing.contains(&m) {
@@ -461,6 +490,10 @@ impl Decider<'_> {
         if let Some((max, within)) = v.cap {
             let recent = hist.range_in(&ev.view, plan.exposure, Some(ev.view.now.saturating_sub(within)));
             let shown = (recent.lo..recent.hi).filter(|&i| names(plan.exposure, i)).count();
+            if recent.lo < recent.hi {
+                // The oldest exposure in the window leaves it first.
+                ev.lasts(|_| hist.at_in(plan.exposure, recent.lo).saturating_add(within).saturating_add(1));
+            }
             if shown >= max as usize {
                 return Err(format!(
                     "frequency cap reached: shown {shown} times in {}",

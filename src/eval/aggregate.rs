@@ -43,6 +43,15 @@ impl<'a> Eval<'a> {
         let hist: &'a Packed = self.hist;
         let r = self.query_ref(question, 0);
         let range = hist.range(&self.view, &r, None);
+        // The oldest match in a window leaves it first; the answer can change then.
+        if let Some(within) = r.within {
+            if let Some(oldest) = hist.oldest_match(&r, range) {
+                self.lasts(|_| hist.at(&r, oldest).saturating_add(within).saturating_add(1));
+            }
+        }
+        if op == AggOp::SinceLast && hist.newest_match(&r, range).is_some() {
+            self.lasts_an_instant();
+        }
         let nums = || hist.matching(&r, range).map(|i| hist.num(&r, i)).filter(|n| !n.is_nan());
         let any = || hist.count(&r, range) > 0;
         let prop = q.prop.as_deref().unwrap_or("");
@@ -125,6 +134,13 @@ impl<'a> Eval<'a> {
         // Saturating: a loaded bundle's gap is not re-validated (compiled ones are bounded).
         let start = hist.at(&first, a);
         let end = start.saturating_add(spec.gap);
+        // The start leaving its window ends the sequence; a negated one holds from `end` on.
+        if let Some(within) = first.within {
+            self.lasts(|_| start.saturating_add(within).saturating_add(1));
+        }
+        if spec.negated && end > self.view.now {
+            self.lasts(|_| end);
+        }
         let window = hist.range(&self.view, &then, Some(start));
         let followed = hist.matching(&then, window).any(|i| {
             let at = hist.at(&then, i);

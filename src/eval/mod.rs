@@ -24,7 +24,7 @@ use crate::context::{Context, Scalar};
 use crate::history::{Packed, Plan, View};
 use crate::program::{Node, Program};
 use crate::signals::{self, Device, ZoneProblem};
-use crate::time::{parse_timestamp, LocalTime, DAY_MS};
+use crate::time::{parse_timestamp, LocalTime, TimeZone, DAY_MS};
 use std::borrow::Cow;
 
 use crate::limits::MAX_EVAL_DEPTH;
@@ -60,6 +60,11 @@ pub struct Eval<'a> {
     /// What unknown leaves were missing, in first-seen order, deduplicated.
     pub missing: Vec<String>,
     depth: u32,
+    /// The first instant after `now` at which what this evaluation read could read differently
+    /// with no new input (a window letting an event go, local time crossing a bound, a score
+    /// going stale); `i64::MAX` when nothing read depends on the clock.
+    #[cfg(feature = "stability")]
+    pub until: i64,
 }
 
 impl<'a> Eval<'a> {
@@ -78,7 +83,36 @@ impl<'a> Eval<'a> {
             answers: vec![None; prog.questions.len()],
             missing: Vec::new(),
             depth: 0,
+            // An event after `now` enters the view as time passes (a context's future events are
+            // not packed: they are looked for in the context).
+            #[cfg(feature = "stability")]
+            until: ctx
+                .events
+                .0
+                .iter()
+                .map(|e| e.at)
+                .filter(|&at| at > ctx.now.0)
+                .chain(hist.first_after(ctx.now.0))
+                .min()
+                .unwrap_or(i64::MAX),
         }
+    }
+
+    /// Notes that what was just read holds until `until` at most (never before `now + 1`). A
+    /// no-op, computed away, without the `stability` feature.
+    #[inline]
+    pub(crate) fn lasts(&mut self, _until: impl FnOnce(&Self) -> i64) {
+        #[cfg(feature = "stability")]
+        {
+            let until = _until(self).max(self.ctx.now.0.saturating_add(1));
+            self.until = self.until.min(until);
+        }
+    }
+
+    /// A read that changes with every instant (`now`, a dwell, days until a date).
+    #[inline]
+    fn lasts_an_instant(&mut self) {
+        self.lasts(|ev| ev.ctx.now.0.saturating_add(1));
     }
 
     fn miss(&mut self, what: impl Into<Cow<'static, str>>) -> Val<'a> {
@@ -225,7 +259,11 @@ impl<'a> Eval<'a> {
             },
             Node::Consent(flag) => Val::Bool(self.ctx.consent.get(flag).copied().unwrap_or(false)),
             Node::Score { name, max_age } => match self.ctx.scores.get(name) {
-                Some(s) if self.ctx.now.0 - s.computed_at.0 <= *max_age => Val::Num(s.value.0),
+                Some(s) if self.ctx.now.0 - s.computed_at.0 <= *max_age => {
+                    // Stale from then on (a stale score stays stale).
+                    self.lasts(|_| s.computed_at.0.saturating_add(*max_age).saturating_add(1));
+                    Val::Num(s.value.0)
+                }
                 Some(_) => {
                     self.miss(format!("score.{name} (stale: older than {})", crate::time::format_duration(*max_age)))
                 }
@@ -234,20 +272,31 @@ impl<'a> Eval<'a> {
             Node::LocalTimeBetween(from, to) => match self.local_time() {
                 Some(lt) => {
                     let m = lt.minute_of_day;
+                    // Next reached bound: 24 h away when local time is on it now.
+                    let ahead = |bound: u32| match (i64::from(bound) - i64::from(m)).rem_euclid(1440) {
+                        0 => 1440,
+                        n => n as u32,
+                    };
+                    self.lasts(|ev| ev.local_change(&lt, ahead(*from).min(ahead(*to))));
                     Val::Bool(if from <= to { *from <= m && m < *to } else { m >= *from || m < *to })
                 }
                 None => Val::Unknown,
             },
             Node::WeekdayIn(mask) => match self.local_time() {
-                Some(lt) => Val::Bool(mask & (1 << lt.weekday) != 0),
+                Some(lt) => {
+                    self.lasts(|ev| ev.local_change(&lt, 1440 - lt.minute_of_day.min(1439)));
+                    Val::Bool(mask & (1 << lt.weekday) != 0)
+                }
                 None => Val::Unknown,
             },
             Node::DaysUntil(x) => {
                 let ts = self.timestamp(*x);
+                self.lasts_an_instant();
                 ts.map_or(Val::Unknown, |t| Val::Num((t - self.ctx.now.0) as f64 / DAY_MS as f64))
             }
             Node::DaysSince(x) => {
                 let ts = self.timestamp(*x);
+                self.lasts_an_instant();
                 ts.map_or(Val::Unknown, |t| Val::Num((self.ctx.now.0 - t) as f64 / DAY_MS as f64))
             }
             Node::Ask(question) => self.ask(*question),
@@ -325,4 +374,39 @@ impl<'a> Eval<'a> {
         }
         self.miss(format!("tier {}: no level matched", def.name))
     }
+}
+
+// Called only through `lasts`: without the `stability` feature, dead code the build drops.
+impl Eval<'_> {
+    /// When local time, `lt` now, will have moved `minutes` minutes on from the start of this
+    /// minute, or the zone's offset changes first (daylight saving moves local time by itself).
+    fn local_change(&self, lt: &LocalTime, minutes: u32) -> i64 {
+        let now = self.ctx.now.0;
+        let local = now.saturating_add(i64::from(lt.offset_secs) * 1000);
+        let minute_start = now.saturating_sub(local.rem_euclid(60_000));
+        let at = minute_start.saturating_add(i64::from(minutes) * 60_000);
+        match signals::zone(self.ctx, self.prog.default_timezone.as_deref()) {
+            Ok(zone) => first_offset_change(&zone, now, at, lt.offset_secs).unwrap_or(at),
+            Err(_) => now.saturating_add(1),
+        }
+    }
+}
+
+/// The first instant in `(now, before)` whose offset is not `offset`, when the offset differs by
+/// `before` (searched to the second: zones change offset on whole seconds). Two changes that
+/// cancel out within one span (at most a day here) are not seen; no zone does that.
+fn first_offset_change(zone: &TimeZone, now: i64, before: i64, offset: i32) -> Option<i64> {
+    let (mut same, mut changed) = (now.div_euclid(1000), before.saturating_sub(1).div_euclid(1000));
+    if changed <= same || zone.offset_at(changed) == offset {
+        return None;
+    }
+    while changed - same > 1 {
+        let mid = same + (changed - same) / 2;
+        if zone.offset_at(mid) == offset {
+            same = mid;
+        } else {
+            changed = mid;
+        }
+    }
+    Some(changed * 1000)
 }

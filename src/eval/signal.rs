@@ -57,8 +57,13 @@ impl<'a> Eval<'a> {
                 sess.searches.last().and_then(|s| s.category.as_deref()).map(|c| Val::Str(Cow::Borrowed(c)))
             }
             Signal::SearchCount => Some(Val::Num(sess.searches.len() as f64)),
-            Signal::CartDwell => sess.cart_dwell_ms.map(|d| Val::Num(d.0)),
-            Signal::CheckoutDwell => sess.checkout_dwell_ms.map(|d| Val::Num(d.0)),
+            Signal::CartDwell | Signal::CheckoutDwell => {
+                let dwell = if s == Signal::CartDwell { sess.cart_dwell_ms } else { sess.checkout_dwell_ms };
+                if dwell.is_some() {
+                    self.lasts_an_instant();
+                }
+                dwell.map(|d| Val::Num(d.0))
+            }
             Signal::CouponSearches => sess.coupon_searches.map(|n| Val::Num(f64::from(n))),
             Signal::Country => text(&ctx.geo.country),
             Signal::Region => text(&ctx.geo.region),
@@ -66,18 +71,28 @@ impl<'a> Eval<'a> {
             Signal::Lat => ctx.geo.lat.map(|v| Val::Num(v.0)),
             Signal::Lon => ctx.geo.lon.map(|v| Val::Num(v.0)),
             Signal::CustomerId => text(&ctx.customer_id),
-            Signal::LocalMinutes => {
-                return self.local_time().map_or(Val::Unknown, |lt| Val::Num(f64::from(lt.minute_of_day)))
+            Signal::LocalMinutes | Signal::LocalHour | Signal::LocalWeekday => {
+                let Some(lt) = self.local_time() else { return Val::Unknown };
+                let m = lt.minute_of_day.min(1439);
+                return match s {
+                    Signal::LocalMinutes => {
+                        self.lasts(|ev| ev.local_change(&lt, 1));
+                        Val::Num(f64::from(m))
+                    }
+                    Signal::LocalHour => {
+                        self.lasts(|ev| ev.local_change(&lt, 60 - m % 60));
+                        Val::Num(f64::from(m / 60))
+                    }
+                    _ => {
+                        self.lasts(|ev| ev.local_change(&lt, 1440 - m));
+                        Val::Str(Cow::Borrowed(WEEKDAYS[lt.weekday as usize % 7]))
+                    }
+                };
             }
-            Signal::LocalHour => {
-                return self.local_time().map_or(Val::Unknown, |lt| Val::Num(f64::from(lt.minute_of_day / 60)))
+            Signal::Now => {
+                self.lasts_an_instant();
+                Some(Val::Num(ctx.now.0 as f64))
             }
-            Signal::LocalWeekday => {
-                return self
-                    .local_time()
-                    .map_or(Val::Unknown, |lt| Val::Str(Cow::Borrowed(WEEKDAYS[lt.weekday as usize % 7])))
-            }
-            Signal::Now => Some(Val::Num(ctx.now.0 as f64)),
         };
         match found {
             Some(v) => v,

@@ -351,6 +351,17 @@ impl Packed {
         View { now, cut }
     }
 
+    /// The first event time after `now`: a later decision's view takes it in.
+    #[cfg(feature = "stability")]
+    pub fn first_after(&self, now: i64) -> Option<i64> {
+        self.keys.get(self.keys.partition_point(|k| k.at <= now)).map(|k| k.at)
+    }
+
+    /// When event `i` of group `g` happened (0 for none).
+    pub fn at_in(&self, g: u32, i: usize) -> i64 {
+        self.group(g).and_then(|g| g.at.get(i)).copied().unwrap_or(0)
+    }
+
     pub(super) fn group(&self, g: u32) -> Option<&Group> {
         self.groups.get(g as usize)
     }

@@ -275,6 +275,10 @@ pub struct ReplayArgs {
     /// Customers whose log never states consent get no personalisation (default: assumed given)
     #[arg(long = "require-consent")]
     pub require_consent: bool,
+    /// Decide every active customer at every step, also those whose decisions cannot have changed
+    /// (the report is the same: for checking that it is)
+    #[arg(long = "decide-all")]
+    pub decide_all: bool,
     /// Threads to replay on (customers are split between them; the report is the same whatever
     /// the count) [default: every core]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]

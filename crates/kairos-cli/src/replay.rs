@@ -17,6 +17,7 @@ pub fn run(args: ReplayArgs) -> Result<String> {
         session_timeout: args.session_timeout.unwrap_or(defaults.session_timeout),
         skip_bad: args.skip_bad,
         assume_consent: !args.require_consent,
+        decide_all: args.decide_all,
     };
     if let (Some(from), Some(to)) = (opts.from, opts.to) {
         if from > to {

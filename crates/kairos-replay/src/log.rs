@@ -154,6 +154,12 @@ impl Log {
         self.last_at = self.packed().last().map_or(i64::MIN, |p| p.at);
     }
 
+    /// When the first event goes, time alone: `kept_for(name)` is how long after it happened an
+    /// event of that name stays (see [`Log::keep`]); `i64::MAX` for none.
+    pub fn first_dropped(&self, kept_for: impl Fn(u16) -> i64) -> i64 {
+        self.packed().map(|p| p.at.saturating_add(kept_for(p.name)).saturating_add(1)).min().unwrap_or(i64::MAX)
+    }
+
     /// Drops events older than their name's cutoff, then the oldest beyond the newest `max`.
     pub fn keep(&mut self, cutoff: impl Fn(u16) -> i64, max: usize) {
         if !self.sorted {

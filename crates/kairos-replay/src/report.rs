@@ -153,13 +153,14 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "read {} lines: {} events, {} profile updates, {} skipped, {} late; {} decisions",
+            "read {} lines: {} events, {} profile updates, {} skipped, {} late; {} decisions ({} decided again)",
             thousands(s.lines),
             thousands(s.events),
             thousands(s.profile_updates),
             thousands(s.skipped),
             thousands(s.late),
-            thousands(s.decisions)
+            thousands(s.decisions),
+            thousands(s.decisions - s.reused)
         );
         let _ = writeln!(
             out,

@@ -26,7 +26,10 @@ pub struct Stats {
     pub bad_lines: Vec<(u64, usize, String)>,
     /// Lines older than a step already counted.
     pub late: u64,
+    /// Customers counted at a step (every active customer, every step).
     pub decisions: u64,
+    /// Of those, how many were not decided again: nothing they read could have changed.
+    pub reused: u64,
     /// Customers held now, and at most at once.
     pub resident: usize,
     pub peak_resident: usize,

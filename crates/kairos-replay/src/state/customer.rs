@@ -6,6 +6,7 @@ use super::session::{prop, SessionTrack};
 use crate::log::{Log, Value};
 use crate::reader::{Line, Val};
 use kairos::context::{CachedScore, Context, Finite, Scalar, Text, Timestamp, MAX_STRING_BYTES};
+use kairos::Tri;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -24,6 +25,20 @@ pub(super) struct Customer {
     pub(super) session: SessionTrack,
     /// Segment membership at the previous step.
     pub(super) member: Vec<bool>,
+    /// The last decision as counted, and until when it holds; `dirty` once a line changed
+    /// anything since.
+    pub(super) last: Counted,
+    pub(super) dirty: bool,
+}
+
+/// A decision as a step counts it: each segment's truth, each slot's variant (0: the default),
+/// the missing signals' ids, and until when it holds without new input.
+#[derive(Default)]
+pub(super) struct Counted {
+    pub(super) truths: Vec<Tri>,
+    pub(super) variants: Vec<u32>,
+    pub(super) missing: Vec<u32>,
+    pub(super) until: i64,
 }
 
 /// Sets a profile value, reusing the old string's allocation when both are strings.
@@ -57,6 +72,8 @@ impl Customer {
             log: Log::new(),
             session: SessionTrack::none(),
             member: vec![false; segments],
+            last: Counted::default(),
+            dirty: true,
         }
     }
 

@@ -21,6 +21,11 @@ pub struct ReplayOptions {
     pub skip_bad: bool,
     /// Customers whose log never states consent are treated as consenting (default), or not.
     pub assume_consent: bool,
+    /// Decide every active customer at every step, even one whose decision cannot have changed
+    /// (no new line, and time alone changes nothing it reads before the step: see
+    /// `kairos::Engine::decide_counted`). The report is the same either way; this is for checking
+    /// that it is.
+    pub decide_all: bool,
 }
 
 impl Default for ReplayOptions {
@@ -33,6 +38,7 @@ impl Default for ReplayOptions {
             session_timeout: 30 * MINUTE_MS,
             skip_bad: false,
             assume_consent: true,
+            decide_all: false,
         }
     }
 }

@@ -208,6 +208,7 @@ impl Replay<'_> {
         };
         let Some(Some(c)) = self.customers.get_mut(slot as usize) else { return Ok(()) };
         c.last_seen = c.last_seen.max(at);
+        c.dirty = true;
         if line.has_profile {
             self.stats.profile_updates += 1;
             c.update_profile(line, at, &self.names);

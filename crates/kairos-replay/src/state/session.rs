@@ -153,6 +153,12 @@ impl SessionTrack {
         }
     }
 
+    /// When the session ends (no longer open at `now`, time alone), if it is open at `now`.
+    pub(super) fn ends(&self, now: i64, timeout: i64) -> Option<i64> {
+        let end = self.last.saturating_add(timeout).saturating_add(1);
+        (self.last != i64::MIN && now < end).then_some(end)
+    }
+
     /// The context's session and geo at `now`, if the session is still open.
     pub(super) fn context(&self, now: i64, timeout: i64) -> Option<(Session, Geo)> {
         if self.last == i64::MIN || now.saturating_sub(self.last) > timeout {

@@ -156,6 +156,7 @@ fn merge(first: (Report, Vec<usize>), rest: impl Iterator<Item = (Report, Vec<us
         s.bad_lines.extend(o.bad_lines.iter().cloned());
         s.late += o.late;
         s.decisions += o.decisions;
+        s.reused += o.reused;
         s.resident += o.resident;
         s.held_events += o.held_events;
         s.evicted += o.evicted;

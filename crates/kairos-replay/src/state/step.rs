@@ -3,7 +3,7 @@
 
 use super::options::{MAX_MISSING_SIGNALS, MAX_STEPS, OTHER_SIGNALS};
 use super::Replay;
-use crate::ids::IdKey;
+use crate::ids::{FastMap, IdKey};
 use crate::report::{Report, SegmentCount, StepRow};
 use kairos::Options;
 use kairos::Tri;
@@ -130,17 +130,44 @@ impl Replay<'_> {
                 max_history,
             );
             held += c.log.len();
-            let ctx = &mut self.scratch;
-            c.lend(ctx, at, timeout);
-            let names = &self.names;
-            c.log.materialize(&mut ctx.events.0, &mut self.spare, |id| {
-                names.infos.get(usize::from(id)).map_or(("", &[][..]), |i| (i.name.as_str(), i.props.as_slice()))
-            });
-            let (decision, truths) = self.engine.decide_with_segments(ctx, Options::default(), self.content);
-            c.take_back(ctx);
             self.stats.decisions += 1;
             row.active += 1;
-            for ((seg, t), was) in row.segments.iter_mut().zip(&truths).zip(c.member.iter_mut()) {
+            if c.dirty || at >= c.last.until || self.opts.decide_all {
+                let (lookback, names) = (self.lookback, &self.names);
+                let kept_for = |id: u16| {
+                    let window = names.infos.get(usize::from(id)).and_then(|i| i.window).unwrap_or(i64::MAX);
+                    window.min(lookback)
+                };
+                // Time changes a customer's context in three ways: what the rules read (the
+                // engine's `until`), the session ending, and events leaving the kept history.
+                let kept_until = c.log.first_dropped(kept_for);
+                let session_until = c.session.ends(at, timeout).unwrap_or(i64::MAX);
+                let ctx = &mut self.scratch;
+                c.lend(ctx, at, timeout);
+                c.log.materialize(&mut ctx.events.0, &mut self.spare, |id| {
+                    names.infos.get(usize::from(id)).map_or(("", &[][..]), |i| (i.name.as_str(), i.props.as_slice()))
+                });
+                let (decision, truths, until) = self.engine.decide_counted(ctx, Options::default(), self.content);
+                c.take_back(ctx);
+                let last = &mut c.last;
+                last.until = until.min(session_until).min(kept_until);
+                last.truths = truths;
+                last.variants.clear();
+                last.variants.extend(decision.slots.iter().zip(&prog.slots).map(|(d, def)| match d.is_default {
+                    true => 0,
+                    false => def.variants.iter().position(|v| v.id == d.variant).map_or(0, |p| p as u32 + 1),
+                }));
+                last.missing.clear();
+                for m in decision.missing {
+                    let id = missing_id(&mut self.missing_names, &mut self.missing_ids, &mut self.missing_totals, m);
+                    last.missing.push(id);
+                }
+                c.dirty = false;
+            } else {
+                self.stats.reused += 1;
+            }
+            let last = &c.last;
+            for ((seg, t), was) in row.segments.iter_mut().zip(&last.truths).zip(c.member.iter_mut()) {
                 let now_in = *t == Tri::True;
                 seg.size += u64::from(now_in);
                 seg.unknown += u64::from(*t == Tri::Unknown);
@@ -148,35 +175,17 @@ impl Replay<'_> {
                 seg.left += u64::from(!now_in && *was);
                 *was = now_in;
             }
-            for ((counts, d), def) in row.variants.iter_mut().zip(&decision.slots).zip(&prog.slots) {
-                let i = if d.is_default {
-                    0
-                } else {
-                    def.variants.iter().position(|v| v.id == d.variant).map_or(0, |p| p + 1)
-                };
-                if let Some(n) = counts.get_mut(i) {
+            for (counts, &i) in row.variants.iter_mut().zip(&last.variants) {
+                if let Some(n) = counts.get_mut(i as usize) {
                     *n += 1;
                 }
             }
-            for m in decision.missing {
-                // Missing-signal texts can quote input (an unknown zone name): a bounded table.
-                let m = if self.missing_names.len() >= MAX_MISSING_SIGNALS && !self.missing_ids.contains_key(&m) {
-                    OTHER_SIGNALS.to_owned()
-                } else {
-                    m
-                };
-                let id = match self.missing_ids.get(&m) {
-                    Some(&id) => id as usize,
-                    None => {
-                        let id = self.missing_names.len();
-                        self.missing_ids.insert(m.clone(), id as u32);
-                        self.missing_names.push(m);
-                        self.missing_totals.push(0);
-                        row.missing.push(0);
-                        id
-                    }
-                };
-                if let (Some(n), Some(t)) = (row.missing.get_mut(id), self.missing_totals.get_mut(id)) {
+            for &id in &last.missing {
+                if row.missing.len() <= id as usize {
+                    row.missing.resize(id as usize + 1, 0);
+                }
+                if let (Some(n), Some(t)) = (row.missing.get_mut(id as usize), self.missing_totals.get_mut(id as usize))
+                {
                     *n += 1;
                     *t += 1;
                 }
@@ -201,6 +210,20 @@ impl Replay<'_> {
         }
         self.missing_ids = self.missing_names.iter().enumerate().map(|(i, m)| (m.clone(), i as u32)).collect();
     }
+}
+
+/// The id of a missing signal, added to the table if new. Texts can quote input (an unknown zone
+/// name): past [`MAX_MISSING_SIGNALS`] new ones are counted together.
+fn missing_id(names: &mut Vec<String>, ids: &mut FastMap<String, u32>, totals: &mut Vec<u64>, m: String) -> u32 {
+    let m = if names.len() >= MAX_MISSING_SIGNALS && !ids.contains_key(&m) { OTHER_SIGNALS.to_owned() } else { m };
+    if let Some(&id) = ids.get(&m) {
+        return id;
+    }
+    let id = names.len() as u32;
+    ids.insert(m.clone(), id);
+    names.push(m);
+    totals.push(0);
+    id
 }
 
 /// How missing signals are listed: by name, the signals counted together last.
