@@ -46,7 +46,7 @@ pub struct Report {
     pub segments: Vec<String>,
     /// Slot name and its variant ids, the default first.
     pub slots: Vec<(String, Vec<String>)>,
-    /// Missing signals, in first-seen order, and how many decisions lacked each over the run.
+    /// Missing signals, by name (`(other signals)` last), and how many decisions lacked each over the run.
     pub missing: Vec<String>,
     pub missing_totals: Vec<u64>,
     pub rows: Vec<StepRow>,
@@ -119,7 +119,7 @@ fn table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
 }
 
 impl Report {
-    /// Missing signals, most often missing first (ties: first seen first).
+    /// Missing signals, most often missing first (ties: by name).
     pub fn missing_ranked(&self) -> Vec<(usize, &str, u64)> {
         let mut ranked: Vec<(usize, &str, u64)> =
             self.missing.iter().enumerate().map(|(i, m)| (i, m.as_str(), self.missing_totals[i])).collect();

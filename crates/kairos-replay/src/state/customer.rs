@@ -29,6 +29,8 @@ pub(super) struct Customer {
     /// anything since.
     pub(super) last: Counted,
     pub(super) dirty: bool,
+    /// When the next kept event leaves the history, time alone (`Log::first_dropped`).
+    pub(super) kept_until: i64,
 }
 
 /// A decision as a step counts it: each segment's truth, each slot's variant (0: the default),
@@ -74,6 +76,7 @@ impl Customer {
             member: vec![false; segments],
             last: Counted::default(),
             dirty: true,
+            kept_until: i64::MIN,
         }
     }
 

@@ -120,27 +120,24 @@ impl Replay<'_> {
                 self.stats.resident -= 1;
                 continue;
             }
-            // Each event is kept as long as some rule can read it.
-            let infos = &self.names.infos;
-            c.log.keep(
-                |id| {
-                    let window = infos.get(usize::from(id)).and_then(|i| i.window).unwrap_or(i64::MAX);
-                    at.saturating_sub(window).max(cutoff)
-                },
-                max_history,
-            );
+            // Each event is kept as long as some rule can read it: for its name's longest window,
+            // at most the lookback. Nothing goes before `kept_until` unless a line came.
+            let (lookback, names) = (self.lookback, &self.names);
+            let kept_for = |id: u16| {
+                let window = names.infos.get(usize::from(id)).and_then(|i| i.window).unwrap_or(i64::MAX);
+                window.min(lookback)
+            };
+            if c.dirty || at >= c.kept_until {
+                c.log.keep(|id| at.saturating_sub(kept_for(id)), max_history);
+                c.kept_until = c.log.first_dropped(kept_for);
+            }
             held += c.log.len();
             self.stats.decisions += 1;
             row.active += 1;
             if c.dirty || at >= c.last.until || self.opts.decide_all {
-                let (lookback, names) = (self.lookback, &self.names);
-                let kept_for = |id: u16| {
-                    let window = names.infos.get(usize::from(id)).and_then(|i| i.window).unwrap_or(i64::MAX);
-                    window.min(lookback)
-                };
                 // Time changes a customer's context in three ways: what the rules read (the
                 // engine's `until`), the session ending, and events leaving the kept history.
-                let kept_until = c.log.first_dropped(kept_for);
+                let kept_until = c.kept_until;
                 let session_until = c.session.ends(at, timeout).unwrap_or(i64::MAX);
                 let ctx = &mut self.scratch;
                 c.lend(ctx, at, timeout);
