@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS=(bundle_load compile_json compile_text decide render edge_request visitor_restore wire_read preview_token)
+TARGETS=(bundle_load compile_json compile_text decide render edge_request visitor_restore wire_read preview_token parquet_input)
 runs=${2:-10000000}
 sanitizer=${FUZZ_SANITIZER:-none}
 
@@ -25,10 +25,11 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install -q cargo-fuzz
 fi
 
-# Largest input per target: whole bundles and rules need room, generated contexts and templates less.
+# Largest input per target: whole bundles, rules and Parquet files (a footer with its Arrow
+# schema is 1-2 KB) need room, generated contexts and templates less.
 max_len() {
   case "$1" in
-    bundle_load | compile_json | compile_text) echo 16384 ;;
+    bundle_load | compile_json | compile_text | parquet_input) echo 16384 ;;
     *) echo 4096 ;;
   esac
 }
@@ -43,6 +44,7 @@ run() {
     compile_json) dict=(-dict=fuzz/dict/rules.dict) ;;
     bundle_load) dict=(-dict=fuzz/dict/postcard.dict) ;;
     compile_text) dict=(-dict=fuzz/dict/text.dict) ;;
+    parquet_input) dict=(-dict=fuzz/dict/parquet.dict) ;;
   esac
   echo "fuzz: $t (${limit[*]}, sanitizer $sanitizer)"
   RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer "$sanitizer" -O --debug-assertions "$t" \

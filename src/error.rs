@@ -180,6 +180,9 @@ error_codes! {
     Event = "E_EVENT",
     /// A line of a replay event log is invalid.
     EventLog = "E_EVENT_LOG",
+    /// A columnar event log (Parquet) cannot be read: not Parquet, damaged, compressed with a
+    /// codec the CLI lacks, or a column missing or of the wrong type (the column is named).
+    Column = "E_COLUMN",
     /// `fmt --check`: the file is not canonical.
     NotFormatted = "E_NOT_FORMATTED",
     /// Should not happen (a serialisation or clock failure).

@@ -101,7 +101,7 @@ pub enum Command {
     },
     /// An email open token for GET /v1/open/<token> (key: $KAIROS_OPEN_KEY)
     Token(TokenArgs),
-    /// A synthetic event log (NDJSON sorted by time; same seed, same bytes)
+    /// A synthetic event log (NDJSON or Parquet, sorted by time; same seed, same bytes)
     Gen(GenArgs),
     /// Segment sizes, entries and exits, variants and missing signals per step of an event log
     Replay(ReplayArgs),
@@ -202,9 +202,12 @@ pub struct GenArgs {
     /// When the log starts (RFC 3339) [default: 2026-11-01T00:00:00Z]
     #[arg(long, value_name = "RFC3339", value_parser = timestamp)]
     pub start: Option<i64>,
-    /// Event layout
-    #[arg(long, value_enum, default_value_t = ShapeArg::Compact)]
-    pub shape: ShapeArg,
+    /// Event layout [default: compact; Parquet is always track]
+    #[arg(long, value_enum)]
+    pub shape: Option<ShapeArg>,
+    /// File format: NDJSON lines, or Parquet (in the track layout; needs -o FILE)
+    #[arg(short = 'f', long, value_enum, default_value_t = GenFormat::Ndjson)]
+    pub format: GenFormat,
     /// Write exposures and conversions with a known true lift instead (for `kairos lift`);
     /// --customers is then the number of visitors, decided by --bundle
     #[arg(long, requires = "bundle")]
@@ -232,7 +235,15 @@ pub struct GenArgs {
     pub output: Option<String>,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenFormat {
+    /// One JSON object per line
+    Ndjson,
+    /// Parquet, the columns of docs/replay.md#parquet
+    Parquet,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShapeArg {
     /// Compact lines: {"c","e","t","p"}
     Compact,
@@ -245,7 +256,7 @@ pub struct ReplayArgs {
     /// Rules (JSON or text) or a compiled bundle
     #[arg(short = 'b', long, value_name = "FILE")]
     pub bundle: String,
-    /// The event log, NDJSON in time order
+    /// The event log in time order: NDJSON, or a Parquet file (docs/replay.md#parquet)
     #[arg(short = 'e', long, value_name = "LOG.ndjson")]
     pub events: String,
     /// First step boundary (RFC 3339; default: the first whole step after the first line)

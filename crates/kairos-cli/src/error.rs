@@ -23,6 +23,8 @@ pub const E_KEY_MODE: ErrorCode = ErrorCode::KeyMode;
 pub const E_EVENT: ErrorCode = ErrorCode::Event;
 /// A line of a replay event log is invalid.
 pub const E_EVENT_LOG: ErrorCode = ErrorCode::EventLog;
+/// A Parquet event log cannot be read: not Parquet, damaged, or a column missing or mistyped.
+pub const E_COLUMN: ErrorCode = ErrorCode::Column;
 /// `render --slot` names no slot of the bundle (the wasm binding's code for the same failure).
 pub const E_SLOT: ErrorCode = ErrorCode::Slot;
 /// `fmt --check`: the file is not canonical.

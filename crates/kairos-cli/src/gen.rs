@@ -1,19 +1,30 @@
-//! `kairos gen`: a synthetic event log (NDJSON, sorted by time, deterministic for a seed).
+//! `kairos gen`: a synthetic event log (NDJSON or Parquet, sorted by time, deterministic for a
+//! seed).
 
 use crate::args::read;
-use crate::cli::{GenArgs, ShapeArg};
-use crate::error::{CliError, Result, E_USAGE};
+use crate::cli::{GenArgs, GenFormat, ShapeArg};
+use crate::error::{CliError, Result, E_IO, E_USAGE};
+use kairos_replay::columnar::ParquetSink;
 use kairos_replay::gen::experiment::{generate_experiment, ExperimentError, ExperimentOptions};
 use kairos_replay::gen::{generate, GenOptions, Shape, DEFAULT_START_MS};
 use std::io::{BufWriter, Write};
 
 pub fn run(args: GenArgs) -> Result<String> {
+    let parquet = args.format == GenFormat::Parquet;
     if args.exposures {
+        if parquet {
+            return Err(CliError::usage(
+                "--exposures writes NDJSON (what `kairos lift` reads): leave out --format parquet",
+            ));
+        }
         return exposures(&args);
     }
-    let shape = match args.shape {
-        ShapeArg::Compact => Shape::Compact,
-        ShapeArg::Track => Shape::Track,
+    let shape = match (args.shape, parquet) {
+        (Some(ShapeArg::Compact), true) => {
+            return Err(CliError::usage("--format parquet writes the track layout: leave out --shape compact"));
+        }
+        (Some(ShapeArg::Track), _) | (None, true) => Shape::Track,
+        (Some(ShapeArg::Compact) | None, false) => Shape::Compact,
     };
     let opts = GenOptions {
         customers: args.customers,
@@ -22,6 +33,9 @@ pub fn run(args: GenArgs) -> Result<String> {
         start_ms: args.start.unwrap_or(DEFAULT_START_MS),
         shape,
     };
+    if parquet {
+        return write_parquet(&opts, args.output.as_deref());
+    }
     match args.output.as_deref() {
         Some(path) if path != "-" => {
             let file = std::fs::File::create(path).map_err(|e| CliError::io(path, &e))?;
@@ -42,6 +56,19 @@ pub fn run(args: GenArgs) -> Result<String> {
             }
         }
     }
+}
+
+/// `--format parquet`: the track-shape lines as rows, streamed into the file (docs/replay.md#parquet).
+fn write_parquet(opts: &GenOptions, output: Option<&str>) -> Result<String> {
+    let Some(path) = output.filter(|&p| p != "-") else {
+        return Err(CliError::usage("--format parquet needs -o FILE (a Parquet file ends with its footer)"));
+    };
+    let failed = |e: kairos_replay::columnar::ColumnError| CliError::new(E_IO, format!("{path}: {e}"));
+    let file = std::fs::File::create(path).map_err(|e| CliError::io(path, &e))?;
+    let mut sink = ParquetSink::new(BufWriter::with_capacity(1 << 20, file)).map_err(failed)?;
+    let stats = generate(opts, &mut sink).map_err(|e| CliError::io(path, &e))?;
+    let rows = sink.finish().map_err(failed)?;
+    Ok(format!("wrote {path}: {rows} rows ({} profile updates) from {} customers", stats.identifies, stats.customers))
 }
 
 /// `--exposures`: exposures and conversions whose true lift is known (docs/measurement.md).

@@ -22,6 +22,7 @@ mod args;
 mod cli;
 mod edge;
 mod error;
+mod events;
 mod fmt;
 mod gen;
 mod keys;

@@ -2,7 +2,7 @@
 
 use crate::args::{one_stdin, read, write};
 use crate::cli::{Format, ReplayArgs};
-use crate::error::{CliError, Result, E_EVENT_LOG, E_IO};
+use crate::error::{CliError, Result};
 use kairos_replay::{replay_threads, ReplayOptions};
 
 pub fn run(args: ReplayArgs) -> Result<String> {
@@ -29,17 +29,9 @@ pub fn run(args: ReplayArgs) -> Result<String> {
     }
     let engine = crate::load::rules_or_bundle(bundle, &read(bundle)?)?;
     let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
-    let result = if events == "-" {
-        replay_threads(&engine, opts, std::io::stdin().lock(), threads)
-    } else {
-        // Read in big chunks by the replay itself: no BufReader needed.
-        replay_threads(&engine, opts, std::fs::File::open(events).map_err(|e| CliError::io(events, &e))?, threads)
-    };
-    let report = result.map_err(|e| {
-        // Line 0: the input itself could not be read.
-        let code = if e.line == 0 { E_IO } else { E_EVENT_LOG };
-        CliError::new(code, format!("{events}: {e}"))
-    })?;
+    // NDJSON, or Parquet rows as NDJSON lines (crate::events).
+    let (log, input) = crate::events::open(events)?;
+    let report = replay_threads(&engine, opts, input, threads).map_err(|e| log.error(&e))?;
     let text = match args.format {
         Format::Csv => report.to_csv(),
         Format::Svg => report.to_svg(),

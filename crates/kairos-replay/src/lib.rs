@@ -8,7 +8,8 @@
 //! it reads), at most `max_history` of them, none older than the bundle's longest window (the
 //! *lookback*, [`kairos::Program::longest_window_ms`]); the latest profile, scores, consent and
 //! zone; and a summary of the current session. At each step boundary every customer seen within
-//! the lookback is decided once ([`kairos::Engine::decide_with_segments`]); customers not seen
+//! the lookback is counted once ([`kairos::Engine::decide_counted`], decided again only when
+//! something it reads can have changed); customers not seen
 //! within it are forgotten. Memory therefore follows the customers active in one lookback, never
 //! the length of the log, and the work is one scan per line plus one decision per active
 //! customer per step.
@@ -21,7 +22,7 @@
 //! - [`reader`] scans NDJSON lines without building JSON values: `shapes` (the line shapes),
 //!   `value` (the JSON values in them), `chunks` (the input in runs of whole lines).
 //! - `log` packs each customer's events.
-//! - [`svg`] and [`report`] render what was counted.
+//! - [`svg`] and [`report`] render what was counted (`report_json`: [`Report::to_json`]).
 //! - `types` holds what the replay and its report both name ([`Lookback`], [`Stats`]), so the
 //!   report needs nothing from the replay.
 //!
@@ -33,15 +34,23 @@
 //! slot, `read` (the log, through [`reader`]), `stats` (the interval methods, on statrs), `svg`
 //! (the chart). `ids` keys visitors and customers for both.
 //!
+//! [`columnar`] stands apart as well: Parquet files and Arrow IPC streams turned into the NDJSON
+//! lines [`Replay::read`] takes, one per row, and Parquet written from `kairos gen`'s lines:
+//! `layout` (the columns and their types), `columns` and `lines` (batches to lines), `checks`,
+//! `guard` and `parquet_file` (opening a file safely, locating a row's error), `write` (NDJSON to
+//! Parquet).
+//!
 //! Owns: log reading, per-customer state, reports and charts. Native only; must not import any
 //! binding crate.
 
+pub mod columnar;
 pub mod gen;
 mod ids;
 pub mod lift;
 mod log;
 pub mod reader;
 pub mod report;
+mod report_json;
 pub mod state;
 pub mod svg;
 mod types;

@@ -40,6 +40,7 @@ use std::io::{self, Write};
 use writer::Writer;
 
 pub use rng::{ln, Rng, SplitMix64};
+pub(crate) use writer::json_str;
 
 /// The two line shapes kairos reads (docs/replay.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

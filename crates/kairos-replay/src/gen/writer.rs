@@ -172,19 +172,28 @@ fn json_value(b: &mut Vec<u8>, v: &V) {
     }
 }
 
-/// A JSON string (generated text is plain, but quotes, backslashes and controls are escaped anyway).
-fn json_str(b: &mut Vec<u8>, s: &str) {
+/// A JSON string: quotes, backslashes and control characters escaped, the rest (UTF-8 included)
+/// as it is. Generated text is plain; `columnar` writes any text through it.
+pub(crate) fn json_str(b: &mut Vec<u8>, s: &str) {
     b.push(b'"');
-    for &c in s.as_bytes() {
+    let bytes = s.as_bytes();
+    // Runs of plain bytes are copied whole (Parquet rows go through here too, text of any size).
+    let mut plain = 0;
+    for (i, &c) in bytes.iter().enumerate() {
+        if c != b'"' && c != b'\\' && c >= 0x20 {
+            continue;
+        }
+        b.extend_from_slice(&bytes[plain..i]);
+        plain = i + 1;
         match c {
             b'"' => b.extend_from_slice(b"\\\""),
             b'\\' => b.extend_from_slice(b"\\\\"),
-            c if c < 0x20 => {
+            c => {
                 let _ = write!(b, "\\u{c:04x}");
             }
-            c => b.push(c),
         }
     }
+    b.extend_from_slice(&bytes[plain..]);
     b.push(b'"');
 }
 
@@ -205,6 +214,15 @@ fn title_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_strings_read_back_as_written() {
+        for s in ["", "plain", "q\"uote\"", "back\\slash\\", "\u{0}\u{1f}\n\t\r", "é💡 ünï", "\u{7f}"] {
+            let mut b = Vec::new();
+            json_str(&mut b, s);
+            assert_eq!(serde_json::from_slice::<String>(&b).unwrap(), s);
+        }
+    }
 
     #[test]
     fn title_case_round_trips_through_normalisation() {
