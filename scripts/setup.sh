@@ -5,7 +5,9 @@
 #   - wasm-bindgen-cli at exactly the version in Cargo.lock;
 #   - Debian's chromium for the browser tests;
 #   - npm dev tools (binaryen's wasm-opt, ajv, playwright-core) from package-lock.json;
-#   - a Python venv (target/python) with tests/python/requirements.txt from PyPI.
+#   - a Python venv (target/python) with tests/python/requirements.txt from PyPI;
+#   - Debian's Java 17 runtime for Spark in local mode (tests/python/test_spark.py);
+#   - the kairos Python package (crates/kairos-py) built into that venv with maturin.
 # Nothing is downloaded at build time beyond crates.io, npm and Debian's apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,9 +65,28 @@ if [ -x $py/bin/python ] && [ $py/installed -nt tests/python/requirements.txt ];
 else
   command -v python3 >/dev/null || apt_install python3
   python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
-  log "python venv $py: pip install -r tests/python/requirements.txt (about 30 s, once)"
+  log "python venv $py: pip install -r tests/python/requirements.txt (about 60 s, once: pyspark is 320 MB)"
   python3 -m venv $py
   $py/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
   touch $py/installed
+fi
+
+# 5. Java for Spark in local mode: PySpark 4 runs on Java 17 or later; Debian's headless JRE
+#    (about 40 s from apt) only where there is no java at all.
+if command -v java >/dev/null; then log "java present"; else apt_install openjdk-17-jre-headless; fi
+
+# 6. The kairos Python package, rebuilt when it or a crate it wraps changed. A dev-profile build
+#    (kairos and kairos-replay are optimised in it, Cargo.toml): about 3.5 min of a fresh CI
+#    clone's build, most of it crates `cargo test` needs anyway, against about 5 min and nothing
+#    shared for `--release`. Wheels for clusters: `maturin build --release` (docs/python.md).
+stamp=$py/kairos-installed
+changed() { find Cargo.toml Cargo.lock src crates/kairos-replay crates/kairos-py -newer $stamp -print -quit; }
+if [ -f $stamp ] && [ -z "$(changed)" ]; then
+  log "kairos Python package up to date"
+else
+  log "pip install ./crates/kairos-py (maturin, dev profile)"
+  PATH="$PWD/$py/bin:$PATH" MATURIN_PEP517_ARGS="--profile dev" $py/bin/pip install -q --disable-pip-version-check \
+    --no-build-isolation --no-deps --force-reinstall ./crates/kairos-py
+  touch $stamp
 fi
 log "done"

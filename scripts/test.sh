@@ -31,7 +31,7 @@ bash scripts/build-wasm.sh
 bash scripts/build-worker.sh
 step "the CLI for the Python and Node tests"
 cargo build -p kairos-cli --bin kairos
-step "python tests (kairos lift against statsmodels and SciPy)"
+step "python tests (kairos lift against statsmodels and SciPy; the kairos package; Spark in local mode, about 35 s)"
 target/python/bin/python -m pytest -q tests/python
 step "node tests (wasm in Node, JSON Schema), browser tests (headless Chromium), worker tests (workerd), the npm package (tests/package)"
 node --test tests/node/ tests/browser/ tests/worker/ tests/package/

@@ -336,4 +336,6 @@ pub enum Format {
     Table,
     Csv,
     Svg,
+    /// Every number, named (docs/replay.md); what the Python package's `Report.to_dict()` returns
+    Json,
 }

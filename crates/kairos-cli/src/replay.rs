@@ -36,6 +36,7 @@ pub fn run(args: ReplayArgs) -> Result<String> {
         Format::Csv => report.to_csv(),
         Format::Svg => report.to_svg(),
         Format::Table => report.to_table(),
+        Format::Json => report.to_json(),
     };
     match args.output.as_deref() {
         Some(path) if path != "-" => {

@@ -126,3 +126,37 @@ impl Serialize for Step<'_> {
         m.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Replay, ReplayOptions};
+    use kairos::Engine;
+
+    #[test]
+    fn every_count_named_in_the_report_order() {
+        let rules = r#"{"kairos": 1,
+            "segments": {"viewer": {"gte": [{"count": {"event": "product_viewed", "within": "1d"}}, 1]}},
+            "slots": {"hero": {"default": {"id": "plain", "content": null},
+                "variants": [{"id": "shown", "when": {"segment": "viewer"}, "content": 1}]}}}"#;
+        let engine = Engine::from_rules_or_bundle(rules.as_bytes()).unwrap();
+        let mut replay = Replay::new(&engine, ReplayOptions { step: 3_600_000, ..ReplayOptions::default() });
+        let log = "{\"c\":\"a\",\"e\":\"product_viewed\",\"t\":3600000}\n{\"c\":\"b\",\"e\":\"login\",\"t\":5400000}\n";
+        replay.read(log.as_bytes()).unwrap();
+        let text = replay.finish().to_json();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["segments"], serde_json::json!(["viewer"]));
+        assert_eq!(json["slots"]["hero"], serde_json::json!(["plain", "shown"]));
+        let steps = json["steps"].as_array().unwrap();
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0]["time"], "1970-01-01T02:00:00.000Z");
+        assert_eq!(steps[0]["at"], 7_200_000);
+        assert_eq!(
+            steps[0]["segments"]["viewer"],
+            serde_json::json!({"size": 1, "entered": 1, "left": 0, "unknown": 0})
+        );
+        assert_eq!(steps[0]["slots"]["hero"], serde_json::json!({"plain": 1, "shown": 1}));
+        assert_eq!(json["stats"]["lines"], 2);
+        // Keys in the order written, not sorted: `time` before `at`, `size` before `entered`.
+        assert!(text.find("\"time\"") < text.find("\"at\"") && text.find("\"size\"") < text.find("\"entered\""));
+    }
+}
