@@ -18,9 +18,11 @@
 //! - [`state`] keeps customers and steps: `options` (how a replay runs, its limits and errors),
 //!   `names` (what the bundle reads of each event name), `session` and `customer` (what is kept
 //!   per customer), `read` (each line applied to its customer), `step` (the counting at step
-//!   boundaries), with [`Replay`] itself in `state/mod.rs`.
-//! - [`reader`] scans NDJSON lines without building JSON values: `shapes` (the line shapes),
-//!   `value` (the JSON values in them), `chunks` (the input in runs of whole lines).
+//!   boundaries, reusing decisions that cannot have changed), `shards` (customers split between
+//!   threads, [`replay_threads`]), with [`Replay`] itself in `state/mod.rs`.
+//! - [`reader`] scans NDJSON lines without building JSON values: `key` (whose a line is and
+//!   when), `shapes` (the line shapes), `value` (the JSON values in them), `chunks` (the input in
+//!   runs of whole lines).
 //! - `log` packs each customer's events.
 //! - [`svg`] and [`report`] render what was counted (`report_json`: [`Report::to_json`]).
 //! - `types` holds what the replay and its report both name ([`Lookback`], [`Stats`]), so the
