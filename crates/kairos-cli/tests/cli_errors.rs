@@ -319,7 +319,7 @@ fn bad_replay_and_gen_flags() {
     assert_eq!(code, "E_USAGE");
     assert!(message.contains("`soon` is not a duration"), "{message}");
     let (_, message) = fails(&["replay", "-b", bundle, "-e", "-", "--format", "pdf"], 2);
-    assert!(message.contains("[possible values: table, csv, svg]"), "{message}");
+    assert!(message.contains("[possible values: table, csv, svg, json]"), "{message}");
     let (_, message) = fails(&["replay", "-b", bundle, "-e", "-", "--from", "2026-02-01", "--to", "2026-01-01"], 2);
     assert!(message.starts_with("--from is after --to"), "{message}");
     let (_, message) = fails(&["replay", "-b", bundle, "-e", "-", "--sikp-bad"], 2);
