@@ -2,10 +2,13 @@
 //! shapes, bounded memory, report formats, located errors.
 //! One file: the hand-counted logs and their expected reports are read side by side.
 
+mod support;
+
 use kairos::context::Event;
 use kairos::Engine;
 use kairos_replay::gen::{generate, GenOptions, Shape, DEFAULT_START_MS};
 use kairos_replay::{Replay, ReplayError, ReplayOptions, Report, SegmentCount};
+use support::generated;
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
@@ -190,13 +193,6 @@ fn decisions_without_content_choose_the_same_variants() {
               "variants": [{"id": "v", "content": {"text": "{{decision.b.title}}"}}]},
         "b": {"default": {"id": "none", "content": {"title": "Hello"}}, "variants": []}}}"#;
     assert!(engine(refs).reads_decisions());
-}
-
-fn generated(customers: u32, days: u32, seed: u64, shape: Shape) -> Vec<u8> {
-    let mut out = Vec::new();
-    let opts = GenOptions { customers, days, seed, start_ms: DEFAULT_START_MS, shape };
-    generate(&opts, &mut out).unwrap();
-    out
 }
 
 #[test]

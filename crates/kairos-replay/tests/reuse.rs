@@ -2,29 +2,14 @@
 //! as deciding every active customer at every step, on every example bundle, both line shapes,
 //! steps from 15 minutes to a day.
 
+mod support;
+
 use kairos::Engine;
-use kairos_replay::gen::{generate, GenOptions, Shape, DEFAULT_START_MS};
+use kairos_replay::gen::{Shape, DEFAULT_START_MS};
 use kairos_replay::{replay_threads, Replay, ReplayOptions, Report};
+use support::{examples, generated as log};
 
 const MINUTE: i64 = 60_000;
-
-fn examples() -> Vec<(String, Engine)> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
-    let mut paths: Vec<String> = std::fs::read_dir(format!("{root}/scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
-        .filter(|p| p.ends_with(".json") && !p.ends_with(".context.json"))
-        .collect();
-    paths.sort();
-    paths.insert(0, format!("{root}/demo/rules.json"));
-    paths.into_iter().map(|p| (p.clone(), Engine::from_rules_or_bundle(&std::fs::read(&p).unwrap()).unwrap())).collect()
-}
-
-fn log(customers: u32, days: u32, seed: u64, shape: Shape) -> Vec<u8> {
-    let mut out = Vec::new();
-    generate(&GenOptions { customers, days, seed, start_ms: DEFAULT_START_MS, shape }, &mut out).unwrap();
-    out
-}
 
 fn replay(engine: &Engine, opts: ReplayOptions, log: &[u8]) -> Report {
     let mut r = Replay::new(engine, opts);

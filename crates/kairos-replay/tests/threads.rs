@@ -1,30 +1,14 @@
 //! Replays on several threads give the report of one replay, byte for byte: every bundle of the
 //! examples, both line shapes, daily and hourly steps, bad lines skipped or stopping the replay.
 
+mod support;
+
 use kairos::Engine;
-use kairos_replay::gen::{generate, GenOptions, Shape, DEFAULT_START_MS};
+use kairos_replay::gen::{Shape, DEFAULT_START_MS};
 use kairos_replay::{replay_threads, Replay, ReplayOptions, Report};
+use support::{examples, generated as log};
 
 const HOUR: i64 = 3_600_000;
-
-fn examples() -> Vec<(String, Engine)> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
-    let mut paths = vec![format!("{root}/demo/rules.json")];
-    let mut scenarios: Vec<String> = std::fs::read_dir(format!("{root}/scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
-        .filter(|p| p.ends_with(".json") && !p.ends_with(".context.json"))
-        .collect();
-    scenarios.sort();
-    paths.extend(scenarios);
-    paths.into_iter().map(|p| (p.clone(), Engine::from_rules_or_bundle(&std::fs::read(&p).unwrap()).unwrap())).collect()
-}
-
-fn log(customers: u32, days: u32, seed: u64, shape: Shape) -> Vec<u8> {
-    let mut out = Vec::new();
-    generate(&GenOptions { customers, days, seed, start_ms: DEFAULT_START_MS, shape }, &mut out).unwrap();
-    out
-}
 
 /// Everything a report says, in every form it is printed in.
 fn printed(r: &Report) -> String {

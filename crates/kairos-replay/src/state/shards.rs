@@ -133,18 +133,18 @@ fn merge(first: (Report, Vec<usize>), rest: impl Iterator<Item = (Report, Vec<us
         names.extend(part.missing.iter().cloned());
         names.sort_by(|a, b| super::step::missing_order(a, b));
         names.dedup();
-        let place = |list: &[String], name: &str| list.iter().position(|m| m == name);
-        let widen = |row_missing: &[u64], from: &[String]| -> Vec<u64> {
-            names.iter().map(|n| place(from, n).and_then(|i| row_missing.get(i).copied()).unwrap_or(0)).collect()
+        // Where each merged name sits in either list, found once for all rows.
+        let places = |from: &[String]| -> Vec<Option<usize>> {
+            names.iter().map(|n| from.iter().position(|m| m == n)).collect()
         };
-        total.missing_totals = widen(&total.missing_totals, &total.missing)
-            .iter()
-            .zip(widen(&part.missing_totals, &part.missing))
-            .map(|(a, b)| a + b)
-            .collect();
+        let (mine, theirs) = (places(&total.missing), places(&part.missing));
+        let add = |a: &[u64], b: &[u64]| -> Vec<u64> {
+            let at = |counts: &[u64], place: &Option<usize>| place.and_then(|i| counts.get(i).copied()).unwrap_or(0);
+            mine.iter().zip(&theirs).map(|(m, t)| at(a, m) + at(b, t)).collect()
+        };
+        total.missing_totals = add(&total.missing_totals, &part.missing_totals);
         for (row, other) in total.rows.iter_mut().zip(&part.rows) {
-            let mine = widen(&row.missing, &total.missing);
-            row.missing = mine.iter().zip(widen(&other.missing, &part.missing)).map(|(a, b)| a + b).collect();
+            row.missing = add(&row.missing, &other.missing);
             add_row(row, other);
         }
         total.missing = names;
