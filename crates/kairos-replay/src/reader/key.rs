@@ -2,9 +2,20 @@
 //! (`Replay::sharded`) route every line by it, and every shard moves its clock by it, so a line
 //! belongs to exactly one shard and all shards count the same step boundaries.
 
+use super::value::plain_prefix;
 use super::Scanner;
 use kairos::context::MAX_STRING_BYTES;
 use std::borrow::Cow;
+use std::ops::Range;
+
+/// The compact layout's first three fields, found in place ([`Scanner::compact_head`]).
+pub(super) struct CompactHead {
+    pub(super) id: Range<usize>,
+    pub(super) name: Range<usize>,
+    pub(super) at: i64,
+    /// Where the bytes after the time start.
+    pub(super) end: usize,
+}
 
 /// Whose a line is and when it happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,26 +42,41 @@ impl<'a> Scanner<'a> {
     /// `{"c":"ID","e":"NAME","t":MS` followed by `}` or `,`: the layout `kairos gen` writes. A line
     /// in this layout is its first `c`'s, whatever follows.
     fn compact_key(&mut self) -> Option<Key<'a>> {
-        let rest = self.b.get(self.i..)?;
-        let after_c = rest.strip_prefix(b"{\"c\":\"")?;
-        let id_len = after_c.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-        let after_id = after_c.get(id_len..)?.strip_prefix(b"\",\"e\":\"")?;
-        let name_len = after_id.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-        let after_t = after_id.get(name_len..)?.strip_prefix(b"\",\"t\":")?;
-        let digits = after_t.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 || digits > 18 || (digits > 1 && after_t.first() == Some(&b'0')) {
+        let head = self.compact_head()?;
+        if !matches!(self.b.get(head.end), Some(b'}' | b',')) {
             return None;
         }
-        let tail = after_t.get(digits..)?;
-        if !matches!(tail.first(), Some(b'}' | b',')) {
+        Some(Key { id: Cow::Borrowed(self.s.get(head.id)?), at: head.at })
+    }
+
+    /// The exact bytes `{"c":"ID","e":"NAME","t":MS` at the cursor (plain id and name, no
+    /// escapes or spaces; a time in years 1000–9999): what the key and the full scan's fast path
+    /// both start from. The cursor does not move.
+    pub(super) fn compact_head(&self) -> Option<CompactHead> {
+        let b = self.b;
+        let lit = |i: usize, text: &[u8]| (b.get(i..i + text.len()) == Some(text)).then_some(i + text.len());
+        // A plain string's bytes up to its closing quote, eight at a time while none is special.
+        let plain = |from: usize| -> Option<usize> {
+            let mut j = from + plain_prefix(b.get(from..).unwrap_or_default());
+            while b.get(j).is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20) {
+                j += 1;
+            }
+            (b.get(j) == Some(&b'"')).then_some(j)
+        };
+        let id_from = lit(self.i, b"{\"c\":\"")?;
+        let id_to = plain(id_from)?;
+        let name_from = lit(id_to, b"\",\"e\":\"")?;
+        let name_to = plain(name_from)?;
+        let t = lit(name_to, b"\",\"t\":")?;
+        let digits = b.get(t..).unwrap_or_default().iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > 18 || (digits > 1 && b.get(t) == Some(&b'0')) {
             return None;
         }
-        let at = after_t.get(..digits)?.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        let at = b.get(t..t + digits)?.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
         if !(kairos::context::MIN_MS..=kairos::context::MAX_MS).contains(&at) {
             return None;
         }
-        let from = self.i + 6;
-        Some(Key { id: Cow::Borrowed(self.s.get(from..from + id_len)?), at })
+        Some(CompactHead { id: id_from..id_to, name: name_from..name_to, at, end: t + digits })
     }
 
     /// Any other object: its top-level fields, the id and time read as the full scan reads them

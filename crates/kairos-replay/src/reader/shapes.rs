@@ -2,7 +2,6 @@
 //! for byte: the fast path) or any other (read field by field), and the objects inside it
 //! (properties, profile, consent, scores).
 
-use super::value::plain_prefix;
 use super::{err, Line, ScanError, Scanner, ScoreIn, Val, Wanted};
 use std::borrow::Cow;
 
@@ -103,44 +102,17 @@ impl<'a> Scanner<'a> {
     /// False (nothing consumed that matters) for anything else, which the general scanner reads.
     fn compact(&mut self, out: &mut Line<'a>, wanted: &mut impl Wanted) -> bool {
         let b = self.b;
-        let mut i = self.i;
         let lit = |i: &mut usize, text: &[u8]| {
             let ok = b.get(*i..*i + text.len()) == Some(text);
             *i += text.len();
             ok
         };
-        let plain = |i: &mut usize| -> Option<&'a str> {
-            let from = *i;
-            let mut j = from + plain_prefix(b.get(from..).unwrap_or_default());
-            while b.get(j).is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20) {
-                j += 1;
-            }
-            *i = j;
-            (b.get(j) == Some(&b'"')).then(|| self.s.get(from..j)).flatten()
-        };
-        if !lit(&mut i, b"{\"c\":\"") {
-            return false;
-        }
-        let Some(id) = plain(&mut i) else { return false };
-        if !lit(&mut i, b"\",\"e\":\"") {
-            return false;
-        }
-        let Some(name) = plain(&mut i) else { return false };
-        if !lit(&mut i, b"\",\"t\":") {
-            return false;
-        }
-        let digits = b.get(i..).unwrap_or_default().iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 || digits > 18 || (digits > 1 && b.get(i) == Some(&b'0')) {
-            return false;
-        }
-        let at = b.get(i..i + digits).unwrap_or_default().iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-        i += digits;
-        if !(kairos::context::MIN_MS..=kairos::context::MAX_MS).contains(&at) {
-            return false;
-        }
+        let Some(head) = self.compact_head() else { return false };
+        let (Some(id), Some(name)) = (self.s.get(head.id), self.s.get(head.name)) else { return false };
+        let mut i = head.end;
         out.customer = Some(Cow::Borrowed(id));
         out.name = Some(Cow::Borrowed(name));
-        out.at = Some(at);
+        out.at = Some(head.at);
         if b.get(i) == Some(&b'}') {
             self.i = i + 1;
             return true;
