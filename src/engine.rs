@@ -127,6 +127,12 @@ impl Engine {
         (decision, counted.segments, counted.until)
     }
 
+    /// The history group of an event name the rules read ([`crate::Resident::forget_before`]
+    /// takes groups), `None` for a name no rule reads.
+    pub fn history_group(&self, event_name: &str) -> Option<u32> {
+        self.plan.ids.get(event_name).copied()
+    }
+
     /// Whether some content of the bundle reads another slot's decision (`{{decision.…}}`).
     pub fn reads_decisions(&self) -> bool {
         let slots = &self.program.slots;

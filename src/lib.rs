@@ -65,4 +65,4 @@ pub use history::{NameHasher, CONVERSION, EXPOSURE};
 pub use program::Program;
 pub use rules::ast;
 pub use signals::{percent_decode, query_param, Device, ZoneProblem};
-pub use visitor::{Moment, Person, Visitor};
+pub use visitor::{Moment, Person, Resident, Visitor};

@@ -262,7 +262,7 @@ pub fn normalized_event_name(name: String) -> String {
 
 /// Whether normalising leaves `name` as it is. Only ASCII bytes change (`to_ascii_lowercase`
 /// leaves other characters be), so a byte scan decides.
-fn is_normal_event_name(name: &str) -> bool {
+pub(crate) fn is_normal_event_name(name: &str) -> bool {
     let changes = |b: &u8| matches!(b, b' ' | b'-' | b'.' | b'A'..=b'Z');
     !name.as_bytes().iter().any(changes) && name.trim().len() == name.len()
 }

@@ -108,7 +108,7 @@ impl Row {
 }
 
 impl Group {
-    fn new(plan: &GroupPlan) -> Group {
+    pub(super) fn new(plan: &GroupPlan) -> Group {
         Group {
             at: Vec::new(),
             seq: Vec::new(),
@@ -237,9 +237,18 @@ pub struct Range {
 }
 
 impl Packed {
-    /// An empty history for `plan`.
-    pub fn new(plan: &Plan) -> Packed {
-        Packed { keys: Vec::new(), groups: plan.groups.iter().map(Group::new).collect(), next_seq: 0, value_bytes: 0 }
+    /// An empty history for `plan`. Its groups are made with its first event: a replay holds
+    /// many customers who never do anything the rules read.
+    pub fn new(_plan: &Plan) -> Packed {
+        Packed { keys: Vec::new(), groups: Vec::new(), next_seq: 0, value_bytes: 0 }
+    }
+
+    /// Every group of `plan`, empty ones too: made once an event comes.
+    pub(super) fn make_groups(&mut self, plan: &Plan) {
+        if self.groups.len() < plan.groups.len() {
+            let made = self.groups.len();
+            self.groups.extend(plan.groups.iter().skip(made).map(Group::new));
+        }
     }
 
     /// A context's history: the newest `max` events not after `now` (ties: later in the input is
@@ -292,16 +301,18 @@ impl Packed {
     }
 
     fn place(&mut self, plan: &Plan, e: &Event, seq: u32) {
-        let group = plan.ids.get(e.name.as_str()).copied().filter(|&g| (g as usize) < self.groups.len());
+        let group = plan.ids.get(e.name.as_str()).copied().filter(|&g| (g as usize) < plan.groups.len());
         let key = Key { at: e.at, seq, group: group.unwrap_or(u32::MAX) };
         let at = self.keys.partition_point(|k| k.order() <= key.order());
         self.keys.insert(at, key);
         let (Some(g), Some(gp)) = (group, group.and_then(|g| plan.groups.get(g as usize))) else { return };
         let row = Row::of(gp, e);
-        self.insert_row(gp, g, key, row);
+        self.insert_row(plan, g, key, row);
     }
 
-    pub(super) fn insert_row(&mut self, gp: &GroupPlan, g: u32, key: Key, row: Row) {
+    pub(super) fn insert_row(&mut self, plan: &Plan, g: u32, key: Key, row: Row) {
+        let Some(gp) = plan.groups.get(g as usize) else { return };
+        self.make_groups(plan);
         self.value_bytes += row.value_bytes();
         if let Some(group) = self.groups.get_mut(g as usize) {
             let pos = position(group, key.order());
@@ -322,6 +333,44 @@ impl Packed {
             group.drop_oldest(gp, n);
         }
         self.value_bytes = self.groups.iter().flat_map(|g| &g.vals).flatten().map(value_len).sum();
+    }
+
+    /// Forgets the events of each group older than `cutoff(group)`, then the oldest beyond the
+    /// newest `max`: what a holder that bounds memory by time keeps (a replay, per step).
+    pub fn forget_before(&mut self, plan: &Plan, cutoff: impl Fn(u32) -> i64, max: usize) {
+        let expired: Vec<usize> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let before = cutoff(g as u32);
+                group.at.partition_point(|&t| t < before)
+            })
+            .collect();
+        if expired.iter().any(|&n| n > 0) {
+            self.keys.retain(|k| k.group == u32::MAX || k.at >= cutoff(k.group));
+            for ((group, gp), &n) in self.groups.iter_mut().zip(&plan.groups).zip(&expired) {
+                group.drop_oldest(gp, n);
+            }
+            self.value_bytes = self.groups.iter().flat_map(|g| &g.vals).flatten().map(value_len).sum();
+        }
+        if self.keys.len() > max {
+            self.forget_oldest(plan, self.keys.len() - max);
+        }
+        if self.keys.is_empty() && self.keys.capacity() > 0 {
+            // Do not hold buffers for someone who went quiet.
+            *self = Packed { next_seq: self.next_seq, ..Packed::new(plan) };
+        }
+    }
+
+    /// When [`Packed::forget_before`] would first forget an event as time passes, if each event
+    /// of group `g` stays `kept_for(g)` after it happened: `i64::MAX` for none.
+    pub fn first_leaving(&self, kept_for: impl Fn(u32) -> i64) -> i64 {
+        let oldest = self.groups.iter().enumerate().filter_map(|(g, group)| {
+            let at = *group.at.first()?;
+            Some(at.saturating_add(kept_for(g as u32)).saturating_add(1))
+        });
+        oldest.min().unwrap_or(i64::MAX)
     }
 
     /// Renumbers the order told as ranks (same order), so numbering can go on.

@@ -3,7 +3,7 @@
 //! sums are rebuilt on restore, so they cost nothing to store. Untrusted on the way back in: every
 //! length is checked against the plan, and a mismatch names the field.
 
-use super::packed::{is_whole, Key, Packed, Row};
+use super::packed::{is_whole, Group, Key, Packed, Row};
 use super::plan::Plan;
 use crate::context::{Scalar, MAX_MS, MIN_MS};
 use crate::limits::{MAX_CONTEXT_STRING_BYTES, MAX_EVENTS};
@@ -92,7 +92,16 @@ impl crate::decode::Decode for SavedScalar {
 
 impl Packed {
     /// The stored form: ties keep their order, numbered afresh on restore.
-    pub fn to_saved(&self) -> SavedHistory {
+    pub fn to_saved(&self, plan: &Plan) -> SavedHistory {
+        // A history that never had an event has made no groups: the stored form has them all.
+        let unmade: Vec<Group>;
+        let groups = match self.groups.is_empty() {
+            true => {
+                unmade = plan.groups.iter().map(Group::new).collect();
+                &unmade
+            }
+            false => &self.groups,
+        };
         let first_at = self.keys.first().map_or(0, |k| k.at);
         let mut prev = first_at;
         let steps = self
@@ -104,8 +113,7 @@ impl Packed {
                 (delta, k.group.wrapping_add(1))
             })
             .collect();
-        let groups = self
-            .groups
+        let groups = groups
             .iter()
             .map(|g| SavedGroup {
                 matched: (0..g.matched.len() as u32)
@@ -191,7 +199,7 @@ impl Packed {
             let key = Key { at, seq: seq as u32, group: g.wrapping_sub(1) };
             packed.keys.push(key);
             let Some(gi) = g.checked_sub(1).map(|g| g as usize) else { continue };
-            let (Some(gp), Some(i)) = (plan.groups.get(gi), seen.get_mut(gi)) else { continue };
+            let (Some(_), Some(i)) = (plan.groups.get(gi), seen.get_mut(gi)) else { continue };
             let row = Row {
                 matches: bits.get(gi).map_or(Vec::new(), |b| {
                     b.iter().map(|s| s.get(*i / 8).is_some_and(|byte| byte & (1 << (*i % 8)) != 0)).collect()
@@ -214,7 +222,7 @@ impl Packed {
                 },
             };
             *i += 1;
-            packed.insert_row(gp, gi as u32, key, row);
+            packed.insert_row(plan, gi as u32, key, row);
         }
         packed.next_seq = packed.keys.len() as u32;
         Ok(packed)

@@ -7,8 +7,10 @@
 //! and runs the same evaluator, so the two paths cannot drift: tests/visitor.rs and the
 //! `visitor` fuzz target check that they decide and explain alike.
 //!
-//! Here: [`Visitor`], [`Person`] and [`Moment`]; `saved` holds the byte form and its errors.
+//! Here: [`Visitor`], [`Person`] and [`Moment`]; `resident` holds [`Resident`], a visitor's state
+//! without its engine (what a replay keeps per customer); `saved` holds the byte form and its errors.
 
+mod resident;
 mod saved;
 /// The saved form, for the decoder's differential tests (src/decode.rs).
 #[cfg(test)]
@@ -16,14 +18,15 @@ pub(crate) mod saved_for_tests {
     pub(crate) use super::saved::{SavedVisitor, HEADER_LEN};
 }
 
+pub use resident::Resident;
 pub use saved::{SaveError, FORMAT_VERSION, MAGIC};
 
 use crate::context::{
-    clip, normalize_event_name, CachedScore, Context, Event, Geo, Scalar, Session, Text, Timestamp, MAX_MS, MIN_MS,
+    clip, is_normal_event_name, normalize_event_name, CachedScore, Context, Event, Geo, Scalar, Session, Text,
+    Timestamp, MAX_MS, MIN_MS,
 };
-use crate::decide::{Decider, Decision, Options, RenderError, SlotDecision};
+use crate::decide::{Decision, Options, RenderError, SlotDecision};
 use crate::error::ErrorCode;
-use crate::history::Packed;
 use crate::limits::{MAX_CONTEXT_STRING_BYTES, MAX_HISTORY_BYTES};
 use crate::Engine;
 use serde::Deserialize;
@@ -116,6 +119,11 @@ impl<'de> Deserialize<'de> for Moment {
 }
 
 impl Person {
+    /// Whether the person gave personalisation consent (as [`Context::has_consent`]).
+    pub fn has_consent(&self) -> bool {
+        self.consent.get("personalization").copied().unwrap_or(false)
+    }
+
     /// The person a context describes (identity, consent, profile, scores, zone).
     pub fn of(ctx: &Context) -> Person {
         Person {
@@ -171,62 +179,42 @@ impl fmt::Display for EventError {
 impl std::error::Error for EventError {}
 
 /// One person, resident: create from an [`Engine`], `track` events as they happen, `decide` per
-/// moment, `save` between page loads.
+/// moment, `save` between page loads. A [`Resident`] with its engine and a context to decide in.
 #[derive(Debug, Clone)]
 pub struct Visitor {
     engine: Arc<Engine>,
-    /// The person, and the moment last decided; its `events` stay empty (the history is `hist`).
-    ctx: Context,
-    /// The person's own zone and offset, which a moment may override.
-    zone: (Option<Text>, Option<Text>),
-    hist: Packed,
+    resident: Resident,
+    /// What decisions read: the moment last decided, the person lent to it while deciding.
+    desk: Context,
 }
 
 impl Visitor {
     /// A visitor with no history yet.
     pub fn new(engine: Arc<Engine>, person: Person) -> Visitor {
-        let hist = Packed::new(&engine.plan);
-        let mut v = Visitor { engine, ctx: Context::default(), zone: (None, None), hist };
-        v.set_person(person);
-        v
+        let resident = Resident::new(&engine, person);
+        Visitor { engine, resident, desk: Context::default() }
     }
 
     /// The visitor a context describes, its history as of the context's `now` (later events are
     /// not kept, as a decision at that instant would not read them).
     pub fn from_context(engine: Arc<Engine>, ctx: &Context) -> Visitor {
-        let max = engine.program.max_history as usize;
-        let hist = Packed::from_events(&engine.plan, &ctx.events.0, ctx.now.0, max);
-        let mut v = Visitor { engine, ctx: Context::default(), zone: (None, None), hist };
-        v.set_person(Person::of(ctx));
-        v
+        let resident = Resident::from_context(&engine, ctx);
+        Visitor { engine, resident, desk: Context::default() }
     }
 
     /// Replaces what is known of the person (the history stays).
     pub fn set_person(&mut self, p: Person) {
-        self.ctx.customer_id = p.customer_id;
-        self.ctx.anonymous_id = p.anonymous_id;
-        self.ctx.consent = p.consent;
-        self.ctx.profile = p.profile;
-        self.ctx.scores = p.scores;
-        self.zone = (p.timezone, p.utc_offset);
+        self.resident.person = p;
     }
 
     /// What is known of the person.
     pub fn person(&self) -> Person {
-        Person {
-            customer_id: self.ctx.customer_id.clone(),
-            anonymous_id: self.ctx.anonymous_id.clone(),
-            consent: self.ctx.consent.clone(),
-            profile: self.ctx.profile.clone(),
-            scores: self.ctx.scores.clone(),
-            timezone: self.zone.0.clone(),
-            utc_offset: self.zone.1.clone(),
-        }
+        self.resident.person.clone()
     }
 
     /// Whether the person gave personalisation consent (surfaces store nothing without it).
     pub fn has_consent(&self) -> bool {
-        self.ctx.has_consent()
+        self.resident.person.has_consent()
     }
 
     /// The engine this visitor decides with.
@@ -237,44 +225,19 @@ impl Visitor {
     /// Appends one event, placed by its time. A refused event changes nothing. The visitor keeps
     /// the newest `max_history` events (older ones are forgotten in batches) and at most
     /// [`MAX_HISTORY_BYTES`] of property text.
-    pub fn track(&mut self, mut event: Event) -> Result<(), EventError> {
-        check_event(&mut event)?;
-        self.append(&event);
-        Ok(())
-    }
-
-    /// Keeps a checked event, within the bundle's `max_history` and the history byte bound.
-    fn append(&mut self, event: &Event) {
-        let keep = self.engine.program.max_history as usize;
-        self.hist.track(&self.engine.plan, event, keep, MAX_HISTORY_BYTES);
+    pub fn track(&mut self, event: Event) -> Result<(), EventError> {
+        self.resident.track(&self.engine, event)
     }
 
     /// Appends events in the order given, all or none: the first refused one (its index, and
     /// why) leaves the visitor unchanged. For bulk loads (an event log, a batch from a queue).
-    pub fn track_all(&mut self, mut events: Vec<Event>) -> Result<(), (usize, EventError)> {
-        for (i, e) in events.iter_mut().enumerate() {
-            check_event(e).map_err(|err| (i, err))?;
-        }
-        for e in &events {
-            self.append(e);
-        }
-        Ok(())
+    pub fn track_all(&mut self, events: Vec<Event>) -> Result<(), (usize, EventError)> {
+        self.resident.track_all(&self.engine, events)
     }
 
     /// Decides every slot for this moment, reading the kept history.
     pub fn decide(&mut self, moment: Moment, opts: Options) -> Decision {
-        self.ctx.now = moment.now;
-        self.ctx.session = moment.session;
-        self.ctx.geo = moment.geo;
-        self.ctx.event = moment.event;
-        // A moment's zone or offset wins over the person's; an offset alone replaces a zone.
-        let (zone, offset) = match (moment.timezone, moment.utc_offset) {
-            (None, None) => self.zone.clone(),
-            (tz, off) => (tz, off),
-        };
-        self.ctx.timezone = zone;
-        self.ctx.utc_offset = offset;
-        Decider { engine: &self.engine }.decide_inner(&self.ctx, Some(&self.hist), opts, None, true)
+        self.resident.decide(&self.engine, &mut self.desk, moment, opts)
     }
 
     /// Decides for `moment` and returns one slot's decision: an email rendered at open time.
@@ -285,30 +248,23 @@ impl Visitor {
 
     /// How many events are kept.
     pub fn len(&self) -> usize {
-        self.hist.len()
+        self.resident.len()
     }
 
     /// Whether no event is kept.
     pub fn is_empty(&self) -> bool {
-        self.hist.is_empty()
+        self.resident.is_empty()
     }
 
     /// Approximate bytes held: the packed history plus profile and scores.
     pub fn memory_bytes(&self) -> usize {
-        let text = |m: &BTreeMap<String, Scalar>| {
-            m.iter().map(|(k, v)| k.len() + 32 + if let Scalar::Str(s) = v { s.len() } else { 0 }).sum::<usize>()
-        };
-        std::mem::size_of::<Visitor>()
-            + self.hist.memory_bytes()
-            + text(&self.ctx.profile)
-            + self.ctx.scores.keys().map(|k| k.len() + 48).sum::<usize>()
-            + self.ctx.consent.keys().map(|k| k.len() + 24).sum::<usize>()
+        std::mem::size_of::<Visitor>() - std::mem::size_of::<Resident>() + self.resident.memory_bytes()
     }
 }
 
 /// The checks a deserialised event already passed, for events built in Rust: a name, a time in
 /// range, strings within bounds, finite numbers. Names are normalised as the reader does.
-fn check_event(e: &mut Event) -> Result<(), EventError> {
+fn check_fields(e: &Event) -> Result<(), EventError> {
     let bad = |field: &str, message: &str| EventError { field: field.to_owned(), message: message.to_owned() };
     if e.name.trim().is_empty() {
         return Err(bad("name", "an event needs a name"));
@@ -343,10 +299,42 @@ fn check_event(e: &mut Event) -> Result<(), EventError> {
     if e.data_bytes() > MAX_HISTORY_BYTES {
         return Err(bad("properties", &format!("more than {MAX_HISTORY_BYTES} bytes")));
     }
-    let normal = normalize_event_name(&e.name);
-    if normal != e.name {
-        e.name = normal;
-    }
-    e.props.retain(|(_, v)| *v != Scalar::Null);
     Ok(())
+}
+
+/// Checks `e` ([`check_fields`]) and normalises it as the reader does: its name, and no `null`
+/// properties. A borrowed event is copied only when that changes it.
+pub(super) fn check_event(e: &mut impl EventSlot) -> Result<(), EventError> {
+    check_fields(e.event())?;
+    let event = e.event();
+    if !is_normal_event_name(&event.name) || event.props.iter().any(|(_, v)| *v == Scalar::Null) {
+        let e = e.owned();
+        e.name = normalize_event_name(&e.name);
+        e.props.retain(|(_, v)| *v != Scalar::Null);
+    }
+    Ok(())
+}
+
+/// An event to check in place: owned, or borrowed until it must change.
+pub(super) trait EventSlot {
+    fn event(&self) -> &Event;
+    fn owned(&mut self) -> &mut Event;
+}
+
+impl EventSlot for Event {
+    fn event(&self) -> &Event {
+        self
+    }
+    fn owned(&mut self) -> &mut Event {
+        self
+    }
+}
+
+impl EventSlot for std::borrow::Cow<'_, Event> {
+    fn event(&self) -> &Event {
+        self
+    }
+    fn owned(&mut self) -> &mut Event {
+        self.to_mut()
+    }
 }

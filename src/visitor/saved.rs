@@ -5,7 +5,7 @@
 //! deploy that changes only what is shown (content, priorities, conditions on session signals)
 //! keeps the layout, so saved visitors outlive it.
 
-use super::{Person, Visitor};
+use super::{Person, Resident, Visitor};
 use crate::context::{CachedScore, Finite, Text, Timestamp, MAX_MS, MIN_MS};
 use crate::error::ErrorCode;
 use crate::history::{Packed, SavedHistory, SavedScalar};
@@ -124,7 +124,7 @@ impl Visitor {
             timezone: p.timezone.map(|t| t.0),
             utc_offset: p.utc_offset.map(|t| t.0),
         };
-        let saved = SavedVisitor { person, history: self.hist.to_saved() };
+        let saved = SavedVisitor { person, history: self.resident.history().to_saved(&self.engine.plan) };
         let payload = postcard::to_allocvec(&saved).unwrap_or_default();
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
         out.extend_from_slice(MAGIC);
@@ -189,8 +189,6 @@ impl Visitor {
         };
         let hist =
             Packed::from_saved(&engine.plan, saved.history).map_err(|e| SaveError::Corrupt(format!("history: {e}")))?;
-        let mut v = Visitor { engine, ctx: Default::default(), zone: (None, None), hist };
-        v.set_person(person);
-        Ok(v)
+        Ok(Visitor { engine, resident: Resident::from_parts(person, hist), desk: Default::default() })
     }
 }

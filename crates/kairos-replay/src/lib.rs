@@ -3,13 +3,14 @@
 //! signals were missing (`kairos replay`, docs/replay.md). [`gen`] writes synthetic logs to try
 //! it on (`kairos gen`).
 //!
-//! The log is streamed once, in time order. Per customer the replay keeps a decision context
-//! that only ever holds what the bundle can read: the events it names (with only the properties
-//! it reads), at most `max_history` of them, none older than the bundle's longest window (the
-//! *lookback*, [`kairos::Program::longest_window_ms`]); the latest profile, scores, consent and
-//! zone; and a summary of the current session. At each step boundary every customer seen within
-//! the lookback is counted once ([`kairos::Engine::decide_counted`], decided again only when
-//! something it reads can have changed); customers not seen
+//! The log is streamed once, in time order. Per customer the replay keeps a [`kairos::Resident`]
+//! (the resident visitor without its engine) that only ever holds what the bundle can read: the
+//! events it names (with only the properties it reads), packed and indexed as they come, at most
+//! `max_history` of them, none older than the bundle's longest window (the *lookback*,
+//! [`kairos::Program::longest_window_ms`]); the latest profile, scores, consent and zone; and a
+//! summary of the current session. At each step boundary every customer seen within the
+//! lookback is counted once ([`kairos::Resident::decide_counted`] on the kept index, decided
+//! again only when something it reads can have changed); customers not seen
 //! within it are forgotten. Memory therefore follows the customers active in one lookback, never
 //! the length of the log, and the work is one scan per line plus one decision per active
 //! customer per step.
@@ -23,7 +24,6 @@
 //! - [`reader`] scans NDJSON lines without building JSON values: `key` (whose a line is and
 //!   when), `shapes` (the line shapes), `value` (the JSON values in them), `chunks` (the input in
 //!   runs of whole lines).
-//! - `log` packs each customer's events.
 //! - [`svg`] and [`report`] render what was counted (`report_json`: [`Report::to_json`]).
 //! - `types` holds what the replay and its report both name ([`Lookback`], [`Stats`]), so the
 //!   report needs nothing from the replay.
@@ -49,7 +49,6 @@ pub mod columnar;
 pub mod gen;
 mod ids;
 pub mod lift;
-mod log;
 pub mod reader;
 pub mod report;
 mod report_json;

@@ -3,25 +3,20 @@
 use super::names::{NameInfo, Names};
 use super::options::MAX_PROFILE_KEYS;
 use super::session::{prop, SessionTrack};
-use crate::log::{Log, Value};
 use crate::reader::{Line, Val};
-use kairos::context::{CachedScore, Context, Finite, Scalar, Text, Timestamp, MAX_STRING_BYTES};
-use kairos::Tri;
+use kairos::context::{CachedScore, Event, Finite, Scalar, Text, Timestamp, MAX_STRING_BYTES};
+use kairos::{Engine, Person, Resident, Tri};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// What a replay keeps of one customer: the parts of a context that outlive a decision (lent
-/// to the replay's one decision context while deciding), packed events, the session summary.
+/// What a replay keeps of one customer: the person and the history packed for the bundle (a
+/// [`Resident`], indexed once and appended to, lent to the replay's one decision context while
+/// deciding), the session summary, and what the last step counted.
 pub(super) struct Customer {
-    pub(super) id: Option<Text>,
-    profile: BTreeMap<String, Scalar>,
-    scores: BTreeMap<String, CachedScore>,
-    consent: BTreeMap<String, bool>,
-    timezone: Option<Text>,
+    pub(super) resident: Resident,
     consent_stated: bool,
     /// Latest line of any kind.
     pub(super) last_seen: i64,
-    pub(super) log: Log,
     pub(super) session: SessionTrack,
     /// Segment membership at the previous step.
     pub(super) member: Vec<bool>,
@@ -29,7 +24,7 @@ pub(super) struct Customer {
     /// anything since.
     pub(super) last: Counted,
     pub(super) dirty: bool,
-    /// When the next kept event leaves the history, time alone (`Log::first_dropped`).
+    /// When the next kept event leaves the history, time alone ([`Resident::first_forgotten`]).
     pub(super) kept_until: i64,
 }
 
@@ -58,20 +53,16 @@ fn set_scalar(slot: &mut Scalar, v: &Val) {
 }
 
 impl Customer {
-    pub(super) fn new(id: &str, assume_consent: bool, segments: usize) -> Customer {
+    pub(super) fn new(engine: &Engine, id: &str, assume_consent: bool, segments: usize) -> Customer {
         let mut consent = BTreeMap::new();
         if assume_consent {
             consent.insert("personalization".into(), true);
         }
+        let person = Person { customer_id: Some(Text(id.to_owned())), consent, ..Person::default() };
         Customer {
-            id: Some(Text(id.to_owned())),
-            profile: BTreeMap::new(),
-            scores: BTreeMap::new(),
-            consent,
-            timezone: None,
+            resident: Resident::new(engine, person),
             consent_stated: false,
             last_seen: i64::MIN,
-            log: Log::new(),
             session: SessionTrack::none(),
             member: vec![false; segments],
             last: Counted::default(),
@@ -80,45 +71,25 @@ impl Customer {
         }
     }
 
-    /// Lends this customer's id, profile, scores, consent and zone to `ctx` (swapped, not
-    /// copied) and sets its time, session and place for a decision at `now`.
-    pub(super) fn lend(&mut self, ctx: &mut Context, now: i64, timeout: i64) {
-        self.swap(ctx);
-        ctx.now = Timestamp(now);
-        (ctx.session, ctx.geo) = self.session.context(now, timeout).unwrap_or_default();
-    }
-
-    /// Takes back what [`Customer::lend`] lent.
-    pub(super) fn take_back(&mut self, ctx: &mut Context) {
-        self.swap(ctx);
-    }
-
-    fn swap(&mut self, ctx: &mut Context) {
-        std::mem::swap(&mut self.id, &mut ctx.customer_id);
-        std::mem::swap(&mut self.profile, &mut ctx.profile);
-        std::mem::swap(&mut self.scores, &mut ctx.scores);
-        std::mem::swap(&mut self.consent, &mut ctx.consent);
-        std::mem::swap(&mut self.timezone, &mut ctx.timezone);
-    }
-
     /// Applies a profile update: the attributes and scores rules read (the others are dropped).
     /// Known keys are updated in place (no new key, and a string value
     /// reuses its allocation): profile lines repeat the same keys all the time.
     pub(super) fn update_profile(&mut self, line: &Line, at: i64, names: &Names) {
+        let person = &mut self.resident.person;
         for (k, v) in &line.attrs {
             if !names.profile.iter().any(|p| p == k) {
                 continue;
             }
-            let room = self.profile.len() < MAX_PROFILE_KEYS;
+            let room = person.profile.len() < MAX_PROFILE_KEYS;
             if matches!(v, Val::Nested) || matches!(v, Val::Str(s) if s.len() > MAX_STRING_BYTES) {
                 continue;
             }
-            match self.profile.get_mut(&**k) {
+            match person.profile.get_mut(&**k) {
                 Some(old) => set_scalar(old, v),
                 None if room => {
                     let mut new = Scalar::Null;
                     set_scalar(&mut new, v);
-                    self.profile.insert(k.to_string(), new);
+                    person.profile.insert(k.to_string(), new);
                 }
                 None => {}
             }
@@ -126,14 +97,14 @@ impl Customer {
         if !line.consent.is_empty() && !self.consent_stated {
             // Stated consent replaces the assumed one.
             self.consent_stated = true;
-            self.consent.clear();
+            person.consent.clear();
         }
         for (k, v) in &line.consent {
-            let room = self.consent.len() < MAX_PROFILE_KEYS;
-            match self.consent.get_mut(&**k) {
+            let room = person.consent.len() < MAX_PROFILE_KEYS;
+            match person.consent.get_mut(&**k) {
                 Some(old) => *old = *v,
                 None if room => {
-                    self.consent.insert(k.to_string(), *v);
+                    person.consent.insert(k.to_string(), *v);
                 }
                 None => {}
             }
@@ -143,18 +114,18 @@ impl Customer {
             if !names.scores.iter().any(|n| *n == s.name) {
                 continue;
             }
-            let room = self.scores.len() < MAX_PROFILE_KEYS;
+            let room = person.scores.len() < MAX_PROFILE_KEYS;
             let score = CachedScore { value: Finite(value), computed_at: Timestamp(s.computed_at.unwrap_or(at)) };
-            match self.scores.get_mut(&*s.name) {
+            match person.scores.get_mut(&*s.name) {
                 Some(old) => *old = score,
                 None if room => {
-                    self.scores.insert(s.name.to_string(), score);
+                    person.scores.insert(s.name.to_string(), score);
                 }
                 None => {}
             }
         }
         if let Some(tz) = &line.timezone {
-            match &mut self.timezone {
+            match &mut person.timezone {
                 Some(Text(old)) if old == tz => {}
                 zone if tz.len() <= MAX_STRING_BYTES => *zone = Some(Text(tz.to_string())),
                 _ => {}
@@ -162,21 +133,53 @@ impl Customer {
         }
     }
 
-    /// Keeps an event a rule reads, with only the properties rules read.
-    pub(super) fn keep(&mut self, info: &NameInfo, id: u16, at: i64, props: &[(Cow<str>, Val)], max_history: usize) {
-        let kept = info.props.iter().enumerate().filter_map(|(i, key)| {
-            let v = match prop(props, key)? {
-                Val::Str(s) => Value::Str(s),
-                Val::Num(n) => Value::Num(*n),
-                Val::Bool(b) => Value::Bool(*b),
-                _ => return None,
+    /// Keeps an event a rule reads, with only the properties rules read. `event` is refilled
+    /// for it (its strings are reused from line to line).
+    pub(super) fn keep(
+        &mut self,
+        engine: &Engine,
+        info: &NameInfo,
+        at: i64,
+        props: &[(Cow<str>, Val)],
+        event: &mut Event,
+    ) {
+        event.name.clear();
+        event.name.push_str(&info.name);
+        event.at = at;
+        let mut n = 0;
+        for key in &info.props {
+            let value = match prop(props, key) {
+                Some(Val::Str(s)) => Value::Str(s),
+                Some(Val::Num(v)) => Value::Num(*v),
+                Some(Val::Bool(b)) => Value::Bool(*b),
+                _ => continue,
             };
-            Some((u8::try_from(i).ok()?, v))
-        });
-        self.log.push(at, id, kept);
-        // Between steps only the newest `max_history` can count: drop the rest now and then.
-        if self.log.len() >= 2 * max_history.max(16) {
-            self.log.keep(|_| i64::MIN, max_history);
+            if n == event.props.len() {
+                event.props.push((String::new(), Scalar::Null));
+            }
+            let Some((slot_key, slot)) = event.props.get_mut(n) else { break };
+            slot_key.clear();
+            slot_key.push_str(key);
+            match (slot, value) {
+                (Scalar::Str(old), Value::Str(s)) => {
+                    old.clear();
+                    old.push_str(s);
+                }
+                (slot, Value::Str(s)) => *slot = Scalar::Str(s.to_owned()),
+                (slot, Value::Num(v)) => *slot = Scalar::Num(v),
+                (slot, Value::Bool(b)) => *slot = Scalar::Bool(b),
+            }
+            n += 1;
         }
+        event.props.truncate(n);
+        // The reader has checked what the core would refuse (name and string lengths, times).
+        let kept = self.resident.track_ref(engine, event);
+        debug_assert!(kept.is_ok(), "{kept:?}");
     }
+}
+
+enum Value<'a> {
+    Str(&'a str),
+    Num(f64),
+    Bool(bool),
 }

@@ -56,10 +56,13 @@ pub struct Replay<'e> {
     missing_ids: FastMap<String, u32>,
     missing_totals: Vec<u64>,
     stats: Stats,
-    /// The one context decisions read: each customer's parts are lent to it in turn.
-    scratch: Context,
-    /// Events `scratch` does not need right now, kept for their strings.
-    spare: Vec<Event>,
+    /// The one context decisions read: each customer is lent to it in turn.
+    desk: Context,
+    /// The one event each kept line is written into before its customer packs it.
+    event: Event,
+    /// Per history group ([`Engine::history_group`]): how long its events are kept, their
+    /// name's longest window, at most the lookback.
+    kept_for: Vec<i64>,
     /// Which customers this replay keeps, when it is one shard of several.
     shard: Shard,
     /// Customers held just before each step's count (the peak is taken from these, so that it is
@@ -105,13 +108,22 @@ impl<'e> Replay<'e> {
         // Session signals come from recent events: keep customers at least that long.
         let lookback = lookback.max(opts.session_timeout).max(0);
         let step = opts.step.max(1);
+        let names = Names::of(engine);
+        let mut kept_for = Vec::new();
+        for info in names.infos.iter().filter(|i| i.read) {
+            let Some(g) = engine.history_group(&info.name) else { continue };
+            if kept_for.len() <= g as usize {
+                kept_for.resize(g as usize + 1, lookback);
+            }
+            kept_for[g as usize] = info.window.unwrap_or(i64::MAX).min(lookback);
+        }
         Replay {
             engine,
             opts: ReplayOptions { step, ..opts },
             lookback,
             lookback_source,
             content: engine.reads_decisions(),
-            names: Names::of(engine),
+            names,
             index: FastMap::default(),
             customers: Vec::new(),
             free: Vec::new(),
@@ -125,8 +137,9 @@ impl<'e> Replay<'e> {
             missing_ids: FastMap::default(),
             missing_totals: Vec::new(),
             stats: Stats::default(),
-            scratch: Context::default(),
-            spare: Vec::new(),
+            desk: Context::default(),
+            event: Event { name: String::new(), at: 0, props: Vec::new() },
+            kept_for,
             shard,
             resident_at_steps: Vec::new(),
         }

@@ -183,13 +183,12 @@ impl Replay<'_> {
             return Err(format!("property `{k}`: a string longer than {MAX_STRING_BYTES} bytes").into());
         }
         let (engine, assume, timeout) = (self.engine, self.opts.assume_consent, self.opts.session_timeout);
-        let max_history = engine.program.max_history as usize;
         let segments = engine.program.segments.len();
         let key = IdKey::new(&id);
         let slot = match self.index.get(&key) {
             Some(&slot) => slot,
             None => {
-                let customer = Customer::new(&id, assume, segments);
+                let customer = Customer::new(engine, &id, assume, segments);
                 let slot = match self.free.pop() {
                     Some(s) => {
                         self.customers[s as usize] = Some(customer);
@@ -213,13 +212,13 @@ impl Replay<'_> {
             self.stats.profile_updates += 1;
             c.update_profile(line, at, &self.names);
         }
-        if let Some((id, info)) = info.and_then(|i| self.names.infos.get(i as usize).map(|n| (i, n))) {
+        if let Some(info) = info.and_then(|i| self.names.infos.get(i as usize)) {
             self.stats.events += 1;
             c.session.note(info.role, at, &line.props, timeout);
             if info.read {
-                let before = c.log.len();
-                c.keep(info, id, at, &line.props, max_history);
-                self.stats.held_events = (self.stats.held_events + c.log.len()).saturating_sub(before);
+                let before = c.resident.len();
+                c.keep(engine, info, at, &line.props, &mut self.event);
+                self.stats.held_events = (self.stats.held_events + c.resident.len()).saturating_sub(before);
             }
         }
         Ok(())

@@ -5,8 +5,9 @@ use super::options::{MAX_MISSING_SIGNALS, MAX_STEPS, OTHER_SIGNALS};
 use super::Replay;
 use crate::ids::{FastMap, IdKey};
 use crate::report::{Report, SegmentCount, StepRow};
-use kairos::Options;
+use kairos::context::Timestamp;
 use kairos::Tri;
+use kairos::{Moment, Options};
 
 /// Whether to go on reading.
 #[derive(PartialEq, Eq)]
@@ -110,7 +111,7 @@ impl Replay<'_> {
                     seg.left += u64::from(*was);
                 }
                 if let Some(old) = entry.take() {
-                    if let Some(id) = &old.id {
+                    if let Some(id) = &old.resident.person.customer_id {
                         self.index.remove(&IdKey::new(&id.0));
                     }
                 }
@@ -122,16 +123,13 @@ impl Replay<'_> {
             }
             // Each event is kept as long as some rule can read it: for its name's longest window,
             // at most the lookback. Nothing goes before `kept_until` unless a line came.
-            let (lookback, names) = (self.lookback, &self.names);
-            let kept_for = |id: u16| {
-                let window = names.infos.get(usize::from(id)).and_then(|i| i.window).unwrap_or(i64::MAX);
-                window.min(lookback)
-            };
+            let kept_for = &self.kept_for;
+            let kept_for = |g: u32| kept_for.get(g as usize).copied().unwrap_or(self.lookback);
             if c.dirty || at >= c.kept_until {
-                c.log.keep(|id| at.saturating_sub(kept_for(id)), max_history);
-                c.kept_until = c.log.first_dropped(kept_for);
+                c.resident.forget_before(self.engine, |g| at.saturating_sub(kept_for(g)), max_history);
+                c.kept_until = c.resident.first_forgotten(kept_for);
             }
-            held += c.log.len();
+            held += c.resident.len();
             self.stats.decisions += 1;
             row.active += 1;
             if c.dirty || at >= c.last.until || self.opts.decide_all {
@@ -139,13 +137,10 @@ impl Replay<'_> {
                 // engine's `until`), the session ending, and events leaving the kept history.
                 let kept_until = c.kept_until;
                 let session_until = c.session.ends(at, timeout).unwrap_or(i64::MAX);
-                let ctx = &mut self.scratch;
-                c.lend(ctx, at, timeout);
-                c.log.materialize(&mut ctx.events.0, &mut self.spare, |id| {
-                    names.infos.get(usize::from(id)).map_or(("", &[][..]), |i| (i.name.as_str(), i.props.as_slice()))
-                });
-                let (decision, truths, until) = self.engine.decide_counted(ctx, Options::default(), self.content);
-                c.take_back(ctx);
+                let (session, geo) = c.session.context(at, timeout).unwrap_or_default();
+                let moment = Moment { now: Timestamp(at), session, geo, ..Moment::default() };
+                let (decision, truths, until) =
+                    c.resident.decide_counted(self.engine, &mut self.desk, moment, Options::default(), self.content);
                 let last = &mut c.last;
                 last.until = until.min(session_until).min(kept_until);
                 last.truths = truths;
