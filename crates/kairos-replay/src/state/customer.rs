@@ -26,6 +26,8 @@ pub(super) struct Customer {
     pub(super) dirty: bool,
     /// When the next kept event leaves the history, time alone ([`Resident::first_forgotten`]).
     pub(super) kept_until: i64,
+    /// The step that visited it last.
+    pub(super) visited: i64,
 }
 
 /// A decision as a step counts it: each segment's truth, each slot's variant (0: the default),
@@ -68,6 +70,7 @@ impl Customer {
             last: Counted::default(),
             dirty: true,
             kept_until: i64::MIN,
+            visited: i64::MIN,
         }
     }
 

@@ -15,6 +15,7 @@ mod options;
 mod read;
 mod session;
 mod shards;
+mod standing;
 mod step;
 
 use super::report::StepRow;
@@ -65,6 +66,11 @@ pub struct Replay<'e> {
     kept_for: Vec<i64>,
     /// Which customers this replay keeps, when it is one shard of several.
     shard: Shard,
+    /// The last counted decisions of all customers, summed, and who the next step must visit.
+    standing: standing::Standing,
+    waking: standing::Waking,
+    /// Decisions taken (not reused), for [`Stats::reused`].
+    decided: u64,
     /// Customers held just before each step's count (the peak is taken from these, so that it is
     /// the same however the customers are sharded).
     resident_at_steps: Vec<usize>,
@@ -142,6 +148,9 @@ impl<'e> Replay<'e> {
             kept_for,
             shard,
             resident_at_steps: Vec::new(),
+            standing: standing::Standing::new(&engine.program),
+            waking: standing::Waking::default(),
+            decided: 0,
         }
     }
 

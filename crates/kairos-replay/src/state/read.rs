@@ -200,6 +200,7 @@ impl Replay<'_> {
                     }
                 };
                 self.index.insert(key, slot);
+                self.waking.line_came(slot);
                 self.stats.resident += 1;
                 self.stats.peak_resident = self.stats.peak_resident.max(self.stats.resident);
                 slot
@@ -207,6 +208,10 @@ impl Replay<'_> {
         };
         let Some(Some(c)) = self.customers.get_mut(slot as usize) else { return Ok(()) };
         c.last_seen = c.last_seen.max(at);
+        if !c.dirty {
+            // The first line since the last step: the next step visits it.
+            self.waking.line_came(slot);
+        }
         c.dirty = true;
         if line.has_profile {
             self.stats.profile_updates += 1;

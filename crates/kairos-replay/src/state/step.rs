@@ -88,104 +88,123 @@ impl Replay<'_> {
         }
     }
 
-    /// Decides every customer seen within the lookback at `at`; forgets the others.
+    /// Counts the step at `at`: every customer seen within the lookback, the others forgotten.
+    /// Only customers that can have changed are visited (a line came, or their wake time
+    /// passed); the others count as they did, through the standing totals.
     fn count(&mut self, at: i64) {
         self.resident_at_steps.push(self.stats.resident);
         let prog = &self.engine.program;
-        let cutoff = at.saturating_sub(self.lookback);
         let mut row = StepRow {
             at,
             active: 0,
             evicted: 0,
             segments: vec![SegmentCount::default(); prog.segments.len()],
-            variants: prog.slots.iter().map(|s| vec![0; s.variants.len() + 1]).collect(),
-            missing: vec![0; self.missing_names.len()],
+            variants: Vec::new(),
+            missing: Vec::new(),
         };
-        let (timeout, max_history) = (self.opts.session_timeout, prog.max_history as usize);
-        let mut held = 0;
-        for slot in 0..self.customers.len() {
-            let Some(entry) = self.customers.get_mut(slot) else { continue };
-            let Some(c) = entry else { continue };
-            if c.last_seen < cutoff {
-                for (seg, was) in row.segments.iter_mut().zip(&c.member) {
-                    seg.left += u64::from(*was);
-                }
-                if let Some(old) = entry.take() {
-                    if let Some(id) = &old.resident.person.customer_id {
-                        self.index.remove(&IdKey::new(&id.0));
-                    }
-                }
-                self.free.push(slot as u32);
-                row.evicted += 1;
-                self.stats.evicted += 1;
-                self.stats.resident -= 1;
-                continue;
-            }
-            // Each event is kept as long as some rule can read it: for its name's longest window,
-            // at most the lookback. Nothing goes before `kept_until` unless a line came.
-            let kept_for = &self.kept_for;
-            let kept_for = |g: u32| kept_for.get(g as usize).copied().unwrap_or(self.lookback);
-            if c.dirty || at >= c.kept_until {
-                c.resident.forget_before(self.engine, |g| at.saturating_sub(kept_for(g)), max_history);
-                c.kept_until = c.resident.first_forgotten(kept_for);
-            }
-            held += c.resident.len();
-            self.stats.decisions += 1;
-            row.active += 1;
-            if c.dirty || at >= c.last.until || self.opts.decide_all {
-                // Time changes a customer's context in three ways: what the rules read (the
-                // engine's `until`), the session ending, and events leaving the kept history.
-                let kept_until = c.kept_until;
-                let session_until = c.session.ends(at, timeout).unwrap_or(i64::MAX);
-                let (session, geo) = c.session.context(at, timeout).unwrap_or_default();
-                let moment = Moment { now: Timestamp(at), session, geo, ..Moment::default() };
-                let (decision, truths, until) =
-                    c.resident.decide_counted(self.engine, &mut self.desk, moment, Options::default(), self.content);
-                let last = &mut c.last;
-                last.until = until.min(session_until).min(kept_until);
-                last.truths = truths;
-                last.variants.clear();
-                last.variants.extend(decision.slots.iter().zip(&prog.slots).map(|(d, def)| match d.is_default {
-                    true => 0,
-                    false => def.variants.iter().position(|v| v.id == d.variant).map_or(0, |p| p as u32 + 1),
-                }));
-                last.missing.clear();
-                for m in decision.missing {
-                    let id = missing_id(&mut self.missing_names, &mut self.missing_ids, &mut self.missing_totals, m);
-                    last.missing.push(id);
-                }
-                c.dirty = false;
-            } else {
-                self.stats.reused += 1;
-            }
-            let last = &c.last;
-            for ((seg, t), was) in row.segments.iter_mut().zip(&last.truths).zip(c.member.iter_mut()) {
-                let now_in = *t == Tri::True;
-                seg.size += u64::from(now_in);
-                seg.unknown += u64::from(*t == Tri::Unknown);
-                seg.entered += u64::from(now_in && !*was);
-                seg.left += u64::from(!now_in && *was);
-                *was = now_in;
-            }
-            for (counts, &i) in row.variants.iter_mut().zip(&last.variants) {
-                if let Some(n) = counts.get_mut(i as usize) {
-                    *n += 1;
-                }
-            }
-            for &id in &last.missing {
-                if row.missing.len() <= id as usize {
-                    row.missing.resize(id as usize + 1, 0);
-                }
-                if let (Some(n), Some(t)) = (row.missing.get_mut(id as usize), self.missing_totals.get_mut(id as usize))
-                {
-                    *n += 1;
-                    *t += 1;
-                }
-            }
+        let mut due = self.waking.due(at);
+        if self.opts.decide_all {
+            due = (0..self.customers.len() as u32).collect();
         }
-        self.stats.held_events = held;
+        let decided_before = self.decided;
+        for slot in due {
+            self.visit(slot, at, &mut row);
+        }
+        let standing = &self.standing;
+        for (seg, (size, unknown)) in row.segments.iter_mut().zip(standing.size.iter().zip(&standing.unknown)) {
+            seg.size = *size;
+            seg.unknown = *unknown;
+        }
+        row.variants.clone_from(&standing.variants);
+        row.missing.clone_from(&standing.missing);
+        row.missing.resize(self.missing_names.len(), 0);
+        for (total, n) in self.missing_totals.iter_mut().zip(&row.missing) {
+            *total += n;
+        }
+        row.active = self.stats.resident as u64;
+        self.stats.decisions += row.active;
+        self.stats.reused += row.active - (self.decided - decided_before);
         self.counted = Some(at);
         self.rows.push(row);
+    }
+
+    /// Brings one customer up to `at`: forgotten if not seen within the lookback, else its
+    /// history trimmed and its decision taken again when it can have changed, its counts moved
+    /// from what it was to what it is, and its next wake time set.
+    fn visit(&mut self, slot: u32, at: i64, row: &mut StepRow) {
+        let Some(entry) = self.customers.get_mut(slot as usize) else { return };
+        let Some(c) = entry else { return };
+        if c.visited == at {
+            return;
+        }
+        c.visited = at;
+        let prog = &self.engine.program;
+        let (timeout, max_history) = (self.opts.session_timeout, prog.max_history as usize);
+        self.standing.remove(&c.last);
+        if c.last_seen < at.saturating_sub(self.lookback) {
+            for (seg, was) in row.segments.iter_mut().zip(&c.member) {
+                seg.left += u64::from(*was);
+            }
+            self.stats.held_events = self.stats.held_events.saturating_sub(c.resident.len());
+            self.waking.forget(slot);
+            if let Some(old) = entry.take() {
+                if let Some(id) = &old.resident.person.customer_id {
+                    self.index.remove(&IdKey::new(&id.0));
+                }
+            }
+            self.free.push(slot);
+            row.evicted += 1;
+            self.stats.evicted += 1;
+            self.stats.resident -= 1;
+            return;
+        }
+        // Each event is kept as long as some rule can read it: for its name's longest window,
+        // at most the lookback. Nothing goes before `kept_until` unless a line came.
+        let kept_for = &self.kept_for;
+        let kept_for = |g: u32| kept_for.get(g as usize).copied().unwrap_or(self.lookback);
+        if c.dirty || at >= c.kept_until {
+            let before = c.resident.len();
+            c.resident.forget_before(self.engine, |g| at.saturating_sub(kept_for(g)), max_history);
+            self.stats.held_events = self.stats.held_events.saturating_sub(before - c.resident.len());
+            c.kept_until = c.resident.first_forgotten(kept_for);
+        }
+        if c.dirty || at >= c.last.until || self.opts.decide_all {
+            // Time changes a customer's context in three ways: what the rules read (the
+            // engine's `until`), the session ending, and events leaving the kept history.
+            let kept_until = c.kept_until;
+            let session_until = c.session.ends(at, timeout).unwrap_or(i64::MAX);
+            let (session, geo) = c.session.context(at, timeout).unwrap_or_default();
+            let moment = Moment { now: Timestamp(at), session, geo, ..Moment::default() };
+            let (decision, truths, until) =
+                c.resident.decide_counted(self.engine, &mut self.desk, moment, Options::default(), self.content);
+            let last = &mut c.last;
+            last.until = until.min(session_until).min(kept_until);
+            last.truths = truths;
+            last.variants.clear();
+            last.variants.extend(decision.slots.iter().zip(&prog.slots).map(|(d, def)| match d.is_default {
+                true => 0,
+                false => def.variants.iter().position(|v| v.id == d.variant).map_or(0, |p| p as u32 + 1),
+            }));
+            last.missing.clear();
+            for m in decision.missing {
+                let id = missing_id(&mut self.missing_names, &mut self.missing_ids, &mut self.missing_totals, m);
+                last.missing.push(id);
+            }
+            c.dirty = false;
+            self.decided += 1;
+        }
+        self.standing.add(&c.last);
+        for ((seg, t), was) in row.segments.iter_mut().zip(&c.last.truths).zip(c.member.iter_mut()) {
+            let now_in = *t == Tri::True;
+            seg.entered += u64::from(now_in && !*was);
+            seg.left += u64::from(!now_in && *was);
+            *was = now_in;
+        }
+        // Wake again when time alone can change something: the decision, the kept history, or
+        // the customer being forgotten.
+        let forgotten = c.last_seen.saturating_add(self.lookback).saturating_add(1);
+        let wake = c.last.until.min(c.kept_until).min(forgotten);
+        self.waking.schedule(slot, wake, at);
     }
 }
 
