@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS=(bundle_load compile_json compile_text decide render edge_request visitor_restore wire_read preview_token parquet_input)
+TARGETS=(bundle_load compile_json compile_text decide render edge_request visitor_restore wire_read preview_token parquet_input replay_lines)
 runs=${2:-10000000}
 sanitizer=${FUZZ_SANITIZER:-none}
 

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 /// The compact layout's first three fields, found in place ([`Scanner::compact_head`]).
+#[derive(Clone)]
 pub(super) struct CompactHead {
     pub(super) id: Range<usize>,
     pub(super) name: Range<usize>,
@@ -28,15 +29,16 @@ impl<'a> Scanner<'a> {
     /// The key of the line starting at the cursor, leaving the cursor where it was. `None` when
     /// the line has no usable customer id (1 to 4,096 bytes) or time, or is broken before both
     /// were read: such a line is bad, and the full scan says why.
-    pub fn key(&self) -> Option<Key<'a>> {
-        let mut sc = Scanner { s: self.s, b: self.b, i: self.i };
-        sc.blank();
-        let key = sc.compact_key().or_else(|| {
-            sc.i = self.i;
-            sc.blank();
-            sc.general_key()
-        })?;
-        (!key.id.is_empty() && key.id.len() <= MAX_STRING_BYTES).then_some(key)
+    pub fn key(&mut self) -> Option<Key<'a>> {
+        let start = self.i;
+        self.blank();
+        let key = self.compact_key().or_else(|| {
+            self.i = start;
+            self.blank();
+            self.general_key()
+        });
+        self.i = start;
+        key.filter(|key| !key.id.is_empty() && key.id.len() <= MAX_STRING_BYTES)
     }
 
     /// `{"c":"ID","e":"NAME","t":MS` followed by `}` or `,`: the layout `kairos gen` writes. A line
@@ -52,7 +54,18 @@ impl<'a> Scanner<'a> {
     /// The exact bytes `{"c":"ID","e":"NAME","t":MS` at the cursor (plain id and name, no
     /// escapes or spaces; a time in years 1000–9999): what the key and the full scan's fast path
     /// both start from. The cursor does not move.
-    pub(super) fn compact_head(&self) -> Option<CompactHead> {
+    pub(super) fn compact_head(&mut self) -> Option<CompactHead> {
+        match &self.head {
+            Some((at, head)) if *at == self.i => head.clone(),
+            _ => {
+                let head = self.find_compact_head();
+                self.head = Some((self.i, head.clone()));
+                head
+            }
+        }
+    }
+
+    fn find_compact_head(&self) -> Option<CompactHead> {
         let b = self.b;
         let lit = |i: usize, text: &[u8]| (b.get(i..i + text.len()) == Some(text)).then_some(i + text.len());
         // A plain string's bytes up to its closing quote, eight at a time while none is special.

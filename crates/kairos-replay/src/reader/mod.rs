@@ -139,11 +139,14 @@ pub struct Scanner<'a> {
     s: &'a str,
     b: &'a [u8],
     pub i: usize,
+    /// The compact head last looked for, and where: the key and the full scan of a line both
+    /// start from it, so it is found once.
+    head: Option<(usize, Option<key::CompactHead>)>,
 }
 
 impl<'a> Scanner<'a> {
     pub fn new(s: &'a str) -> Scanner<'a> {
-        Scanner { s, b: s.as_bytes(), i: 0 }
+        Scanner { s, b: s.as_bytes(), i: 0, head: None }
     }
 
     pub fn at_end(&self) -> bool {
