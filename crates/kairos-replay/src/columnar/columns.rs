@@ -143,22 +143,30 @@ impl Time {
     /// Writes the row's time (epoch ms, or the text as a JSON string); `false` for null.
     pub(super) fn write(&self, row: usize, out: &mut Vec<u8>) -> bool {
         match self {
-            Time::Epoch { values, unit } => {
-                if row >= values.len() || values.is_null(row) {
-                    return false;
+            Time::Epoch { .. } => match self.epoch_ms(row) {
+                Some(ms) => {
+                    let _ = write!(out, "{ms}");
+                    true
                 }
-                let v = values.value(row);
-                // Out of range seconds saturate: the replay then refuses the year, on this row.
-                let ms = match unit {
-                    TimeUnit::Second => v.saturating_mul(1000),
-                    TimeUnit::Millisecond => v,
-                    TimeUnit::Microsecond => v.div_euclid(1000),
-                    TimeUnit::Nanosecond => v.div_euclid(1_000_000),
-                };
-                let _ = write!(out, "{ms}");
-                true
-            }
+                None => false,
+            },
             Time::Text(t) => t.get(row).map(|s| json_str(out, s)).is_some(),
         }
+    }
+
+    /// The row's instant in epoch ms, when the column holds instants (not text) and it is set.
+    pub(super) fn epoch_ms(&self, row: usize) -> Option<i64> {
+        let Time::Epoch { values, unit } = self else { return None };
+        if row >= values.len() || values.is_null(row) {
+            return None;
+        }
+        let v = values.value(row);
+        // Out of range seconds saturate: the replay then refuses the year, on this row.
+        Some(match unit {
+            TimeUnit::Second => v.saturating_mul(1000),
+            TimeUnit::Millisecond => v,
+            TimeUnit::Microsecond => v.div_euclid(1000),
+            TimeUnit::Nanosecond => v.div_euclid(1_000_000),
+        })
     }
 }

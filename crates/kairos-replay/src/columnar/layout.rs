@@ -38,10 +38,13 @@ pub(super) const FIELDS: [Field; 8] = [
 ];
 
 const TYPE: usize = 0;
-const USER_ID: usize = 1;
-const ANONYMOUS_ID: usize = 2;
-const EVENT: usize = 3;
-const TIMESTAMP: usize = 4;
+pub(super) const USER_ID: usize = 1;
+pub(super) const ANONYMOUS_ID: usize = 2;
+pub(super) const EVENT: usize = 3;
+pub(super) const TIMESTAMP: usize = 4;
+pub(super) const PROPERTIES: usize = 5;
+pub(super) const TRAITS: usize = 6;
+pub(super) const CONTEXT: usize = 7;
 
 /// A layout column found in the schema.
 #[derive(Debug, Clone)]

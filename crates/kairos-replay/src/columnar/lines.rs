@@ -2,7 +2,7 @@
 //! memory holds one decoded batch and one buffer of lines, whatever the log's length.
 
 use super::columns::{columns, Col};
-use super::layout::{Layout, FIELDS};
+use super::layout::{Layout, ANONYMOUS_ID, CONTEXT, EVENT, FIELDS, PROPERTIES, TIMESTAMP, TRAITS, USER_ID};
 use super::ColumnError;
 use crate::gen::json_str;
 use arrow_array::RecordBatch;
@@ -144,43 +144,114 @@ impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> Read for BatchLines<I>
     }
 }
 
-/// One row as an analytics line: `{"type", "userId", "anonymousId", "event", "timestamp",
-/// "properties", "traits", "context"}`, nulls left out.
+/// One row as a line. A track row (an event name, a customer or anonymous id, an instant) is
+/// written in the compact layout the scanner reads fastest: `{"c","e","t"}`, then traits and
+/// context, then `"p"` (the scanner reads the keys of both layouts alike, and the type and the
+/// other id only matter without a name or a customer id). Any other row is written as an
+/// analytics line: `{"type", "userId", "anonymousId", "event", "timestamp", "properties",
+/// "traits", "context"}`. Nulls are left out.
 fn write_row(cols: &[(usize, Col)], row: usize, out: &mut Vec<u8>, mut spans: Option<&mut Vec<Span>>) {
     let start = out.len();
-    out.push(b'{');
-    for (field, col) in cols {
-        let mark = out.len();
-        if out.len() > start + 1 {
-            out.push(b',');
+    if !write_compact_head(cols, row, out, spans.as_deref_mut()) {
+        out.truncate(start);
+        if let Some(spans) = spans.as_deref_mut() {
+            spans.clear();
         }
-        out.push(b'"');
-        out.extend_from_slice(FIELDS[*field].key.as_bytes());
-        out.extend_from_slice(b"\":");
-        let value = out.len();
-        let written = match col {
-            Col::Text(t) => t.get(row).map(|s| json_str(out, s)).is_some(),
-            // Empty text is no JSON at all: read as absent, as warehouses write it for "none".
-            Col::Json(t) => match t.get(row).filter(|s| !s.trim().is_empty()) {
-                // A line break inside would end the line: `\r` is whitespace between JSON tokens
-                // as `\n` is, and still refused inside a string.
-                Some(s) if s.contains('\n') => {
-                    out.extend(s.bytes().map(|b| if b == b'\n' { b'\r' } else { b }));
-                    true
-                }
-                Some(s) => {
-                    out.extend_from_slice(s.as_bytes());
-                    true
-                }
-                None => false,
-            },
-            Col::Time(t) => t.write(row, out),
-        };
-        if !written {
-            out.truncate(mark);
-        } else if let Some(spans) = spans.as_deref_mut() {
-            spans.push(Span { field: *field, range: value - start..out.len() - start });
+        out.push(b'{');
+        for (field, col) in cols {
+            write_field(out, start, *field, FIELDS[*field].key, col, row, spans.as_deref_mut());
         }
+        out.extend_from_slice(b"}\n");
+        return;
+    }
+    for field in [TRAITS, CONTEXT, PROPERTIES] {
+        let Some((_, col)) = cols.iter().find(|(f, _)| *f == field) else { continue };
+        let key = if field == PROPERTIES { "p" } else { FIELDS[field].key };
+        write_field(out, start, field, key, col, row, spans.as_deref_mut());
     }
     out.extend_from_slice(b"}\n");
+}
+
+/// `{"c":"ID","e":"NAME","t":MS` as the scanner's compact head takes it (plain id and name, a
+/// time of digits in range); false when the row does not fit it.
+fn write_compact_head(cols: &[(usize, Col)], row: usize, out: &mut Vec<u8>, spans: Option<&mut Vec<Span>>) -> bool {
+    let col = |field: usize| cols.iter().find(|(f, _)| *f == field).map(|(_, c)| c);
+    let text = |field: usize| match col(field) {
+        Some(Col::Text(t)) => t.get(row),
+        _ => None,
+    };
+    // A plain string needs no escape, so its bytes are the JSON string's.
+    let plain = |s: &str| !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+    let (id_field, id) = match (text(USER_ID), text(ANONYMOUS_ID)) {
+        (Some(id), _) => (USER_ID, id),
+        (None, Some(id)) => (ANONYMOUS_ID, id),
+        (None, None) => return false,
+    };
+    let (Some(name), Some(Col::Time(time))) = (text(EVENT), col(TIMESTAMP)) else { return false };
+    let Some(ms) = time.epoch_ms(row).filter(|ms| (0..=kairos::context::MAX_MS).contains(ms)) else { return false };
+    if !plain(id) || !plain(name) {
+        return false;
+    }
+    let start = out.len();
+    let put = |out: &mut Vec<u8>, field: usize, lead: &[u8], value: &[u8]| {
+        out.extend_from_slice(lead);
+        let from = out.len() - 1;
+        out.extend_from_slice(value);
+        (field, from - start..out.len() - start + usize::from(field != TIMESTAMP))
+    };
+    let c = put(out, id_field, b"{\"c\":\"", id.as_bytes());
+    let e = put(out, EVENT, b"\",\"e\":\"", name.as_bytes());
+    out.push(b'"');
+    out.extend_from_slice(b",\"t\":");
+    let t_from = out.len() - start;
+    let _ = std::io::Write::write_fmt(out, format_args!("{ms}"));
+    if let Some(spans) = spans {
+        spans.push(Span { field: c.0, range: c.1 });
+        spans.push(Span { field: e.0, range: e.1 });
+        spans.push(Span { field: TIMESTAMP, range: t_from..out.len() - start });
+    }
+    true
+}
+
+/// `,"KEY":VALUE` (no comma first in an empty object), nothing for a null.
+fn write_field(
+    out: &mut Vec<u8>,
+    start: usize,
+    field: usize,
+    key: &str,
+    col: &Col,
+    row: usize,
+    spans: Option<&mut Vec<Span>>,
+) {
+    let mark = out.len();
+    if out.len() > start + 1 {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+    let value = out.len();
+    let written = match col {
+        Col::Text(t) => t.get(row).map(|s| json_str(out, s)).is_some(),
+        // Empty text is no JSON at all: read as absent, as warehouses write it for "none".
+        Col::Json(t) => match t.get(row).filter(|s| !s.trim().is_empty()) {
+            // A line break inside would end the line: `\r` is whitespace between JSON tokens
+            // as `\n` is, and still refused inside a string.
+            Some(s) if s.contains('\n') => {
+                out.extend(s.bytes().map(|b| if b == b'\n' { b'\r' } else { b }));
+                true
+            }
+            Some(s) => {
+                out.extend_from_slice(s.as_bytes());
+                true
+            }
+            None => false,
+        },
+        Col::Time(t) => t.write(row, out),
+    };
+    if !written {
+        out.truncate(mark);
+    } else if let Some(spans) = spans {
+        spans.push(Span { field, range: value - start..out.len() - start });
+    }
 }

@@ -153,10 +153,7 @@ fn row_groups_hold_128k_rows() {
     assert_eq!(sink.finish().unwrap(), 2);
     let mut text = String::new();
     parquet_bytes_lines(out).unwrap().read_to_string(&mut text).unwrap();
-    assert_eq!(
-        text,
-        "{\"userId\":\"a\",\"event\":\"E\",\"timestamp\":1}\n{\"userId\":\"b\",\"event\":\"E\",\"timestamp\":2}\n"
-    );
+    assert_eq!(text, "{\"c\":\"a\",\"e\":\"E\",\"t\":1}\n{\"c\":\"b\",\"e\":\"E\",\"t\":2}\n");
 }
 
 #[test]
@@ -235,19 +232,23 @@ fn other_columns_are_ignored_and_names_match_without_case_or_underscores() {
         Field::new("received_at", DataType::Float64, true),
         Field::new("context_ip", DataType::Binary, true),
     ]);
+    // The second row has no event name: written as an analytics line, every column named.
     let lines = lines_of(
         schema,
         vec![
-            Arc::new(Int64Array::from(vec![5])),
-            strings(&[Some("u")]),
-            strings(&[Some("a")]),
-            strings(&[Some("Cart Viewed")]),
-            Arc::new(Float64Array::from(vec![1.0])),
-            Arc::new(arrow_array::BinaryArray::from(vec![&b"x"[..]])),
+            Arc::new(Int64Array::from(vec![5, 6])),
+            strings(&[Some("u"), Some("u")]),
+            strings(&[Some("a"), Some("a")]),
+            strings(&[Some("Cart Viewed"), None]),
+            Arc::new(Float64Array::from(vec![1.0, 2.0])),
+            Arc::new(arrow_array::BinaryArray::from(vec![&b"x"[..], &b"y"[..]])),
         ],
     )
     .unwrap();
-    assert_eq!(lines, "{\"userId\":\"u\",\"anonymousId\":\"a\",\"event\":\"Cart Viewed\",\"timestamp\":5}\n");
+    assert_eq!(
+        lines,
+        "{\"c\":\"u\",\"e\":\"Cart Viewed\",\"t\":5}\n{\"userId\":\"u\",\"anonymousId\":\"a\",\"timestamp\":6}\n"
+    );
 }
 
 /// A small log in every accepted spelling: the lines come out the same.
@@ -277,12 +278,14 @@ fn dictionaries_large_and_view_strings_and_every_time_unit_give_the_same_lines()
     let expected = lines_of(schema(DataType::Int64, DataType::Utf8), cols(millis, &plain)).unwrap();
     assert_eq!(
         expected.lines().next().unwrap(),
-        r#"{"userId":"cust-1","anonymousId":"anon-9","event":"Cart Viewed","timestamp":1793491200000,"properties":{"product_id":"sku-1"}}"#
+        r#"{"c":"cust-1","e":"Cart Viewed","t":1793491200000,"p":{"product_id":"sku-1"}}"#
     );
-    // Empty JSON text is left out like a null.
+    // Empty JSON text is left out like a null; without a user id, the anonymous id is the key.
+    assert_eq!(expected.lines().nth(1).unwrap(), r#"{"c":"anon-9","e":"Product Viewed","t":1793491260123}"#);
+    // Without an event name, the analytics line.
     assert_eq!(
-        expected.lines().nth(1).unwrap(),
-        r#"{"type":"track","anonymousId":"anon-9","event":"Product Viewed","timestamp":1793491260123}"#
+        expected.lines().nth(2).unwrap(),
+        r#"{"type":"identify","userId":"cust-1","anonymousId":"anon-9","timestamp":1793491320999}"#
     );
 
     let dict = |values: &[Option<&str>]| -> ArrayRef {
@@ -319,7 +322,7 @@ fn dictionaries_large_and_view_strings_and_every_time_unit_give_the_same_lines()
     let report = |lines: &str| replay(&engine, lines.as_bytes()).unwrap();
     let seconds: ArrayRef = Arc::new(TimestampSecondArray::from(ms.map(|m| m / 1000).to_vec()));
     let whole = lines_of(schema(ts(Second), DataType::Utf8), cols(seconds, &plain)).unwrap();
-    assert!(whole.contains("\"timestamp\":1793491260000}"), "{whole}");
+    assert!(whole.contains("\"t\":1793491260000}"), "{whole}");
     let rfc: Vec<String> = ms.iter().map(|&m| kairos::time::format_timestamp(m)).collect();
     let rfc: ArrayRef = Arc::new(StringArray::from(rfc));
     let texts = lines_of(schema(DataType::Utf8, DataType::Utf8), cols(rfc, &plain)).unwrap();
