@@ -3,10 +3,11 @@
 //! lines [`Replay::read`](crate::Replay::read) already takes, and Parquet written from
 //! `kairos gen`'s track-shape lines.
 //!
-//! Each row becomes one analytics (`track`-shape) line, so a replay of a Parquet log and of the
-//! NDJSON log it came from give the same report by construction, and the replay's line N is
-//! row N (1-based, over the whole file). The cost is the transcoding: every row is written out as
-//! JSON text and scanned again.
+//! Each row becomes one line (compact when it has an event name, an id and an instant, else an
+//! analytics `track`-shape line), so a replay of a Parquet log and of the NDJSON log it came from
+//! give the same report by construction, and the replay's line N is row N (1-based, over the
+//! whole file). The cost is the transcoding: every row is written out as JSON text and scanned
+//! again.
 //!
 //! Here: [`ColumnError`] and the entry points. `guard` turns the readers' panics into errors,
 //! `checks` tests what a Parquet footer promises before any row is read, `layout` checks a
