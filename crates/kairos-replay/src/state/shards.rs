@@ -69,13 +69,12 @@ pub fn replay_threads<R: Read>(
                         done.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                let result = match failed {
+                // The replay is dropped here, on its own thread, in parallel with the other
+                // shards'. Never leaked: the Python package replays many times in one process.
+                match failed {
                     Some(e) => Err(e),
                     None => Ok((replay.finish(), std::mem::take(&mut replay.resident_at_steps))),
-                };
-                // Freeing every customer one by one would only cost time here too.
-                std::mem::forget(replay);
-                result
+                }
             }));
         }
         let send = |piece: Piece| {

@@ -38,8 +38,7 @@ impl Replay<'_> {
         Ok(Flow::Go)
     }
 
-    /// Counts the remaining boundaries and returns the report. The replay keeps its customers
-    /// (a caller about to exit may `std::mem::forget` it rather than free them one by one).
+    /// Counts the remaining boundaries and returns the report. The replay keeps its customers.
     pub fn finish(&mut self) -> Report {
         let step = self.opts.step;
         // Without `to`: the first boundary at or after the last line.
