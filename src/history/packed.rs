@@ -338,18 +338,13 @@ impl Packed {
     /// Forgets the events of each group older than `cutoff(group)`, then the oldest beyond the
     /// newest `max`: what a holder that bounds memory by time keeps (a replay, per step).
     pub fn forget_before(&mut self, plan: &Plan, cutoff: impl Fn(u32) -> i64, max: usize) {
-        let expired: Vec<usize> = self
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(g, group)| {
-                let before = cutoff(g as u32);
-                group.at.partition_point(|&t| t < before)
-            })
-            .collect();
-        if expired.iter().any(|&n| n > 0) {
+        // Called for every customer at every step: nothing is allocated unless something goes.
+        let expired = |g: usize, group: &Group| group.at.first().is_some_and(|&t| t < cutoff(g as u32));
+        if self.groups.iter().enumerate().any(|(g, group)| expired(g, group)) {
             self.keys.retain(|k| k.group == u32::MAX || k.at >= cutoff(k.group));
-            for ((group, gp), &n) in self.groups.iter_mut().zip(&plan.groups).zip(&expired) {
+            for (g, (group, gp)) in self.groups.iter_mut().zip(&plan.groups).enumerate() {
+                let before = cutoff(g as u32);
+                let n = group.at.partition_point(|&t| t < before);
                 group.drop_oldest(gp, n);
             }
             self.value_bytes = self.groups.iter().flat_map(|g| &g.vals).flatten().map(value_len).sum();
