@@ -42,6 +42,22 @@ fn every_thread_count_gives_the_same_report() {
     assert!(decided > 100_000, "the logs decide something: {decided}");
 }
 
+/// The step grid is laid by the input's first line, in every shard: also in a shard whose first
+/// own line comes steps later (short steps make that likely; a wrong grid shifts every row).
+#[test]
+fn every_shard_counts_on_the_first_lines_grid() {
+    let engine = Engine::from_rules_or_bundle(include_bytes!("../../../examples/demo/rules.json")).unwrap();
+    let track = log(60, 1, 11, Shape::Track);
+    for step in [60_000, 15 * 60_000] {
+        let opts = ReplayOptions { step, ..ReplayOptions::default() };
+        let one = one_thread(&engine, &opts, &track);
+        for threads in [2, 3, 4, 5, 7] {
+            let many = replay_threads(&engine, opts.clone(), &track[..], threads).unwrap();
+            assert_eq!(many, one, "step {step}, {threads} threads");
+        }
+    }
+}
+
 #[test]
 fn bad_lines_are_the_same_on_every_thread_count() {
     let good = String::from_utf8(log(120, 3, 9, Shape::Compact)).unwrap();

@@ -3,6 +3,7 @@
 
 use super::customer::Customer;
 use super::options::{ReplayError, LISTED_BAD_LINES, MAX_LINE_BYTES};
+use super::shards::Routed;
 use super::step::Flow;
 use super::Replay;
 use crate::ids::IdKey;
@@ -72,43 +73,81 @@ impl Replay<'_> {
         let mut sc = Scanner::new(text);
         let mut line = Line::default();
         while !sc.at_end() && !self.done {
-            let start = sc.i;
             self.line_no += 1;
-            // Every shard moves its clock by every line's key; only the line's owner reads the
-            // rest. A line without a key is bad, and shard 0 says why.
-            let key = sc.key();
-            let owned = match &key {
-                Some(key) => self.shard.owns(&key.id),
-                None => self.shard.index == 0,
-            };
-            if !owned {
+            self.one_line(&mut sc, &mut line, text)?;
+        }
+        Ok(())
+    }
+
+    /// A shard's own lines of a chunk, as the reading thread routed them ([`Routed`]): before
+    /// each, the clock moves to the first line's time (which lays the step grid) and to the
+    /// latest time of the lines before it (what reading those lines' keys would have done), and
+    /// after the last, to the chunk's latest.
+    pub(super) fn routed(&mut self, piece: &Routed) -> Result<(), ReplayError> {
+        let text = piece.text.as_str();
+        let mut sc = Scanner::new(text);
+        let mut line = Line::default();
+        for &(line_no, clock) in &piece.lines {
+            if let (None, Some(first)) = (self.next, piece.first) {
+                let _ = self.clock(first);
+            }
+            if let Some(at) = clock {
+                let _ = self.clock(at);
+            }
+            if self.done {
+                return Ok(());
+            }
+            self.line_no = line_no;
+            self.one_line(&mut sc, &mut line, text)?;
+        }
+        if let (None, Some(first)) = (self.next, piece.first) {
+            let _ = self.clock(first);
+        }
+        if let Some(at) = piece.latest {
+            let _ = self.clock(at);
+        }
+        self.line_no = piece.lines_read;
+        Ok(())
+    }
+
+    /// The line at the cursor (number `self.line_no`): its key moves the clock; only its owner
+    /// reads the rest.
+    fn one_line<'a>(&mut self, sc: &mut Scanner<'a>, line: &mut Line<'a>, text: &'a str) -> Result<(), ReplayError> {
+        let start = sc.i;
+        // Every shard moves its clock by every line's key; only the line's owner reads the
+        // rest. A line without a key is bad, and shard 0 says why.
+        let key = sc.key();
+        let owned = match &key {
+            Some(key) => self.shard.owns(&key.id),
+            None => self.shard.index == 0,
+        };
+        if !owned {
+            if let Some(key) = key {
+                // Too many steps is reported by the line's owner; here it only stops.
+                let _ = self.clock(key.at);
+            }
+            sc.skip_line();
+            return Ok(());
+        }
+        match sc.line(line, &mut self.names) {
+            Ok(false) => {}
+            Ok(true) => {
+                self.stats.lines += 1;
+                if let Err((at, message)) = self.apply(line, text, key) {
+                    let column = at.and_then(|at| text.get(start..at)).map_or(1, |s| s.chars().count() + 1);
+                    self.bad(self.line_no, column, message)?;
+                }
+            }
+            Err(e) => {
+                let column = text.get(start..e.at).map_or(1, |s| s.chars().count() + 1);
+                sc.i = e.at;
+                sc.skip_line();
+                self.stats.lines += 1;
                 if let Some(key) = key {
-                    // Too many steps is reported by the line's owner; here it only stops.
+                    // The clock moves by the key whatever the rest of the line holds.
                     let _ = self.clock(key.at);
                 }
-                sc.skip_line();
-                continue;
-            }
-            match sc.line(&mut line, &mut self.names) {
-                Ok(false) => {}
-                Ok(true) => {
-                    self.stats.lines += 1;
-                    if let Err((at, message)) = self.apply(&mut line, text, key) {
-                        let column = at.and_then(|at| text.get(start..at)).map_or(1, |s| s.chars().count() + 1);
-                        self.bad(self.line_no, column, message)?;
-                    }
-                }
-                Err(e) => {
-                    let column = text.get(start..e.at).map_or(1, |s| s.chars().count() + 1);
-                    sc.i = e.at;
-                    sc.skip_line();
-                    self.stats.lines += 1;
-                    if let Some(key) = key {
-                        // The clock moves by the key whatever the rest of the line holds.
-                        let _ = self.clock(key.at);
-                    }
-                    self.bad(self.line_no, column, e.message)?;
-                }
+                self.bad(self.line_no, column, e.message)?;
             }
         }
         Ok(())

@@ -2,14 +2,16 @@
 //! shard a [`Replay`] of its own on its own thread, and the shards' reports are added up into the
 //! one a single replay would give, byte for byte.
 //!
-//! One thread reads the input in chunks of whole lines and hands every chunk to every shard.
-//! Each shard reads every line's key (customer and time: cheap, see [`crate::reader::Key`]), so
-//! that all of them count the same step boundaries at the same lines, and reads the rest only of
-//! its own customers' lines. What a customer's decisions depend on (their own lines, and the step
-//! time) is therefore the same as in one replay.
+//! One thread reads the input in chunks of whole lines and reads each line's key (customer and
+//! time: cheap, see [`crate::reader::Key`]) once. It hands each shard its own customers' lines,
+//! each with the latest time of the lines before it: a shard moves its clock there first, which
+//! is what reading those lines' keys would have done (moving the clock is idempotent, and only
+//! ever counts the boundaries before a time). So every shard counts the same step boundaries
+//! between the same lines, and what a customer's decisions depend on (their own lines, and the
+//! step time) is the same as in one replay.
 
-use super::{Replay, ReplayError, ReplayOptions, Shard, MAX_LINE_BYTES};
-use crate::reader::{each_text, Text, TextError};
+use super::{shard_of, Replay, ReplayError, ReplayOptions, Shard, MAX_LINE_BYTES};
+use crate::reader::{each_text, Scanner, Text, TextError};
 use crate::report::{Report, StepRow};
 use kairos::Engine;
 use std::io::Read;
@@ -20,9 +22,11 @@ use std::sync::Arc;
 /// Chunks a shard may have waiting: enough to keep it busy, few enough to bound memory.
 const QUEUED_CHUNKS: usize = 4;
 
-/// A chunk as handed to every shard.
+/// What the reading thread hands a shard.
 enum Piece {
-    Lines(Arc<str>),
+    /// The shard's own lines of a chunk.
+    Lines(Routed),
+    /// A line that is not UTF-8, handed to every shard.
     NotUtf8(Arc<str>),
     /// The input could not be read further; each shard places the error at its own next line.
     Failed(crate::reader::ChunkError),
@@ -47,7 +51,7 @@ pub fn replay_threads<R: Read>(
         let mut senders = Vec::new();
         let mut workers = Vec::new();
         for index in 0..of {
-            let (tx, rx) = sync_channel::<Arc<Piece>>(QUEUED_CHUNKS);
+            let (tx, rx) = sync_channel::<Piece>(QUEUED_CHUNKS);
             senders.push(tx);
             let (opts, done) = (opts.clone(), &done);
             workers.push(scope.spawn(move || {
@@ -57,8 +61,8 @@ pub fn replay_threads<R: Read>(
                     if failed.is_some() || replay.is_done() {
                         continue;
                     }
-                    let result = match &*piece {
-                        Piece::Lines(text) => replay.text(Text::Lines(text)),
+                    let result = match &piece {
+                        Piece::Lines(routed) => replay.routed(routed),
                         Piece::NotUtf8(valid) => replay.text(Text::NotUtf8 { valid }),
                         Piece::Failed(e) => Err(replay.input_error(e.duplicate())),
                     };
@@ -77,22 +81,30 @@ pub fn replay_threads<R: Read>(
                 }
             }));
         }
-        let send = |piece: Piece| {
-            let piece = Arc::new(piece);
+        // A shard gone (it panicked) shows when its thread is joined.
+        let send_all = |piece: &dyn Fn() -> Piece| {
             for tx in &senders {
-                // A shard gone (it panicked) shows when its thread is joined.
-                let _ = tx.send(Arc::clone(&piece));
+                let _ = tx.send(piece());
             }
         };
+        let mut router = Router { of, lines_read: 0, first: None, latest: None };
         let read = each_text(input, MAX_LINE_BYTES, |text| {
-            send(match text {
-                Text::Lines(text) => Piece::Lines(Arc::from(text)),
-                Text::NotUtf8 { valid } => Piece::NotUtf8(Arc::from(valid)),
-            });
+            match text {
+                Text::Lines(text) => {
+                    for (tx, piece) in senders.iter().zip(router.route(text)) {
+                        let _ = tx.send(Piece::Lines(piece));
+                    }
+                }
+                Text::NotUtf8 { valid } => {
+                    router.lines_read += 1;
+                    let valid: Arc<str> = Arc::from(valid);
+                    send_all(&|| Piece::NotUtf8(Arc::clone(&valid)));
+                }
+            }
             Ok::<bool, ()>(done.load(Ordering::Relaxed) < of as usize)
         });
         if let Err(TextError::Chunk(e)) = read {
-            send(Piece::Failed(e));
+            send_all(&|| Piece::Failed(e.duplicate()));
         }
         drop(senders);
         let mut parts = Vec::new();
@@ -117,6 +129,65 @@ pub fn replay_threads<R: Read>(
             (None, None) => Err(ReplayError { line: 0, column: 0, message: "no shard finished".into() }),
         }
     })
+}
+
+/// One shard's lines of one chunk: the lines (whole, with their line breaks), each line's number
+/// and the latest time of the lines before it, the latest time in the whole input so far, and
+/// how many lines were read.
+pub(super) struct Routed {
+    pub(super) text: String,
+    pub(super) lines: Vec<(u64, Option<i64>)>,
+    /// The time of the input's first keyed line: it lays the step grid, in every shard alike.
+    pub(super) first: Option<i64>,
+    pub(super) latest: Option<i64>,
+    pub(super) lines_read: u64,
+}
+
+/// Splits chunks between shards by each line's key (a line without one goes to shard 0, which
+/// says why it is bad).
+struct Router {
+    of: u32,
+    lines_read: u64,
+    first: Option<i64>,
+    /// The latest time of all keyed lines read.
+    latest: Option<i64>,
+}
+
+impl Router {
+    fn route(&mut self, text: &str) -> Vec<Routed> {
+        let share = text.len() / self.of as usize + 256;
+        let mut out: Vec<Routed> = (0..self.of)
+            .map(|_| Routed {
+                text: String::with_capacity(share),
+                lines: Vec::new(),
+                first: None,
+                latest: None,
+                lines_read: 0,
+            })
+            .collect();
+        let mut sc = Scanner::new(text);
+        while !sc.at_end() {
+            let start = sc.i;
+            self.lines_read += 1;
+            let key = sc.key();
+            sc.skip_line();
+            let owner = key.as_ref().map_or(0, |k| shard_of(&k.id, self.of));
+            if let Some(to) = out.get_mut(owner as usize) {
+                to.text.push_str(text.get(start..sc.i).unwrap_or_default());
+                to.lines.push((self.lines_read, self.latest));
+            }
+            if let Some(key) = key {
+                self.first.get_or_insert(key.at);
+                self.latest = Some(self.latest.map_or(key.at, |l| l.max(key.at)));
+            }
+        }
+        for piece in &mut out {
+            piece.first = self.first;
+            piece.latest = self.latest;
+            piece.lines_read = self.lines_read;
+        }
+        out
+    }
 }
 
 /// Adds the shards' reports up. Every shard counted the same boundaries; customers are in one
