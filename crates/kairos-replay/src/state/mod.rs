@@ -103,8 +103,8 @@ impl<'e> Replay<'e> {
         Replay::sharded(engine, opts, Shard::WHOLE)
     }
 
-    /// A replay of the customers of one shard: it reads every line's key (to count the same
-    /// steps as the others) and applies only its own customers' lines.
+    /// A replay of the customers of one shard: it applies only its own customers' lines (handed
+    /// to it by [`replay_threads`] with the times of the others, so it counts the same steps).
     pub(super) fn sharded(engine: &'e Engine, opts: ReplayOptions, shard: Shard) -> Replay<'e> {
         let (lookback, lookback_source) = match (opts.lookback, engine.program.longest_window_ms()) {
             (Some(l), _) => (l, Lookback::Given),
