@@ -84,10 +84,10 @@ impl Replay<'_> {
     /// latest time of the lines before it (what reading those lines' keys would have done), and
     /// after the last, to the chunk's latest.
     pub(super) fn routed(&mut self, piece: &Routed) -> Result<(), ReplayError> {
-        let text = piece.text.as_str();
+        let text = &*piece.text;
         let mut sc = Scanner::new(text);
         let mut line = Line::default();
-        for &(line_no, clock) in &piece.lines {
+        for &(start, line_no, clock) in &piece.lines {
             if let (None, Some(first)) = (self.next, piece.first) {
                 let _ = self.clock(first);
             }
@@ -98,6 +98,7 @@ impl Replay<'_> {
                 return Ok(());
             }
             self.line_no = line_no;
+            sc.i = start;
             self.one_line(&mut sc, &mut line, text)?;
         }
         if let (None, Some(first)) = (self.next, piece.first) {

@@ -19,8 +19,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 
-/// Chunks a shard may have waiting: enough to keep it busy, few enough to bound memory.
-const QUEUED_CHUNKS: usize = 4;
+/// Chunks (1 MB, shared by all shards) a shard may have waiting: enough that the shards never
+/// wait for the reading thread when it is descheduled (4 cost the daily benchmark 8 % on two
+/// cores), few enough to bound memory.
+const QUEUED_CHUNKS: usize = 8;
 
 /// What the reading thread hands a shard.
 enum Piece {
@@ -131,12 +133,12 @@ pub fn replay_threads<R: Read>(
     })
 }
 
-/// One shard's lines of one chunk: the lines (whole, with their line breaks), each line's number
-/// and the latest time of the lines before it, the latest time in the whole input so far, and
-/// how many lines were read.
+/// One shard's lines of one chunk: the chunk (shared by every shard, not copied), where each of
+/// the shard's lines starts in it with its number and the latest time of the lines before it,
+/// the latest time in the whole input so far, and how many lines were read.
 pub(super) struct Routed {
-    pub(super) text: String,
-    pub(super) lines: Vec<(u64, Option<i64>)>,
+    pub(super) text: Arc<str>,
+    pub(super) lines: Vec<(usize, u64, Option<i64>)>,
     /// The time of the input's first keyed line: it lays the step grid, in every shard alike.
     pub(super) first: Option<i64>,
     pub(super) latest: Option<i64>,
@@ -155,15 +157,9 @@ struct Router {
 
 impl Router {
     fn route(&mut self, text: &str) -> Vec<Routed> {
-        let share = text.len() / self.of as usize + 256;
+        let shared: Arc<str> = Arc::from(text);
         let mut out: Vec<Routed> = (0..self.of)
-            .map(|_| Routed {
-                text: String::with_capacity(share),
-                lines: Vec::new(),
-                first: None,
-                latest: None,
-                lines_read: 0,
-            })
+            .map(|_| Routed { text: Arc::clone(&shared), lines: Vec::new(), first: None, latest: None, lines_read: 0 })
             .collect();
         let mut sc = Scanner::new(text);
         while !sc.at_end() {
@@ -173,8 +169,7 @@ impl Router {
             sc.skip_line();
             let owner = key.as_ref().map_or(0, |k| shard_of(&k.id, self.of));
             if let Some(to) = out.get_mut(owner as usize) {
-                to.text.push_str(text.get(start..sc.i).unwrap_or_default());
-                to.lines.push((self.lines_read, self.latest));
+                to.lines.push((start, self.lines_read, self.latest));
             }
             if let Some(key) = key {
                 self.first.get_or_insert(key.at);
