@@ -9,8 +9,9 @@
 //! as device and local time are derived from it), [`rules`] compiles what marketers wrote into a
 //! [`program`], [`Engine`] evaluates it with three-valued logic and [`decide`] chooses, and
 //! [`html`] projects a decision onto a page, an email or a terminal. A [`Visitor`] keeps one
-//! person resident between decisions, its history packed for the bundle; a context's own events
-//! are packed the same way per call, so both run one evaluator. The public API is those
+//! person resident between decisions, its history packed for the bundle (a [`Resident`] is the
+//! same without its engine, for holders of many people at once: replays); a context's own events
+//! are packed the same way per call, so all run one evaluator. The public API is those
 //! namespaces plus the items re-exported here; the machinery behind them stays private.
 //!
 //! The surfaces (edge, wasm, Worker, CLI, replay) are sibling crates under `crates/` that depend on
