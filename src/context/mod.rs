@@ -262,6 +262,12 @@ pub fn normalized_event_name(name: String) -> String {
 
 /// Whether normalising leaves `name` as it is. Only ASCII bytes change (`to_ascii_lowercase`
 /// leaves other characters be), so a byte scan decides.
+/// Whether consent flags allow personalisation: `personalization: true`, nothing less. What a
+/// context and a resident person both answer.
+pub(crate) fn personalization_consented(consent: &BTreeMap<String, bool>) -> bool {
+    consent.get("personalization").copied().unwrap_or(false)
+}
+
 pub(crate) fn is_normal_event_name(name: &str) -> bool {
     let changes = |b: &u8| matches!(b, b' ' | b'-' | b'.' | b'A'..=b'Z');
     !name.as_bytes().iter().any(changes) && name.trim().len() == name.len()
@@ -274,7 +280,7 @@ fn renamed(name: &str) -> String {
 impl Context {
     /// Personalisation is allowed only with explicit consent.
     pub fn has_consent(&self) -> bool {
-        self.consent.get("personalization").copied().unwrap_or(false)
+        personalization_consented(&self.consent)
     }
 
     /// What holdout and A/B buckets hash: the customer's id, else the anonymous id

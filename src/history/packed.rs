@@ -332,7 +332,7 @@ impl Packed {
         for ((group, gp), n) in self.groups.iter_mut().zip(&plan.groups).zip(per_group) {
             group.drop_oldest(gp, n);
         }
-        self.value_bytes = self.groups.iter().flat_map(|g| &g.vals).flatten().map(value_len).sum();
+        self.recount_value_bytes();
     }
 
     /// Forgets the events of each group older than `cutoff(group)`, then the oldest beyond the
@@ -347,7 +347,7 @@ impl Packed {
                 let n = group.at.partition_point(|&t| t < before);
                 group.drop_oldest(gp, n);
             }
-            self.value_bytes = self.groups.iter().flat_map(|g| &g.vals).flatten().map(value_len).sum();
+            self.recount_value_bytes();
         }
         if self.keys.len() > max {
             self.forget_oldest(plan, self.keys.len() - max);
@@ -366,6 +366,11 @@ impl Packed {
             Some(at.saturating_add(kept_for(g as u32)).saturating_add(1))
         });
         oldest.min().unwrap_or(i64::MAX)
+    }
+
+    /// Counts the text held in value columns afresh, after events were forgotten.
+    fn recount_value_bytes(&mut self) {
+        self.value_bytes = self.groups.iter().flat_map(|g| &g.vals).flatten().map(value_len).sum();
     }
 
     /// Renumbers the order told as ranks (same order), so numbering can go on.

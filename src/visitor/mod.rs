@@ -121,7 +121,7 @@ impl<'de> Deserialize<'de> for Moment {
 impl Person {
     /// Whether the person gave personalisation consent (as [`Context::has_consent`]).
     pub fn has_consent(&self) -> bool {
-        self.consent.get("personalization").copied().unwrap_or(false)
+        crate::context::personalization_consented(&self.consent)
     }
 
     /// The person a context describes (identity, consent, profile, scores, zone).

@@ -7,7 +7,7 @@ use super::ColumnError;
 use crate::gen::json_str;
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::ops::Range;
 
 /// Lines are produced in runs of about this many bytes.
@@ -193,21 +193,23 @@ fn write_compact_head(cols: &[(usize, Col)], row: usize, out: &mut Vec<u8>, span
         return false;
     }
     let start = out.len();
-    let put = |out: &mut Vec<u8>, field: usize, lead: &[u8], value: &[u8]| {
+    // Each value's place in the line, quotes included (as a located error reports it).
+    let quoted = |out: &mut Vec<u8>, lead: &[u8], value: &str| {
         out.extend_from_slice(lead);
-        let from = out.len() - 1;
-        out.extend_from_slice(value);
-        (field, from - start..out.len() - start + usize::from(field != TIMESTAMP))
+        let from = out.len() - start;
+        out.push(b'"');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+        from..out.len() - start
     };
-    let c = put(out, id_field, b"{\"c\":\"", id.as_bytes());
-    let e = put(out, EVENT, b"\",\"e\":\"", name.as_bytes());
-    out.push(b'"');
+    let id_range = quoted(out, b"{\"c\":", id);
+    let name_range = quoted(out, b",\"e\":", name);
     out.extend_from_slice(b",\"t\":");
     let t_from = out.len() - start;
-    let _ = std::io::Write::write_fmt(out, format_args!("{ms}"));
+    let _ = write!(out, "{ms}");
     if let Some(spans) = spans {
-        spans.push(Span { field: c.0, range: c.1 });
-        spans.push(Span { field: e.0, range: e.1 });
+        spans.push(Span { field: id_field, range: id_range });
+        spans.push(Span { field: EVENT, range: name_range });
         spans.push(Span { field: TIMESTAMP, range: t_from..out.len() - start });
     }
     true

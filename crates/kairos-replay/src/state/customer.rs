@@ -151,11 +151,8 @@ impl Customer {
         event.at = at;
         let mut n = 0;
         for key in &info.props {
-            let value = match prop(props, key) {
-                Some(Val::Str(s)) => Value::Str(s),
-                Some(Val::Num(v)) => Value::Num(*v),
-                Some(Val::Bool(b)) => Value::Bool(*b),
-                _ => continue,
+            let Some(value) = prop(props, key).filter(|v| matches!(v, Val::Str(_) | Val::Num(_) | Val::Bool(_))) else {
+                continue;
             };
             if n == event.props.len() {
                 event.props.push((String::new(), Scalar::Null));
@@ -163,15 +160,7 @@ impl Customer {
             let Some((slot_key, slot)) = event.props.get_mut(n) else { break };
             slot_key.clear();
             slot_key.push_str(key);
-            match (slot, value) {
-                (Scalar::Str(old), Value::Str(s)) => {
-                    old.clear();
-                    old.push_str(s);
-                }
-                (slot, Value::Str(s)) => *slot = Scalar::Str(s.to_owned()),
-                (slot, Value::Num(v)) => *slot = Scalar::Num(v),
-                (slot, Value::Bool(b)) => *slot = Scalar::Bool(b),
-            }
+            set_scalar(slot, value);
             n += 1;
         }
         event.props.truncate(n);
@@ -179,10 +168,4 @@ impl Customer {
         let kept = self.resident.track_ref(engine, event);
         debug_assert!(kept.is_ok(), "{kept:?}");
     }
-}
-
-enum Value<'a> {
-    Str(&'a str),
-    Num(f64),
-    Bool(bool),
 }

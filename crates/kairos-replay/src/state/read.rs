@@ -87,13 +87,8 @@ impl Replay<'_> {
         let text = &*piece.text;
         let mut sc = Scanner::new(text);
         let mut line = Line::default();
-        for &(start, line_no, clock) in &piece.lines {
-            if let (None, Some(first)) = (self.next, piece.first) {
-                let _ = self.clock(first);
-            }
-            if let Some(at) = clock {
-                let _ = self.clock(at);
-            }
+        for &(start, line_no, before) in &piece.lines {
+            self.catch_up(piece.first, before);
             if self.done {
                 return Ok(());
             }
@@ -101,14 +96,21 @@ impl Replay<'_> {
             sc.i = start;
             self.one_line(&mut sc, &mut line, text)?;
         }
-        if let (None, Some(first)) = (self.next, piece.first) {
-            let _ = self.clock(first);
-        }
-        if let Some(at) = piece.latest {
-            let _ = self.clock(at);
-        }
+        self.catch_up(piece.first, piece.latest);
         self.line_no = piece.lines_read;
         Ok(())
+    }
+
+    /// Moves the clock as the other shards' lines would have: to the input's first time if no
+    /// grid is laid yet, then to the latest time read. Too many steps is reported by the line's
+    /// owner; here it only stops.
+    fn catch_up(&mut self, first: Option<i64>, latest: Option<i64>) {
+        if let (None, Some(first)) = (self.next, first) {
+            let _ = self.clock(first);
+        }
+        if let Some(at) = latest {
+            let _ = self.clock(at);
+        }
     }
 
     /// The line at the cursor (number `self.line_no`): its key moves the clock; only its owner
