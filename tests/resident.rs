@@ -4,29 +4,26 @@
 //! never had the forgotten events). Segments and `until` agree too.
 #![cfg(all(feature = "stability", feature = "json"))]
 
-use kairos::context::{Context, Timestamp};
+mod support;
+
+use kairos::context::{Context, Event, Timestamp};
 use kairos::json::{decision_to_json, parse_context};
 use kairos::{Engine, Moment, Options, Person, Resident};
 use serde_json::Value;
-use std::path::Path;
 
-const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scenarios/cases");
 const HOUR: i64 = 3_600_000;
 
 fn cases() -> Vec<(String, Engine, Context)> {
-    let mut out = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(CASES).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    for path in files.iter().filter(|p| p.to_string_lossy().ends_with(".cases.json")) {
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let bundle = std::fs::read(Path::new(CASES).join(doc["bundle"].as_str().unwrap())).unwrap();
-        for case in doc["cases"].as_array().unwrap() {
-            let engine = Engine::from_rules_or_bundle(&bundle).unwrap();
-            let ctx = parse_context(&case["context"].to_string()).unwrap();
-            out.push((format!("{}: {}", path.display(), case["name"]), engine, ctx));
-        }
-    }
-    out
+    let parsed =
+        |(name, engine, context): (String, Engine, Value)| (name, engine, parse_context(&context.to_string()).unwrap());
+    support::scenario_cases().into_iter().map(parsed).collect()
+}
+
+/// The context's events up to its instant, in time order: what a resident made from it keeps.
+fn told(ctx: &Context) -> Vec<Event> {
+    let mut events: Vec<Event> = ctx.events.0.iter().filter(|e| e.at <= ctx.now.0).cloned().collect();
+    events.sort_by_key(|e| e.at);
+    events
 }
 
 type Counted = (String, Vec<kairos::Tri>, i64);
@@ -52,21 +49,24 @@ fn a_resident_decides_as_its_context_at_every_instant() {
     for (name, engine, ctx) in cases() {
         let now = ctx.now.0;
         let mut at_once = Resident::from_context(&engine, &ctx);
-        let mut told = Resident::new(&engine, Person::of(&ctx));
-        let mut events: Vec<_> = ctx.events.0.iter().filter(|e| e.at <= now).cloned().collect();
-        events.sort_by_key(|e| e.at);
+        let mut one_by_one = Resident::new(&engine, Person::of(&ctx));
+        let events = told(&ctx);
         for e in &events {
-            told.track_ref(&engine, e).unwrap();
+            one_by_one.track_ref(&engine, e).unwrap();
         }
         let history_only = Context { events: kairos::context::Events(events), ..ctx.clone() };
         for later in [0, 1, HOUR + 7, 26 * HOUR, 9 * 24 * HOUR] {
             let expected = by_context(&engine, &history_only, now + later);
             assert_eq!(by_resident(&engine, &mut at_once, &mut desk, &ctx, now + later), expected, "{name} +{later}");
-            assert_eq!(by_resident(&engine, &mut told, &mut desk, &ctx, now + later), expected, "{name} +{later}");
+            assert_eq!(
+                by_resident(&engine, &mut one_by_one, &mut desk, &ctx, now + later),
+                expected,
+                "{name} +{later}"
+            );
             checked += 1;
         }
         // The person is back after each decision.
-        assert_eq!(format!("{:?}", told.person), format!("{:?}", Person::of(&ctx)), "{name}");
+        assert_eq!(format!("{:?}", one_by_one.person), format!("{:?}", Person::of(&ctx)), "{name}");
     }
     assert!(checked > 100, "only {checked} instants checked");
 }
@@ -77,8 +77,7 @@ fn forgetting_is_as_if_the_events_never_were() {
     let mut forgot_some = 0;
     for (name, engine, ctx) in cases() {
         let now = ctx.now.0;
-        let mut events: Vec<_> = ctx.events.0.iter().filter(|e| e.at <= now).cloned().collect();
-        events.sort_by_key(|e| e.at);
+        let events = told(&ctx);
         let Some(first) = events.first().map(|e| e.at) else { continue };
         // Forget one name's events older than the middle of the history, and keep at most 3.
         let middle = first + (now - first) / 2;
@@ -109,11 +108,8 @@ fn first_forgotten_is_the_oldest_event_plus_its_stay() {
     for (name, engine, ctx) in cases() {
         let resident = Resident::from_context(&engine, &ctx);
         let stay = |g: u32| 1_000 * (i64::from(g) + 1);
-        let expected = ctx
-            .events
-            .0
+        let expected = told(&ctx)
             .iter()
-            .filter(|e| e.at <= ctx.now.0)
             .filter_map(|e| engine.history_group(&e.name).map(|g| e.at + stay(g) + 1))
             .min()
             .unwrap_or(i64::MAX);

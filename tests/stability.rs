@@ -3,29 +3,18 @@
 //! and segments. Replays rely on it to skip customers whose decisions cannot have changed.
 #![cfg(all(feature = "stability", feature = "json"))]
 
+mod support;
+
 use kairos::json::{decision_to_json, parse_context};
 use kairos::{Engine, Options};
 use serde_json::Value;
-use std::path::Path;
 
-const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scenarios/cases");
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 24 * 60 * MINUTE;
 
 /// Every case's bundle and context, with the case's name.
 fn cases() -> Vec<(String, Engine, Value)> {
-    let mut out = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(CASES).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    for path in files.iter().filter(|p| p.to_string_lossy().ends_with(".cases.json")) {
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let bundle = Path::new(CASES).join(doc["bundle"].as_str().unwrap());
-        for case in doc["cases"].as_array().unwrap() {
-            let engine = Engine::from_rules_or_bundle(&std::fs::read(&bundle).unwrap()).unwrap();
-            out.push((format!("{}: {}", path.display(), case["name"]), engine, case["context"].clone()));
-        }
-    }
-    out
+    support::scenario_cases()
 }
 
 /// The decision and segments at `now` (ms), as JSON.
