@@ -19,8 +19,10 @@
 //! - [`state`] keeps customers and steps: `options` (how a replay runs, its limits and errors),
 //!   `names` (what the bundle reads of each event name), `session` and `customer` (what is kept
 //!   per customer), `read` (each line applied to its customer), `step` (the counting at step
-//!   boundaries, reusing decisions that cannot have changed), `shards` (customers split between
-//!   threads, [`replay_threads`]), with [`Replay`] itself in `state/mod.rs`.
+//!   boundaries, reusing decisions that cannot have changed), `standing` (the standing totals
+//!   and wake times that let a step visit only customers that can have changed), `shards`
+//!   (customers split between threads, each handed its own lines, [`replay_threads`]), with
+//!   [`Replay`] itself in `state/mod.rs`.
 //! - [`reader`] scans NDJSON lines without building JSON values: `key` (whose a line is and
 //!   when), `shapes` (the line shapes), `value` (the JSON values in them), `chunks` (the input in
 //!   runs of whole lines).

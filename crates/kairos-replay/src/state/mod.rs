@@ -7,7 +7,8 @@
 //! Here: [`Replay`] and what it holds. `options`: how a replay runs, its limits and errors;
 //! `names`: what the bundle reads of each event name; `session` and `customer`: what is kept
 //! per customer; `read`: each line applied to its customer; `step`: the counting at step
-//! boundaries.
+//! boundaries; `standing`: the totals and wake times that let a step visit only customers that
+//! can have changed; `shards`: customers split between threads.
 
 mod customer;
 mod names;
